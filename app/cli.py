@@ -1,0 +1,174 @@
+"""The `depstats` command: serve, db upgrade, load, check."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from app import migrate
+from app.config import Settings, get_settings
+from app.curation import DataError, read_dataset
+from app.db import create_db_engine
+from app.models import Figure, Source
+from app.services.loader import LoadRefused, LoadReport, load_dataset
+
+cli = typer.Typer(
+    help="deportation-stats: figures traced to the exact words of their source.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_cli = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="The data folder to use (default: DEPSTATS_DATA_DIR, i.e. the checkout's data/).",
+        file_okay=False,
+    ),
+]
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        typer.echo(f"configuration error:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+def _load(
+    engine: Engine,
+    data_dir: Path,
+    *,
+    reason: str | None = None,
+    overwrite: bool = False,
+    retract_missing: bool = False,
+) -> LoadReport:
+    try:
+        dataset = read_dataset(data_dir)
+    except DataError as exc:
+        raise _fail(
+            f"{data_dir} has {len(exc.findings)} problem(s), nothing loaded:\n{exc}"
+        ) from None
+    with Session(engine) as session, session.begin():
+        try:
+            return load_dataset(
+                session,
+                dataset,
+                reason=reason,
+                overwrite=overwrite,
+                retract_missing=retract_missing,
+            )
+        except LoadRefused as exc:
+            raise _fail(exc.detail) from None
+
+
+@cli.command()
+def check(data: DataOption = None) -> None:
+    """Validate a data folder without a database; exit 1 naming each file and figure at fault."""
+    data_dir = data or _settings().data_dir
+    try:
+        dataset = read_dataset(data_dir)
+    except DataError as exc:
+        raise _fail(f"{data_dir}: {len(exc.findings)} problem(s):\n{exc}") from None
+    typer.echo(
+        f"{data_dir}: ok: {len(dataset.sources)} source(s), {len(dataset.measures)} "
+        f"measure(s), {len(dataset.figures)} figure(s)"
+    )
+
+
+@cli.command()
+def load(
+    data: DataOption = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why: kept in every revision this load makes.")
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            help="Replace figures changed through the API since the last load (needs --reason)."
+        ),
+    ] = False,
+    retract_missing: Annotated[
+        bool, typer.Option(help="Retract published figures that are not in the data folder.")
+    ] = False,
+) -> None:
+    """Check the data folder and load it: twice changes nothing; every change is a revision."""
+    if overwrite and not reason:
+        raise _fail("--overwrite needs a --reason")
+    settings = _settings()
+    engine = create_db_engine(settings)
+    try:
+        migrate.upgrade(engine, settings)
+        report = _load(
+            engine,
+            data or settings.data_dir,
+            reason=reason,
+            overwrite=overwrite,
+            retract_missing=retract_missing,
+        )
+    finally:
+        engine.dispose()
+    typer.echo(f"loaded: {report}")
+    for line in report.created + report.updated + report.retracted:
+        typer.echo(f"  {line}")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database if need be and migrate it to the newest schema."""
+    settings = _settings()
+    engine = create_db_engine(settings)
+    try:
+        migrate.upgrade(engine, settings)
+        typer.echo(f"database at {migrate.current_revision(engine)} (head)")
+    finally:
+        engine.dispose()
+
+
+def prepare(settings: Settings) -> None:
+    """Upgrade the database to head and, if it holds nothing yet, load the data folder."""
+    engine = create_db_engine(settings)
+    try:
+        migrate.upgrade(engine, settings)
+        with Session(engine) as session:
+            empty = not session.scalar(
+                select(func.count()).select_from(Source)
+            ) and not session.scalar(select(func.count()).select_from(Figure))
+        if empty:
+            report = _load(engine, settings.data_dir)
+            typer.echo(f"empty database: loaded {settings.data_dir}: {report}")
+    finally:
+        engine.dispose()
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for all.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+) -> None:
+    """Create and migrate the database, load data/ if it is empty, and serve the API."""
+    settings = _settings()
+    prepare(settings)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+def main() -> None:
+    cli()

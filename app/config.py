@@ -1,0 +1,61 @@
+"""Settings, read once from DEPSTATS_* environment variables and validated at start-up."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _project_root() -> Path:
+    """The checkout this package runs from (it holds migrations/ and data/), else the cwd."""
+    here = Path(__file__).resolve().parent.parent
+    return here if (here / "migrations").is_dir() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DEPSTATS_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'depstats.db'}",
+        description="SQLAlchemy URL of the database: a SQLite file (the default, created on "
+        "first start) or postgresql+psycopg://user:pass@host/db.",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data",
+        description="Folder of curated sources, measures and figures that `load` reads.",
+    )
+    migrations_dir: Path = Field(
+        default=PROJECT_ROOT / "migrations",
+        description="Alembic's script folder; the only authority on the schema.",
+    )
+    default_page_size: Annotated[int, Field(ge=1)] = Field(
+        default=100, description="Rows in a JSON list page when the client gives no `limit`."
+    )
+    max_page_size: Annotated[int, Field(ge=1)] = Field(
+        default=1000, description="The largest `limit` a client may ask for."
+    )
+    max_query_length: Annotated[int, Field(ge=1)] = Field(
+        default=200, description="The longest text search (`q`) accepted, in characters."
+    )
+    sqlite_busy_timeout_ms: Annotated[int, Field(ge=0)] = Field(
+        default=5000, description="How long a SQLite connection waits for a lock before failing."
+    )
+    log_level: str = Field(default="info", description="uvicorn's log level.")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Settings":
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            raise ValueError("DEPSTATS_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("DEPSTATS_DEFAULT_PAGE_SIZE exceeds DEPSTATS_MAX_PAGE_SIZE")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

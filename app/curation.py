@@ -1,0 +1,229 @@
+"""Read the curated `data/` folder and check it whole, without a database.
+
+Layout: `sources/<id>.toml` (metadata) beside `sources/<id>.txt` (the exact stored text),
+`measures.toml` (`[[measure]]` blocks) and `figures/*.toml` (`[[figure]]` blocks).
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from app.schemas import FigureCreate, MeasureCreate, SourceCreate, implied_bounds
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong with the data, named by file and item so a curator can find it."""
+
+    file: str
+    item: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.item}" if self.item else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Dataset:
+    sources: dict[str, SourceCreate] = field(default_factory=dict)
+    measures: dict[str, MeasureCreate] = field(default_factory=dict)
+    figures: dict[str, FigureCreate] = field(default_factory=dict)
+    # Where each item was read from, as "sources/x.toml", for messages and revision reasons.
+    files: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class DataError(Exception):
+    """The data folder cannot be used; `findings` says why, item by item."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__("\n".join(str(f) for f in findings))
+
+
+def read_dataset(data_dir: Path) -> Dataset:
+    """Parse and check every file under `data_dir`; raise DataError listing all findings."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError([Finding(str(data_dir), None, "no such folder")])
+    findings: list[Finding] = []
+    dataset = Dataset()
+
+    def rel(path: Path) -> str:
+        return path.relative_to(data_dir).as_posix()
+
+    for path in sorted((data_dir / "sources").glob("*.toml")):
+        table = _read_toml(path, rel(path), findings)
+        if table is None:
+            continue
+        text_path = path.with_suffix(".txt")
+        if not text_path.is_file():
+            findings.append(Finding(rel(path), None, f"its text {rel(text_path)} is missing"))
+            continue
+        # newline="" keeps the text exactly as stored: offsets count its every code point.
+        with text_path.open(encoding="utf-8", newline="") as handle:
+            table["text"] = handle.read()
+        source = _validate(SourceCreate, table, rel(path), "source", findings)
+        if source is not None:
+            if source.id != path.stem:
+                findings.append(
+                    Finding(
+                        rel(path),
+                        f"source {source.id!r}",
+                        f"id must match the file name {path.stem!r}",
+                    )
+                )
+            _add(dataset, "source", dataset.sources, source, rel(path), findings)
+
+    measures_path = data_dir / "measures.toml"
+    if measures_path.is_file():
+        table = _read_toml(measures_path, rel(measures_path), findings) or {}
+        for block in _blocks(table, "measure", rel(measures_path), findings):
+            measure = _validate(MeasureCreate, block, rel(measures_path), "measure", findings)
+            if measure is not None:
+                _add(dataset, "measure", dataset.measures, measure, rel(measures_path), findings)
+    else:
+        findings.append(Finding("measures.toml", None, "missing"))
+
+    for path in sorted((data_dir / "figures").glob("*.toml")):
+        table = _read_toml(path, rel(path), findings) or {}
+        for block in _blocks(table, "figure", rel(path), findings):
+            figure = _validate(FigureCreate, block, rel(path), "figure", findings)
+            if figure is not None:
+                _add(dataset, "figure", dataset.figures, figure, rel(path), findings)
+
+    findings += check_references(dataset)
+    if findings:
+        raise DataError(findings)
+    return dataset
+
+
+def check_references(dataset: Dataset) -> list[Finding]:
+    """The checks that span files: references exist, quotes stand at their spans, bounds agree."""
+    findings: list[Finding] = []
+    for figure in dataset.figures.values():
+        file = dataset.files[("figure", figure.id)]
+
+        def say(message: str, file: str = file, figure: FigureCreate = figure) -> None:
+            findings.append(Finding(file, f"figure {figure.id!r}", message))
+
+        measure = dataset.measures.get(figure.measure)
+        if measure is None:
+            say(f"measure {figure.measure!r} does not exist")
+        elif measure.kind == "flow" and figure.period is None:
+            say(f"measure {measure.id!r} is a flow: give a `period`, not `as_of`")
+        elif measure.kind == "stock" and figure.as_of is None:
+            say(f"measure {measure.id!r} is a stock: give `as_of`, not a `period`")
+        source = dataset.sources.get(figure.source)
+        if source is None:
+            say(f"source {figure.source!r} does not exist")
+        else:
+            for finding in quote_findings(figure, source.text):
+                say(finding)
+        for relation in figure.relations:
+            other = dataset.figures.get(relation.figure)
+            if other is None:
+                say(f"{relation.type} {relation.figure!r}: no such figure")
+            elif relation.figure == figure.id:
+                say(f"{relation.type} itself")
+            elif relation.type == "part_of":
+                problem = part_exceeds_whole(figure, other)
+                if problem:
+                    say(problem)
+    return findings
+
+
+def quote_findings(figure: FigureCreate, text: str) -> list[str]:
+    """Whether the quote and value_text stand at their spans in the source's text."""
+    q, v = figure.quote_span, figure.value_span
+    found: list[str] = []
+    if text[q.start : q.end] != figure.quote:
+        where = text.find(figure.quote)
+        hint = (
+            f"; it occurs at {where}..{where + len(figure.quote)}"
+            if where >= 0
+            else ("; it occurs nowhere in the text")
+        )
+        found.append(
+            f"quote not found at quote_span {q.start}..{q.end} "
+            f"(the text there reads {text[q.start : q.end][:60]!r}){hint}"
+        )
+    if text[v.start : v.end] != figure.value_text:
+        found.append(
+            f"value_text {figure.value_text!r} not found at value_span "
+            f"{v.start}..{v.end} (the text there reads {text[v.start : v.end]!r})"
+        )
+    return found
+
+
+def part_exceeds_whole(part: FigureCreate, whole: FigureCreate) -> str | None:
+    """A part can never be more than its whole: compare the part's lower bound with the whole's
+    upper bound (figures with approximate qualifiers give no bounds and are not compared)."""
+    low, high = (
+        implied_bounds(part.qualifier, part.value),
+        implied_bounds(whole.qualifier, whole.value),
+    )
+    if low is None or high is None or low.lower is None or high.upper is None:
+        return None
+    exceeds = low.lower > high.upper or (
+        low.lower == high.upper and not (low.lower_inclusive and high.upper_inclusive)
+    )
+    if exceeds:
+        return (
+            f"is part_of {whole.id!r} but its lower bound ({low.lower:g}) exceeds that "
+            f"figure's upper bound ({high.upper:g})"
+        )
+    return None
+
+
+def _read_toml(path: Path, name: str, findings: list[Finding]) -> dict[str, Any] | None:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        findings.append(Finding(name, None, f"not valid TOML: {exc}"))
+        return None
+
+
+def _blocks(table: dict[str, Any], key: str, name: str, findings: list[Finding]) -> list[Any]:
+    unknown = sorted(set(table) - {key})
+    if unknown:
+        findings.append(
+            Finding(name, None, f"unknown top-level keys {unknown}; expected only [[{key}]] blocks")
+        )
+    blocks = table.get(key, [])
+    return blocks if isinstance(blocks, list) else []
+
+
+def _validate(
+    model: type[M], block: Any, file: str, kind: str, findings: list[Finding]
+) -> M | None:
+    try:
+        return model.model_validate(block)
+    except ValidationError as exc:
+        item_id = block.get("id") if isinstance(block, dict) else None
+        for error in exc.errors():
+            location = ".".join(str(part) for part in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            findings.append(
+                Finding(
+                    file, f"{kind} {item_id!r}", f"{location}: {message}" if location else message
+                )
+            )
+        return None
+
+
+def _add(
+    dataset: Dataset, kind: str, into: dict[str, Any], item: Any, file: str, findings: list[Finding]
+) -> None:
+    if item.id in into:
+        first = dataset.files[(kind, item.id)]
+        findings.append(Finding(file, f"{kind} {item.id!r}", f"id repeats (first in {first})"))
+        return
+    into[item.id] = item
+    dataset.files[(kind, item.id)] = file

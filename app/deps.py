@@ -1,0 +1,195 @@
+"""Annotated dependencies: the session, the settings, list queries, and path ids resolved or 404."""
+
+import re
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.dates import parse_partial_date
+from app.db import get_session
+from app.errors import InvalidInput, NotFound
+from app.models import Figure, Measure, Source
+from app.paging import SORT_FIELDS, Cursor, Sort
+from app.qualifiers import Qualifier
+from app.schemas import SLUG_PATTERN, CountryCode, PartialDate, Text
+from app.services import catalog, figures
+from app.services.figures import FigureFilters
+
+# scope="function": the transaction commits before the response is sent, so a client
+# never reads an acknowledgement of a write that is not yet kept.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def _checked_id(kind: str, value: str) -> str:
+    # An id that cannot exist (bad characters, NUL bytes, 10 kB long) is a 404 without a query.
+    if not _SLUG.fullmatch(value):
+        raise NotFound(f"no {kind} with id {value[:100]!r}")
+    return value
+
+
+def figure_or_404(
+    session: SessionDep,
+    figure_id: Annotated[str, Path(description="The figure's id, e.g. `removals-2017`.")],
+) -> Figure:
+    return figures.get_figure(session, _checked_id("figure", figure_id))
+
+
+def measure_or_404(
+    session: SessionDep,
+    measure_id: Annotated[str, Path(description="The measure's id, e.g. `final-removal-orders`.")],
+) -> Measure:
+    return catalog.get_measure(session, _checked_id("measure", measure_id))
+
+
+def source_or_404(
+    session: SessionDep,
+    source_id: Annotated[
+        str, Path(description="The source's id, e.g. `khmer-times-2018-02-us-deportees`.")
+    ],
+) -> Source:
+    return catalog.get_source(session, _checked_id("source", source_id))
+
+
+FigureDep = Annotated[Figure, Depends(figure_or_404)]
+MeasureDep = Annotated[Measure, Depends(measure_or_404)]
+SourceDep = Annotated[Source, Depends(source_or_404)]
+
+
+class PageQuery(BaseModel):
+    """Paging parameters. Unknown parameters are refused, so that a misspelt filter
+    (`mesure=`) is a 422 rather than a silently unfiltered answer."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    limit: int | None = Field(
+        None,
+        ge=1,
+        description="Rows per page: 100 by default, at most 1000 "
+        "(DEPSTATS_DEFAULT_PAGE_SIZE, DEPSTATS_MAX_PAGE_SIZE).",
+    )
+    cursor: str | None = Field(
+        None,
+        max_length=1000,
+        description="Where to continue: copy it from the previous page's `next`.",
+    )
+
+
+class FigureQuery(PageQuery):
+    measure: str | None = Field(None, description="Only this measure's figures (a measure id).")
+    source: str | None = Field(None, description="Only figures stated in this source (an id).")
+    qualifier: Qualifier | None = Field(None, description="Only figures with this qualifier.")
+    country: CountryCode | None = Field(
+        None,
+        description="Only figures whose measure moves people from or to this country "
+        "(ISO 3166-1 alpha-2, e.g. `KH`).",
+    )
+    from_: PartialDate | None = Field(
+        None,
+        alias="from",
+        description="Only figures whose period or as-of date reaches this "
+        "year, month or day or later (`2017`, `2017-12`, `2018-01-25`).",
+    )
+    to: PartialDate | None = Field(
+        None,
+        description="Only figures whose period or as-of date starts by the end of this "
+        "year, month or day.",
+    )
+    q: Text | None = Field(
+        None,
+        min_length=1,
+        description="Text to find, case-insensitively, in the quote, the "
+        "measure's name or the attribution.",
+    )
+    include_retracted: bool = Field(False, description="Also list retracted figures.")
+    sort: str | None = Field(
+        None,
+        description=f"Order by one of {', '.join(SORT_FIELDS)}; "
+        "prefix `-` for descending; ties are broken by id. By default "
+        "`id`, and `time` for a measure's figures.",
+    )
+
+
+def _invalid(field: str, detail: str) -> InvalidInput:
+    return InvalidInput(
+        f"invalid input: query {field}",
+        errors=[{"pointer": f"#/{field}", "location": "query", "detail": detail}],
+    )
+
+
+def _limit(query: PageQuery, settings: Settings) -> int:
+    limit = query.limit if query.limit is not None else settings.default_page_size
+    if limit > settings.max_page_size:
+        raise _invalid("limit", f"must be at most {settings.max_page_size}")
+    return limit
+
+
+class Paging:
+    """A page of a list ordered by id: its size and where it starts."""
+
+    def __init__(self, query: Annotated[PageQuery, Query()], settings: SettingsDep) -> None:
+        self.limit = _limit(query, settings)
+        self.cursor = Cursor.decode(query.cursor, catalog.BY_ID) if query.cursor else None
+
+
+PagingDep = Annotated[Paging, Depends()]
+
+
+class FigureListQuery:
+    """A figure list request, checked against the settings and the data."""
+
+    default_sort = "id"
+
+    def __init__(
+        self, query: Annotated[FigureQuery, Query()], session: SessionDep, settings: SettingsDep
+    ) -> None:
+        self.limit = _limit(query, settings)
+        if query.q is not None and len(query.q) > settings.max_query_length:
+            raise _invalid("q", f"must be at most {settings.max_query_length} characters")
+        try:
+            self.sort = Sort.parse(query.sort or self.default_sort)
+        except ValueError as exc:
+            raise _invalid("sort", str(exc)) from None
+        for name, exists in (
+            ("measure", catalog.measure_exists),
+            ("source", catalog.source_exists),
+        ):
+            value = getattr(query, name)
+            if value is not None and not exists(session, value):
+                raise _invalid(name, f"no {name} with id {value[:100]!r}")
+        start = parse_partial_date(query.from_).first_day() if query.from_ else None
+        end = parse_partial_date(query.to).last_day() if query.to else None
+        if start and end and start > end:
+            raise _invalid("to", f"`to` ({query.to}) is before `from` ({query.from_})")
+        self.filters = FigureFilters(
+            measure=query.measure,
+            source=query.source,
+            qualifier=query.qualifier,
+            country=query.country,
+            start=start,
+            end=end,
+            q=query.q,
+            include_retracted=query.include_retracted,
+        )
+        self.cursor = Cursor.decode(query.cursor, self.sort) if query.cursor else None
+
+
+class SeriesListQuery(FigureListQuery):
+    """A measure's figures: in time order unless the client sorts otherwise."""
+
+    default_sort = "time"
+
+
+FigureListDep = Annotated[FigureListQuery, Depends()]
+SeriesListDep = Annotated[SeriesListQuery, Depends()]

@@ -1,0 +1,138 @@
+"""One error hierarchy and one RFC 9457 problem+json handler for every error the API answers."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+log = logging.getLogger("app.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class AppError(Exception):
+    """An error the client should see: its status, and a detail a person can act on."""
+
+    status: int = 500
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class BadRequest(AppError):
+    status = 400
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Conflict(AppError):
+    status = 409
+
+
+class InvalidInput(AppError):
+    """422: one or more fields are wrong; `errors` points at each."""
+
+    status = 422
+
+
+class NotAcceptable(AppError):
+    status = 406
+
+
+class Unavailable(AppError):
+    status = 503
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    request: Request | None = None,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors:
+        body["errors"] = errors
+    response = Response(
+        orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+    # An error is about this request only: no cache may keep or reuse it.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _pointer(location: tuple[Any, ...]) -> tuple[str, str]:
+    """("query", "limit") -> ("query", "#/limit"); ("body", "quote_span", "start") -> body."""
+    where = str(location[0]) if location else "body"
+    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in location[1:]]
+    return where, "#/" + "/".join(parts)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    errors = []
+    for error in exc.errors():
+        location, pointer = _pointer(tuple(error.get("loc", ())))
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        errors.append({"pointer": pointer, "location": location, "detail": message})
+    return errors
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return problem(exc.status, exc.detail, request=request, errors=exc.errors, headers=exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route matches {request.url.path}"
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}"
+    return problem(exc.status_code, detail, request=request, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _validation_errors(exc)
+    fields = ", ".join(f"{e['location']} {e['pointer'].removeprefix('#/')}" for e in errors)
+    return problem(422, f"invalid input: {fields}", request=request, errors=errors)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    # The trace goes to the log, never to the client.
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        500, "the server failed to answer this request; it has been logged", request=request
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,58 @@
+"""create_app(): the engine's life, the error handlers, the routers, the OpenAPI document."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.config import Settings, get_settings
+from app.db import create_db_engine, create_sessionmaker
+from app.errors import install_error_handlers
+from app.openapi import install_openapi
+from app.routers import figures, measures, meta, sources
+
+DESCRIPTION = """
+Figures about deportation and repatriation, starting with Cambodian nationals removed from
+the United States. Every number is traced to the exact words of the document that stated it:
+its qualifier ("more than 1,900" is not 1,900), its period or as-of date, and who said it.
+
+Errors are RFC 9457 `application/problem+json`. Lists are `{items, total, limit, next}` with
+the next page also in a `Link` header. The curated dataset is CC BY 4.0; source texts remain
+their publishers' and are served only so that quotes can be verified.
+"""
+
+TAGS = [
+    {"name": "figures", "description": "Numbers stated in sources, with quotes and spans."},
+    {"name": "measures", "description": "What is counted, and each measure's series."},
+    {"name": "sources", "description": "The documents, and their exact stored text."},
+    {"name": "meta", "description": "The dataset's front door and the health probes."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    # The engine connects lazily, so making it here costs nothing and lets tests use the
+    # app without running its lifespan.
+    engine = create_db_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="deportation-stats",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    install_error_handlers(app)
+    for module in (meta, figures, measures, sources):
+        app.include_router(module.router)
+    install_openapi(app)
+    return app

@@ -1,0 +1,138 @@
+"""ORM tables. The schema itself is owned by the Alembic migrations in migrations/."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+
+SLUG = 80
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(SLUG), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    publisher: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[str] = mapped_column(String(10))
+    language: Mapped[str] = mapped_column(String(35))
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    curator_notes: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Measure(Base):
+    __tablename__ = "measures"
+    __table_args__ = (CheckConstraint("kind IN ('flow', 'stock')", name="kind"),)
+
+    id: Mapped[str] = mapped_column(String(SLUG), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    definition: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(5))
+    population: Mapped[str] = mapped_column(Text)
+    from_country: Mapped[str] = mapped_column(String(2))
+    to_country: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Figure(Base):
+    __tablename__ = "figures"
+    __table_args__ = (
+        CheckConstraint("status IN ('published', 'retracted')", name="status"),
+        CheckConstraint(
+            "(period_start IS NULL) = (period_end IS NULL)"
+            " AND (period_start IS NULL) <> (as_of IS NULL)",
+            name="period_or_as_of",
+        ),
+        Index("ix_figures_time", "time_start", "time_end"),
+    )
+
+    id: Mapped[str] = mapped_column(String(SLUG), primary_key=True)
+    measure_id: Mapped[str] = mapped_column(ForeignKey("measures.id"), index=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    value: Mapped[float] = mapped_column(Float)
+    qualifier: Mapped[str] = mapped_column(String(16), index=True)
+    value_text: Mapped[str] = mapped_column(Text)
+    period_start: Mapped[str | None] = mapped_column(String(10))
+    period_end: Mapped[str | None] = mapped_column(String(10))
+    as_of: Mapped[str | None] = mapped_column(String(10))
+    # The days the period or as-of date covers at its precision, for filters and ordering.
+    time_start: Mapped[date] = mapped_column(Date)
+    time_end: Mapped[date] = mapped_column(Date)
+    stated: Mapped[str | None] = mapped_column(String(10))
+    quote: Mapped[str] = mapped_column(Text)
+    quote_start: Mapped[int] = mapped_column(Integer)
+    quote_end: Mapped[int] = mapped_column(Integer)
+    value_start: Mapped[int] = mapped_column(Integer)
+    value_end: Mapped[int] = mapped_column(Integer)
+    attribution_person: Mapped[str | None] = mapped_column(Text)
+    attribution_role: Mapped[str | None] = mapped_column(Text)
+    attribution_organisation: Mapped[str | None] = mapped_column(Text)
+    attribution_text: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="published", index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # lazy="raise": every query says what it loads, so no request lazy-loads by surprise.
+    measure: Mapped[Measure] = relationship(lazy="raise")
+    source: Mapped[Source] = relationship(lazy="raise")
+    relations: Mapped[list["FigureRelation"]] = relationship(
+        lazy="raise",
+        foreign_keys="FigureRelation.figure_id",
+        cascade="all, delete-orphan",
+        order_by="(FigureRelation.type, FigureRelation.target_id)",
+    )
+
+
+class FigureRelation(Base):
+    """`figure_id` is `type` of `target_id`: a part of it, or a restatement of it."""
+
+    __tablename__ = "figure_relations"
+    __table_args__ = (CheckConstraint("type IN ('part_of', 'restates')", name="type"),)
+
+    figure_id: Mapped[str] = mapped_column(ForeignKey("figures.id"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    target_id: Mapped[str] = mapped_column(ForeignKey("figures.id"), primary_key=True, index=True)
+
+
+class Revision(Base):
+    """The full state one change produced, kept forever: the migrations forbid UPDATE and DELETE."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        UniqueConstraint("resource", "resource_id", "number"),
+        CheckConstraint("resource IN ('source', 'measure', 'figure')", name="resource"),
+    )
+
+    # Grows with every change to the dataset, so the highest id is the dataset's version.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource: Mapped[str] = mapped_column(String(10))
+    resource_id: Mapped[str] = mapped_column(String(SLUG))
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,112 @@
+"""The OpenAPI document: problem+json on every error status, and examples from the real data."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.errors import PROBLEM_MEDIA_TYPE
+from app.schemas import Problem
+
+EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
+
+_DESCRIPTIONS = {
+    400: "Bad request: a cursor this API did not make, or one made for another sort.",
+    404: "No such resource; the detail names the id.",
+    405: "This path does not answer that method.",
+    406: "None of the media types in Accept can be served; the detail lists those that can.",
+    409: "Conflict with the current state.",
+    422: "Invalid input; `errors` has one pointer per invalid field.",
+    500: "The server failed; the detail says so and nothing more (no trace).",
+    503: "Not ready: the database is unreachable or its schema is not at head.",
+}
+_PROBLEM_EXAMPLES = {
+    400: "the cursor is not one this API made; follow the `next` link of the previous page, "
+    "or leave cursor out to start again",
+    404: "no figure with id 'removals-2016'",
+    405: "POST is not allowed on /v1/figures",
+    422: "invalid input: query limit",
+    500: "the server failed to answer this request; it has been logged",
+    503: "database not ready: schema is at None, head is 0001",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry declaring these error statuses as problem+json."""
+    return {status: {"description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+def _problem_content(status: int) -> dict[str, Any]:
+    example: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _title(status),
+        "status": status,
+        "detail": _PROBLEM_EXAMPLES.get(status, _DESCRIPTIONS[status]),
+    }
+    if status == 422:
+        example["errors"] = [
+            {"pointer": "#/limit", "location": "query", "detail": "must be at most 1000"}
+        ]
+    return {
+        PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": example}
+    }
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    return HTTPStatus(status).phrase
+
+
+def load_examples() -> dict[str, Any]:
+    return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+
+
+def install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(
+            Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {})
+        )
+        components["Problem"] = {
+            k: v
+            for k, v in Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            ).items()
+            if k != "$defs"
+        }
+        # FastAPI's own 422 shape is replaced by ours everywhere.
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        examples = load_examples()
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("405", {"description": _DESCRIPTIONS[405]})
+                responses.setdefault("500", {"description": _DESCRIPTIONS[500]})
+                for status, response in responses.items():
+                    if int(status) >= 400:
+                        response["content"] = _problem_content(int(status))
+                        response["description"] = _DESCRIPTIONS.get(
+                            int(status), response["description"]
+                        )
+                example = examples.get(f"{method.upper()} {path}")
+                ok = responses.get("200", {}).get("content", {})
+                if example is not None:
+                    for media in ok.values():
+                        media["example"] = example["body"]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,515 @@
+"""The Pydantic models the API speaks; `data/` files are validated by the same `*Create` models."""
+
+import hashlib
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
+
+from app import models
+from app.dates import parse_partial_date
+from app.numbers import parse_number
+from app.qualifiers import Qualifier, bounds_for, display
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{2,79}$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+def _partial_date(text: str) -> str:
+    return str(parse_partial_date(text))
+
+
+PartialDate = Annotated[
+    str,
+    AfterValidator(_partial_date),
+    Field(description="ISO 8601 at its known precision: YYYY, YYYY-MM or YYYY-MM-DD."),
+]
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+# A JSON number: whole values print without ".0" (1900, not 1900.0).
+Number = Annotated[
+    float, Field(allow_inf_nan=False), PlainSerializer(_plain_number, return_type=int | float)
+]
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("NUL bytes are not allowed")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+class _In(BaseModel):
+    """Input: unknown fields are refused, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class Span(_In):
+    start: int = Field(ge=0, description="Offset of the first code point, counted from 0.")
+    end: int = Field(ge=0, description="Offset just past the last code point (exclusive).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be greater than start ({self.start})")
+        return self
+
+
+class Bounds(_In):
+    lower: Number | None = Field(None, description="Lower bound; null when unbounded below.")
+    lower_inclusive: bool = Field(False, description="Whether the lower bound itself is allowed.")
+    upper: Number | None = Field(None, description="Upper bound; null when unbounded above.")
+    upper_inclusive: bool = Field(False, description="Whether the upper bound itself is allowed.")
+
+
+class Period(_In):
+    start: PartialDate = Field(description="First year, month or day the count covers.")
+    end: PartialDate = Field(description="Last year, month or day the count covers (inclusive).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if parse_partial_date(self.end).last_day() < parse_partial_date(self.start).first_day():
+            raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Attribution(_In):
+    person: Text | None = Field(None, description="The person who stated the figure, if named.")
+    role: Text | None = Field(None, description="Their role, as the text gives it.")
+    organisation: Text | None = Field(None, description="The organisation that stated it.")
+    text: Text | None = Field(
+        None,
+        description="The source's own words naming who stated it, verbatim; null when "
+        "the source states the figure in its own voice.",
+    )
+
+
+class RelationIn(_In):
+    type: Literal["part_of", "restates"] = Field(
+        description="`part_of`: this figure counts a part of the other; `restates`: it states "
+        "the same count again, for example rounded."
+    )
+    figure: Slug = Field(description="The id of the other figure.")
+
+
+class FigureCreate(_In):
+    """One number stated in one source: what `data/figures/*.toml` blocks and POSTs hold."""
+
+    id: Slug = Field(description="Stable permalink slug chosen by the curator.")
+    measure: Slug = Field(description="The id of the measure counted.")
+    source: Slug = Field(description="The id of the source that states it.")
+    value: Number = Field(description="The number, as a JSON number.")
+    qualifier: Qualifier = Field(description="What the source says about the number.")
+    value_text: Text = Field(min_length=1, description="The number alone, exactly as printed.")
+    bounds: Bounds | None = Field(
+        None, description="The interval the qualifier implies; if given it must match."
+    )
+    period: Period | None = Field(None, description="For a flow: the period counted.")
+    as_of: PartialDate | None = Field(None, description="For a stock: the date counted at.")
+    stated: PartialDate | None = Field(None, description="When it was said, if the text says.")
+    quote: Text = Field(min_length=1, description="The exact passage that states the figure.")
+    quote_span: Span = Field(description="Where the quote stands in the source text.")
+    value_span: Span = Field(description="Where value_text stands in the source text.")
+    attribution: Attribution = Field(default_factory=Attribution)
+    relations: list[RelationIn] = Field(default_factory=list)
+    note: Text | None = Field(None, description="A curator's caveat, free text.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.period is None) == (self.as_of is None):
+            raise ValueError("give either `period` (a flow) or `as_of` (a stock), not both or none")
+        try:
+            printed = parse_number(self.value_text)
+        except ValueError as exc:
+            raise ValueError(f"value_text: {exc}") from None
+        if Decimal(repr(self.value)) != printed:
+            raise ValueError(
+                f"value {_plain_number(self.value)} does not match value_text "
+                f"{self.value_text!r}, which reads as {printed.normalize():f}"
+            )
+        q, v = self.quote_span, self.value_span
+        if not (q.start <= v.start and v.end <= q.end):
+            raise ValueError(
+                f"value_span {v.start}..{v.end} lies outside quote_span {q.start}..{q.end}"
+            )
+        if len(self.quote) != q.end - q.start:
+            raise ValueError(
+                f"quote is {len(self.quote)} characters long but quote_span "
+                f"covers {q.end - q.start}"
+            )
+        if self.quote[v.start - q.start : v.end - q.start] != self.value_text:
+            raise ValueError(
+                f"value_text {self.value_text!r} is not at value_span "
+                f"{v.start}..{v.end} of the quote"
+            )
+        implied = implied_bounds(self.qualifier, self.value)
+        if self.bounds is not None and self.bounds != implied:
+            raise ValueError(
+                f"bounds {self.bounds.model_dump()} are not those that "
+                f"{self.qualifier.value} {_plain_number(self.value)} implies: "
+                f"{implied.model_dump() if implied else None}"
+            )
+        return self
+
+
+def implied_bounds(qualifier: Qualifier, value: float) -> Bounds | None:
+    found = bounds_for(qualifier, value)
+    return None if found is None else Bounds(**found.__dict__)
+
+
+class MeasureCreate(_In):
+    id: Slug = Field(description="Stable slug.")
+    name: Text = Field(min_length=1, description="A short name.")
+    definition: Text = Field(min_length=1, description="What is counted and what is not.")
+    unit: Literal["people"] = Field(description="What one unit of the value is.")
+    kind: Literal["flow", "stock"] = Field(
+        description="`flow`: counted over a period; `stock`: counted at a date."
+    )
+    population: Text = Field(min_length=1, description="Who is counted.")
+    from_country: CountryCode = Field(description="ISO 3166-1 alpha-2 code people move from.")
+    to_country: CountryCode = Field(description="ISO 3166-1 alpha-2 code people move to.")
+
+
+class SourceCreate(_In):
+    id: Slug = Field(description="Stable slug.")
+    title: Text = Field(min_length=1)
+    publisher: Text = Field(min_length=1)
+    author: Text | None = Field(None, description="Null when the source names no author.")
+    url: Text | None = Field(None, description="Null when not known; never invented.")
+    published: PartialDate = Field(description="Publication date at its known precision.")
+    language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47.")
+    text: Text = Field(min_length=1, description="The full stored text quotes are measured in.")
+    sha256: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the UTF-8 text; checked when given.",
+    )
+    curator_notes: Text | None = Field(None, description="How the metadata was established.")
+
+    @model_validator(mode="after")
+    def _digest(self) -> Self:
+        actual = text_sha256(self.text)
+        if self.sha256 is not None and self.sha256 != actual:
+            raise ValueError(
+                f"sha256 {self.sha256} does not match the text, whose SHA-256 is {actual}"
+            )
+        self.sha256 = actual
+        return self
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- What the API answers -------------------------------------------------------------
+
+
+class SourceSummary(BaseModel):
+    id: str = Field(description="The source's id.")
+    title: str = Field(description="Its title.")
+    publisher: str = Field(description="Who published it.")
+    author: str | None = Field(description="Its author; null when not named.")
+    published: str = Field(description="Publication date at its known precision.")
+    url: str | None = Field(description="Its address; null when not known.")
+
+
+class RelationRead(BaseModel):
+    type: Literal["part_of", "has_part", "restates", "restated_by"] = Field(
+        description="How this figure relates to the other, read from this figure."
+    )
+    figure: str = Field(description="The other figure's id.")
+
+
+class FigureLinks(BaseModel):
+    self: str = Field(description="This figure.")
+    history: str = Field(description="Its revisions.")
+    measure: str = Field(description="What it counts.")
+    source: str = Field(description="The source that states it.")
+    source_text: str = Field(description="The stored text its spans count into.")
+
+
+class FigureRead(BaseModel):
+    id: str = Field(description="Stable permalink slug.")
+    measure: str = Field(description="The id of the measure counted.")
+    measure_name: str = Field(description="The measure's name.")
+    source: SourceSummary = Field(description="The source that states it.")
+    value: Number = Field(description="The number as a JSON number; read it with `qualifier`.")
+    qualifier: Qualifier = Field(
+        description="exact, more_than, at_least, about, nearly, fewer_than or at_most."
+    )
+    bounds: Bounds | None = Field(
+        description="The interval the true value lies in; null for "
+        "about and nearly, which give none."
+    )
+    value_text: str = Field(description="The number alone exactly as printed.")
+    display: str = Field(description="The number with its qualifier, AP style.")
+    period: Period | None = Field(description="For a flow, the period counted; else null.")
+    as_of: str | None = Field(description="For a stock, the date counted at; else null.")
+    stated: str | None = Field(description="When it was said, where the text gives it.")
+    quote: str = Field(description="The exact words of the source that state it.")
+    quote_span: Span = Field(description="Code point offsets of the quote in the source text.")
+    value_span: Span = Field(description="Code point offsets of value_text in the source text.")
+    attribution: Attribution = Field(description="Who stated it, as the text gives them.")
+    relations: list[RelationRead] = Field(description="Other figures this one relates to.")
+    note: str | None = Field(description="A curator's caveat, or null.")
+    status: Literal["published", "retracted"] = Field(
+        description="Retracted figures stay readable with their history."
+    )
+    revision: int = Field(description="Its revision number; 1 as first loaded or created.")
+    created_at: datetime = Field(description="When it was first loaded or created.")
+    updated_at: datetime = Field(description="When its latest revision was made.")
+    links: FigureLinks = Field(description="Related resources.")
+
+    @classmethod
+    def of(cls, figure: models.Figure, incoming: list[models.FigureRelation] = ()) -> Self:
+        """The API's view of a figure; `incoming` are relations other figures have to it."""
+        value, qualifier = figure.value, Qualifier(figure.qualifier)
+        period = (
+            Period(start=figure.period_start, end=figure.period_end)
+            if figure.period_start and figure.period_end
+            else None
+        )
+        relations = [RelationRead(type=r.type, figure=r.target_id) for r in figure.relations]
+        inverse = {"part_of": "has_part", "restates": "restated_by"}
+        relations += [RelationRead(type=inverse[r.type], figure=r.figure_id) for r in incoming]
+        source = figure.source
+        path = f"/v1/figures/{figure.id}"
+        return cls(
+            id=figure.id,
+            measure=figure.measure_id,
+            measure_name=figure.measure.name,
+            source=SourceSummary(
+                id=source.id,
+                title=source.title,
+                publisher=source.publisher,
+                author=source.author,
+                published=source.published,
+                url=source.url,
+            ),
+            value=value,
+            qualifier=qualifier,
+            bounds=implied_bounds(qualifier, value),
+            value_text=figure.value_text,
+            display=display(qualifier, value),
+            period=period,
+            as_of=figure.as_of,
+            stated=figure.stated,
+            quote=figure.quote,
+            quote_span=Span(start=figure.quote_start, end=figure.quote_end),
+            value_span=Span(start=figure.value_start, end=figure.value_end),
+            attribution=Attribution(
+                person=figure.attribution_person,
+                role=figure.attribution_role,
+                organisation=figure.attribution_organisation,
+                text=figure.attribution_text,
+            ),
+            relations=relations,
+            note=figure.note,
+            status=figure.status,
+            revision=figure.revision,
+            created_at=figure.created_at,
+            updated_at=figure.updated_at,
+            links=FigureLinks(
+                self=path,
+                history=f"{path}/history",
+                measure=f"/v1/measures/{figure.measure_id}",
+                source=f"/v1/sources/{figure.source_id}",
+                source_text=f"/v1/sources/{figure.source_id}/text",
+            ),
+        )
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T] = Field(description="This page's rows.")
+    total: int = Field(description="How many rows match the filters, over all pages.")
+    limit: int = Field(description="The most rows a page holds.")
+    next: str | None = Field(
+        description="The next page's URL, or null on the last page; also "
+        'in the Link header as rel="next".'
+    )
+
+
+class SeriesPoint(BaseModel):
+    id: str = Field(description="The figure's id.")
+    value: Number = Field(description="The number; read it with `qualifier`.")
+    qualifier: Qualifier = Field(description="What the source says about the number.")
+    display: str = Field(description="The number with its qualifier, AP style.")
+    bounds: Bounds | None = Field(description="The interval the true value lies in.")
+    period: Period | None = Field(description="For a flow, the period counted.")
+    as_of: str | None = Field(description="For a stock, the date counted at.")
+    time_start: date = Field(description="First day the period or date covers, for plotting.")
+    time_end: date = Field(description="Last day the period or date covers, for plotting.")
+    source: str = Field(description="The id of the source that states it.")
+
+    @classmethod
+    def of(cls, figure: models.Figure) -> Self:
+        qualifier = Qualifier(figure.qualifier)
+        return cls(
+            id=figure.id,
+            value=figure.value,
+            qualifier=qualifier,
+            display=display(qualifier, figure.value),
+            bounds=implied_bounds(qualifier, figure.value),
+            period=(
+                Period(start=figure.period_start, end=figure.period_end)
+                if figure.period_start and figure.period_end
+                else None
+            ),
+            as_of=figure.as_of,
+            time_start=figure.time_start,
+            time_end=figure.time_end,
+            source=figure.source_id,
+        )
+
+
+class MeasureRead(BaseModel):
+    id: str = Field(description="Stable slug.")
+    name: str = Field(description="A short name.")
+    definition: str = Field(description="What is counted, and what is not.")
+    unit: str = Field(description="What one unit of the value is.")
+    kind: Literal["flow", "stock"] = Field(description="`flow`: over a period; `stock`: at a date.")
+    population: str = Field(description="Who is counted.")
+    from_country: str = Field(description="ISO 3166-1 alpha-2 code people move from.")
+    to_country: str = Field(description="ISO 3166-1 alpha-2 code people move to.")
+    links: dict[str, str] = Field(description="Related resources.")
+
+    @classmethod
+    def of(cls, measure: models.Measure) -> Self:
+        return cls(
+            id=measure.id,
+            name=measure.name,
+            definition=measure.definition,
+            unit=measure.unit,
+            kind=measure.kind,
+            population=measure.population,
+            from_country=measure.from_country,
+            to_country=measure.to_country,
+            links={
+                "self": f"/v1/measures/{measure.id}",
+                "figures": f"/v1/measures/{measure.id}/figures",
+            },
+        )
+
+
+class MeasureDetail(MeasureRead):
+    figures: list[SeriesPoint] = Field(description="Its published figures in time order.")
+
+
+class SourceRead(BaseModel):
+    id: str = Field(description="Stable slug.")
+    title: str = Field(description="Its title.")
+    publisher: str = Field(description="Who published it.")
+    author: str | None = Field(description="Its author; null when the source names none.")
+    url: str | None = Field(description="Its address; null when not known, never invented.")
+    published: str = Field(description="Publication date at its known precision.")
+    language: str = Field(description="BCP 47 language tag of the text.")
+    sha256: str = Field(description="SHA-256 of the stored text as UTF-8, to verify it.")
+    length: int = Field(description="Length of the stored text in code points.")
+    curator_notes: str | None = Field(description="How the metadata was established.")
+    revision: int = Field(description="Its revision number.")
+    created_at: datetime = Field(description="When it was first loaded or created.")
+    updated_at: datetime = Field(description="When its latest revision was made.")
+    links: dict[str, str] = Field(description="Related resources.")
+
+    @classmethod
+    def of(cls, source: models.Source) -> Self:
+        return cls(
+            id=source.id,
+            title=source.title,
+            publisher=source.publisher,
+            author=source.author,
+            url=source.url,
+            published=source.published,
+            language=source.language,
+            sha256=source.sha256,
+            length=len(source.text),
+            curator_notes=source.curator_notes,
+            revision=source.revision,
+            created_at=source.created_at,
+            updated_at=source.updated_at,
+            links={
+                "self": f"/v1/sources/{source.id}",
+                "text": f"/v1/sources/{source.id}/text",
+                "figures": f"/v1/figures?source={source.id}",
+            },
+        )
+
+
+class RevisionRead(BaseModel):
+    number: int = Field(description="1 for the first state, then one more per change.")
+    actor: str = Field(description="Who made the change: a token's name, or `load`.")
+    reason: str = Field(description="Why the change was made.")
+    created_at: datetime = Field(description="When.")
+    state: dict[str, Any] = Field(description="The full state the change produced.")
+
+
+class Counts(BaseModel):
+    sources: int = Field(description="Sources held.")
+    measures: int = Field(description="Measures defined.")
+    figures: int = Field(description="Published figures.")
+    retracted_figures: int = Field(description="Retracted figures, still readable.")
+
+
+class License(BaseModel):
+    name: str = Field(description="The dataset's licence.")
+    url: str = Field(description="Its text.")
+    note: str = Field(description="What the licence does not cover.")
+
+
+class DatasetInfo(BaseModel):
+    name: str = Field(description="The API's name.")
+    api_version: str = Field(description="The software's version.")
+    dataset_version: int = Field(description="Grows by one or more with every change to the data.")
+    last_change: datetime | None = Field(description="When the data last changed.")
+    counts: Counts = Field(description="What the dataset holds.")
+    license: License = Field(description="Terms of reuse.")
+    links: dict[str, str] = Field(description="Where to go next.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = Field(description="`ok` when the process answers.")
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = Field(description="`ready` when the database answers at head.")
+    database: str = Field(description="The database engine.")
+    schema_revision: str | None = Field(description="The migration the database is at.")
+
+
+class ProblemError(BaseModel):
+    pointer: str = Field(description="JSON pointer to the invalid field, e.g. `#/limit`.")
+    location: str = Field(description="Where the field was: query, path, header or body.")
+    detail: str = Field(description="What is wrong with it.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail, served as application/problem+json."""
+
+    type: str = Field("about:blank", description="A URI naming the kind of problem.")
+    title: str = Field(description="The HTTP status's reason phrase.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request, for a person.")
+    instance: str | None = Field(None, description="The path of the request that failed.")
+    errors: list[ProblemError] | None = Field(
+        None, description="On 422: one entry per invalid field."
+    )

@@ -1,0 +1,1 @@
+"""Use cases: take a session first, raise the project's errors, never commit, import no FastAPI."""

@@ -1,0 +1,106 @@
+"""Measures, sources and the dataset as a whole."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFound
+from app.models import Figure, Measure, Revision, Source
+from app.paging import Cursor, Sort
+
+T = TypeVar("T", Measure, Source)
+BY_ID = Sort("id", descending=False)
+
+
+@dataclass
+class IdPage(Generic[T]):
+    items: list[T]
+    total: int
+    next_cursor: Cursor | None
+
+
+def _page_by_id(
+    session: Session,
+    model: type[T],
+    *,
+    limit: int,
+    cursor: Cursor | None,
+    options: tuple[Any, ...] = (),
+) -> IdPage[T]:
+    statement = select(model).options(*options).order_by(model.id).limit(limit + 1)
+    if cursor is not None:
+        statement = statement.where(model.id > cursor.id)
+    items = list(session.scalars(statement))
+    total = session.scalar(select(func.count()).select_from(model)) or 0
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = Cursor(BY_ID, items[-1].id, items[-1].id)
+    return IdPage(items, total, next_cursor)
+
+
+def list_measures(session: Session, *, limit: int, cursor: Cursor | None) -> IdPage[Measure]:
+    return _page_by_id(session, Measure, limit=limit, cursor=cursor)
+
+
+def get_measure(session: Session, measure_id: str) -> Measure:
+    measure = session.get(Measure, measure_id)
+    if measure is None:
+        raise NotFound(f"no measure with id {measure_id!r}")
+    return measure
+
+
+def measure_exists(session: Session, measure_id: str) -> bool:
+    return session.get(Measure, measure_id) is not None
+
+
+def source_exists(session: Session, source_id: str) -> bool:
+    return session.scalar(select(Source.id).where(Source.id == source_id)) is not None
+
+
+def list_sources(session: Session, *, limit: int, cursor: Cursor | None) -> IdPage[Source]:
+    return _page_by_id(session, Source, limit=limit, cursor=cursor)
+
+
+def get_source(session: Session, source_id: str) -> Source:
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFound(f"no source with id {source_id!r}")
+    return source
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    version: int
+    last_change: datetime | None
+    sources: int
+    measures: int
+    figures: int
+    retracted_figures: int
+
+
+def dataset_summary(session: Session) -> DatasetSummary:
+    """Counts, and the dataset's version: the newest revision's id, which every change raises."""
+    version, last_change = session.execute(
+        select(func.coalesce(func.max(Revision.id), 0), func.max(Revision.created_at))
+    ).one()
+    by_status = dict(
+        session.execute(select(Figure.status, func.count()).group_by(Figure.status)).tuples().all()
+    )
+    if isinstance(last_change, str):  # SQLite hands an aggregate back untyped
+        last_change = datetime.fromisoformat(last_change)
+    if last_change is not None and last_change.tzinfo is None:
+        from datetime import UTC
+
+        last_change = last_change.replace(tzinfo=UTC)
+    return DatasetSummary(
+        version=version,
+        last_change=last_change,
+        sources=session.scalar(select(func.count()).select_from(Source)) or 0,
+        measures=session.scalar(select(func.count()).select_from(Measure)) or 0,
+        figures=by_status.get("published", 0),
+        retracted_figures=by_status.get("retracted", 0),
+    )

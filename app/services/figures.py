@@ -1,0 +1,180 @@
+"""Finding figures: one by id, filtered and sorted lists with keyset paging, a measure's series."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from app.errors import NotFound
+from app.models import Figure, FigureRelation, Measure, Revision, Source
+from app.paging import Cursor, Sort
+from app.qualifiers import Qualifier
+
+_SORT_COLUMNS = {
+    "id": Figure.id, "measure": Figure.measure_id, "source": Figure.source_id,
+    "qualifier": Figure.qualifier, "value": Figure.value, "time": Figure.time_start,
+    "updated_at": Figure.updated_at,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FigureFilters:
+    measure: str | None = None
+    source: str | None = None
+    qualifier: Qualifier | None = None
+    country: str | None = None
+    start: date | None = None  # the first day of `from`
+    end: date | None = None  # the last day of `to`
+    q: str | None = None
+    include_retracted: bool = False
+
+
+@dataclass
+class FigureList:
+    items: list[Figure]
+    # Relations other figures have to each listed figure, by the listed figure's id.
+    incoming: dict[str, list[FigureRelation]]
+    total: int
+    next_cursor: Cursor | None
+
+
+def _with_related(statement: Select[tuple[Figure]]) -> Select[tuple[Figure]]:
+    """Load what a figure's representation shows, without the source's full text."""
+    return statement.join(Figure.measure).options(
+        contains_eager(Figure.measure),
+        selectinload(Figure.source).load_only(
+            Source.id,
+            Source.title,
+            Source.publisher,
+            Source.author,
+            Source.published,
+            Source.url,
+            raiseload=True,
+        ),
+        selectinload(Figure.relations),
+    )
+
+
+def _conditions(filters: FigureFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if not filters.include_retracted:
+        conditions.append(Figure.status == "published")
+    if filters.measure:
+        conditions.append(Figure.measure_id == filters.measure)
+    if filters.source:
+        conditions.append(Figure.source_id == filters.source)
+    if filters.qualifier:
+        conditions.append(Figure.qualifier == filters.qualifier.value)
+    if filters.country:
+        conditions.append(
+            or_(Measure.from_country == filters.country, Measure.to_country == filters.country)
+        )
+    # A figure covers the days from time_start to time_end; keep it if they meet [from, to].
+    if filters.start:
+        conditions.append(Figure.time_end >= filters.start)
+    if filters.end:
+        conditions.append(Figure.time_start <= filters.end)
+    if filters.q:
+        escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        conditions.append(
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        Figure.quote,
+                        Measure.name,
+                        Figure.attribution_person,
+                        Figure.attribution_role,
+                        Figure.attribution_organisation,
+                        Figure.attribution_text,
+                    )
+                )
+            )
+        )
+    return conditions
+
+
+def _after(cursor: Cursor) -> ColumnElement[bool]:
+    column = _SORT_COLUMNS[cursor.sort.field]
+    if cursor.sort.descending:
+        return or_(column < cursor.key, and_(column == cursor.key, Figure.id < cursor.id))
+    return or_(column > cursor.key, and_(column == cursor.key, Figure.id > cursor.id))
+
+
+def list_figures(
+    session: Session,
+    *,
+    filters: FigureFilters,
+    sort: Sort,
+    limit: int | None,
+    cursor: Cursor | None,
+) -> FigureList:
+    """The figures matching `filters` in `sort` order, after `cursor`; all of them if no limit."""
+    conditions = _conditions(filters)
+    total = (
+        session.scalar(
+            select(func.count()).select_from(Figure).join(Figure.measure).where(*conditions)
+        )
+        or 0
+    )
+    column = _SORT_COLUMNS[sort.field]
+    order = (column.desc(), Figure.id.desc()) if sort.descending else (column, Figure.id)
+    statement = _with_related(select(Figure)).where(*conditions).order_by(*order)
+    if cursor is not None:
+        statement = statement.where(_after(cursor))
+    if limit is not None:
+        statement = statement.limit(limit + 1)
+    items = list(session.scalars(statement).unique())
+    next_cursor = None
+    if limit is not None and len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = Cursor(sort, getattr(last, column.key), last.id)
+    return FigureList(items, incoming_relations(session, [f.id for f in items]), total, next_cursor)
+
+
+def incoming_relations(session: Session, ids: Sequence[str]) -> dict[str, list[FigureRelation]]:
+    """Relations that point at these figures (has_part, restated_by), by target id."""
+    found: dict[str, list[FigureRelation]] = defaultdict(list)
+    if ids:
+        rows = session.scalars(
+            select(FigureRelation)
+            .where(FigureRelation.target_id.in_(ids))
+            .order_by(FigureRelation.type, FigureRelation.figure_id)
+        )
+        for relation in rows:
+            found[relation.target_id].append(relation)
+    return found
+
+
+def get_figure(session: Session, figure_id: str) -> Figure:
+    """One figure, retracted or not, with what its representation shows; NotFound otherwise."""
+    figure = session.scalars(_with_related(select(Figure)).where(Figure.id == figure_id)).first()
+    if figure is None:
+        raise NotFound(f"no figure with id {figure_id!r}")
+    return figure
+
+
+def measure_series(session: Session, measure_id: str) -> list[Figure]:
+    """A measure's published figures in time order: a series a chart can plot."""
+    statement = (
+        _with_related(select(Figure))
+        .where(Figure.measure_id == measure_id, Figure.status == "published")
+        .order_by(Figure.time_start, Figure.time_end, Figure.id)
+    )
+    return list(session.scalars(statement).unique())
+
+
+def figure_history(session: Session, figure_id: str) -> list[Revision]:
+    """A figure's revisions, oldest first."""
+    return list(
+        session.scalars(
+            select(Revision)
+            .where(Revision.resource == "figure", Revision.resource_id == figure_id)
+            .order_by(Revision.number)
+        )
+    )

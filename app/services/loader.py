@@ -1,0 +1,310 @@
+"""Load a checked `data/` folder into the database: idempotent, and every change kept as a revision.
+
+`data/` and the write API are two doors to one dataset, so a load never silently undoes a
+change made through the API: such an item is refused by name unless `overwrite` is given
+with a reason. A figure missing from `data/` is left alone unless `retract_missing`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.curation import Dataset
+from app.dates import parse_partial_date
+from app.db import utcnow
+from app.errors import Conflict
+from app.models import Figure, FigureRelation, Measure, Revision, Source
+from app.schemas import FigureCreate, MeasureCreate, SourceCreate
+
+LOAD_ACTOR = "load"
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.retracted)
+
+    def __str__(self) -> str:
+        return (
+            f"created {len(self.created)}, updated {len(self.updated)}, "
+            f"retracted {len(self.retracted)}, unchanged {self.unchanged}"
+        )
+
+
+class LoadRefused(Conflict):
+    """Loading would undo changes made by someone other than `load`."""
+
+
+def load_dataset(
+    session: Session,
+    dataset: Dataset,
+    *,
+    reason: str | None = None,
+    overwrite: bool = False,
+    retract_missing: bool = False,
+) -> LoadReport:
+    """Make the database hold `dataset`; flushes but never commits (the caller owns that)."""
+    if overwrite and not reason:
+        raise ValueError("overwriting changes made through the API needs a reason")
+    loader = _Loader(session, dataset, reason=reason, overwrite=overwrite)
+    loader.sync("source", Source, dataset.sources, source_state, _apply_source)
+    loader.sync("measure", Measure, dataset.measures, measure_state, _apply_measure)
+    loader.sync(
+        "figure",
+        Figure,
+        dataset.figures,
+        figure_state,
+        _apply_figure,
+        options=[selectinload(Figure.relations)],
+    )
+    if loader.refused:
+        raise LoadRefused(
+            "load refused: these were changed by someone other than `load` since; "
+            "load again with --overwrite and a --reason to replace them:\n"
+            + "\n".join(loader.refused)
+        )
+    if retract_missing:
+        loader.retract_missing_figures()
+    session.flush()
+    return loader.report
+
+
+def source_state(source: Source | SourceCreate) -> dict[str, Any]:
+    if isinstance(source, Source):
+        source = SourceCreate(
+            id=source.id,
+            title=source.title,
+            publisher=source.publisher,
+            author=source.author,
+            url=source.url,
+            published=source.published,
+            language=source.language,
+            text=source.text,
+            sha256=source.sha256,
+            curator_notes=source.curator_notes,
+        )
+    return source.model_dump(mode="json")
+
+
+def measure_state(measure: Measure | MeasureCreate) -> dict[str, Any]:
+    if isinstance(measure, Measure):
+        measure = MeasureCreate.model_validate(
+            {name: getattr(measure, name) for name in MeasureCreate.model_fields}
+        )
+    return measure.model_dump(mode="json")
+
+
+def figure_state(figure: Figure | FigureCreate, status: str = "published") -> dict[str, Any]:
+    """A figure's full curated state: what a revision keeps and what a load compares."""
+    if isinstance(figure, Figure):
+        status = figure.status
+        figure = figure_as_create(figure)
+    state = figure.model_dump(mode="json", exclude={"bounds"})
+    state["relations"] = sorted(state["relations"], key=lambda r: (r["type"], r["figure"]))
+    state["status"] = status
+    return state
+
+
+def figure_as_create(figure: Figure) -> FigureCreate:
+    return FigureCreate.model_validate(
+        {
+            "id": figure.id,
+            "measure": figure.measure_id,
+            "source": figure.source_id,
+            "value": figure.value,
+            "qualifier": figure.qualifier,
+            "value_text": figure.value_text,
+            "period": (
+                {"start": figure.period_start, "end": figure.period_end}
+                if figure.period_start
+                else None
+            ),
+            "as_of": figure.as_of,
+            "stated": figure.stated,
+            "quote": figure.quote,
+            "quote_span": {"start": figure.quote_start, "end": figure.quote_end},
+            "value_span": {"start": figure.value_start, "end": figure.value_end},
+            "attribution": {
+                "person": figure.attribution_person,
+                "role": figure.attribution_role,
+                "organisation": figure.attribution_organisation,
+                "text": figure.attribution_text,
+            },
+            "relations": [{"type": r.type, "figure": r.target_id} for r in figure.relations],
+            "note": figure.note,
+        }
+    )
+
+
+def _apply_source(source: Source, item: SourceCreate) -> None:
+    for name in (
+        "title",
+        "publisher",
+        "author",
+        "url",
+        "published",
+        "language",
+        "text",
+        "sha256",
+        "curator_notes",
+    ):
+        setattr(source, name, getattr(item, name))
+
+
+def _apply_measure(measure: Measure, item: MeasureCreate) -> None:
+    for name in MeasureCreate.model_fields:
+        setattr(measure, name, getattr(item, name))
+
+
+def _apply_figure(figure: Figure, item: FigureCreate) -> None:
+    figure.measure_id, figure.source_id = item.measure, item.source
+    figure.value, figure.qualifier, figure.value_text = item.value, item.qualifier, item.value_text
+    if item.period is not None:
+        figure.period_start, figure.period_end, figure.as_of = (
+            item.period.start,
+            item.period.end,
+            None,
+        )
+        start, end = parse_partial_date(item.period.start), parse_partial_date(item.period.end)
+    else:
+        assert item.as_of is not None
+        figure.period_start = figure.period_end = None
+        figure.as_of = item.as_of
+        start = end = parse_partial_date(item.as_of)
+    figure.time_start, figure.time_end = start.first_day(), end.last_day()
+    figure.stated, figure.quote = item.stated, item.quote
+    figure.quote_start, figure.quote_end = item.quote_span.start, item.quote_span.end
+    figure.value_start, figure.value_end = item.value_span.start, item.value_span.end
+    figure.attribution_person = item.attribution.person
+    figure.attribution_role = item.attribution.role
+    figure.attribution_organisation = item.attribution.organisation
+    figure.attribution_text = item.attribution.text
+    figure.note = item.note
+    wanted = {(r.type, r.figure) for r in item.relations}
+    # Keep the relation rows that stay, so that no row is deleted and inserted again.
+    figure.relations = [r for r in figure.relations if (r.type, r.target_id) in wanted]
+    kept = {(r.type, r.target_id) for r in figure.relations}
+    figure.relations += [FigureRelation(type=t, target_id=f) for t, f in sorted(wanted - kept)]
+
+
+class _Loader:
+    def __init__(
+        self, session: Session, dataset: Dataset, *, reason: str | None, overwrite: bool
+    ) -> None:
+        self.session, self.dataset = session, dataset
+        self.reason, self.overwrite = reason, overwrite
+        self.report = LoadReport()
+        self.refused: list[str] = []
+        self.now = utcnow()
+
+    def sync(
+        self,
+        kind: str,
+        model: type[Any],
+        items: dict[str, Any],
+        state_of: Callable[[Any], dict[str, Any]],
+        apply: Callable[[Any, Any], None],
+        options: list[Any] | None = None,
+    ) -> None:
+        existing = {
+            row.id: row for row in self.session.scalars(select(model).options(*(options or [])))
+        }
+        last_actors = self._last_actors(kind)
+        for item_id, item in items.items():
+            file = f"data/{self.dataset.files[(kind, item_id)]}"
+            state = state_of(item)
+            row = existing.get(item_id)
+            if row is None:
+                row = model(id=item_id, created_at=self.now, updated_at=self.now)
+                if kind == "figure":
+                    row.relations = []
+                apply(row, item)
+                self.session.add(row)
+                self._revise(kind, row, 1, state, self.reason or f"loaded from {file}")
+                self.report.created.append(f"{kind} {item_id}")
+                continue
+            if state_of(row) == state:
+                self.report.unchanged += 1
+                continue
+            actor = last_actors.get(item_id, LOAD_ACTOR)
+            if actor != LOAD_ACTOR and not self.overwrite:
+                self.refused.append(f"{file}: {kind} {item_id!r} was last changed by {actor!r}")
+                continue
+            apply(row, item)
+            if kind == "figure":
+                row.status = "published"
+            self._bump(kind, row, state, self.reason or f"changed in {file}")
+            self.report.updated.append(f"{kind} {item_id}")
+
+    def retract_missing_figures(self) -> None:
+        missing = self.session.scalars(
+            select(Figure)
+            .options(selectinload(Figure.relations))
+            .where(Figure.status == "published", Figure.id.not_in(self.dataset.figures))
+        )
+        for figure in missing:
+            figure.status = "retracted"
+            self._bump(
+                "figure",
+                figure,
+                figure_state(figure),
+                self.reason or "missing from data/ (load --retract-missing)",
+            )
+            self.report.retracted.append(f"figure {figure.id}")
+
+    def _bump(self, kind: str, row: Any, state: dict[str, Any], reason: str) -> None:
+        number = self._latest_number(kind, row.id) + 1
+        if hasattr(row, "revision"):
+            row.revision = number
+        row.updated_at = self.now
+        self._revise(kind, row, number, state, reason)
+
+    def _revise(self, kind: str, row: Any, number: int, state: dict[str, Any], reason: str) -> None:
+        self.session.add(
+            Revision(
+                resource=kind,
+                resource_id=row.id,
+                number=number,
+                state=state,
+                actor=LOAD_ACTOR,
+                reason=reason,
+                created_at=self.now,
+            )
+        )
+
+    def _latest_number(self, kind: str, item_id: str) -> int:
+        return (
+            self.session.scalar(
+                select(func.coalesce(func.max(Revision.number), 0)).where(
+                    Revision.resource == kind, Revision.resource_id == item_id
+                )
+            )
+            or 0
+        )
+
+    def _last_actors(self, kind: str) -> dict[str, str]:
+        latest = (
+            select(Revision.resource_id, func.max(Revision.number).label("number"))
+            .where(Revision.resource == kind)
+            .group_by(Revision.resource_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(Revision.resource_id, Revision.actor)
+            .join(
+                latest,
+                (Revision.resource_id == latest.c.resource_id)
+                & (Revision.number == latest.c.number),
+            )
+            .where(Revision.resource == kind)
+        )
+        return {resource_id: actor for resource_id, actor in rows}
