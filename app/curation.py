@@ -34,6 +34,9 @@ class Dataset:
     sources: dict[str, SourceCreate] = field(default_factory=dict)
     measures: dict[str, MeasureCreate] = field(default_factory=dict)
     figures: dict[str, FigureCreate] = field(default_factory=dict)
+    # Every source file's text by its file name's id, valid or not, so that figures are still
+    # checked against a text whose metadata failed (a curator mid-edit sees every quote moved).
+    texts: dict[str, str] = field(default_factory=dict)
     # Where each item was read from, as "sources/x.toml", for messages and revision reasons.
     files: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -67,7 +70,7 @@ def read_dataset(data_dir: Path) -> Dataset:
             continue
         # newline="" keeps the text exactly as stored: offsets count its every code point.
         with text_path.open(encoding="utf-8", newline="") as handle:
-            table["text"] = handle.read()
+            table["text"] = dataset.texts[path.stem] = handle.read()
         source = _validate(SourceCreate, table, rel(path), "source", findings)
         if source is not None:
             if source.id != path.stem:
@@ -119,11 +122,11 @@ def check_references(dataset: Dataset) -> list[Finding]:
             say(f"measure {measure.id!r} is a flow: give a `period`, not `as_of`")
         elif measure.kind == "stock" and figure.as_of is None:
             say(f"measure {measure.id!r} is a stock: give `as_of`, not a `period`")
-        source = dataset.sources.get(figure.source)
-        if source is None:
+        text = dataset.texts.get(figure.source)
+        if text is None:
             say(f"source {figure.source!r} does not exist")
         else:
-            for finding in quote_findings(figure, source.text):
+            for finding in quote_findings(figure, text):
                 say(finding)
         for relation in figure.relations:
             other = dataset.figures.get(relation.figure)

@@ -35,7 +35,8 @@ def parse_number(text: str) -> Decimal:
             return value * _SCALES[words[1]]
         raise ValueError(f"{text!r} is not a number")
     try:
-        return Decimal(_words_to_int(words))
+        # "one thousand, one hundred": commas between word groups carry no value.
+        return Decimal(_words_to_int(" ".join(words).replace(",", " ").split()))
     except (IndexError, InvalidOperation):
         raise ValueError(f"{text!r} is not a number") from None
 

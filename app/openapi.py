@@ -1,6 +1,7 @@
 """The OpenAPI document: problem+json on every error status, and examples from the real data."""
 
 import json
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,20 @@ from app.errors import PROBLEM_MEDIA_TYPE
 from app.schemas import Problem
 
 EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
+# The request whose real answer is each operation's example (scripts/make_openapi_examples.py).
+EXAMPLE_REQUESTS = {
+    "GET /v1": "/v1",
+    "GET /v1/figures": "/v1/figures?measure=final-removal-orders",
+    "GET /v1/figures/{figure_id}": "/v1/figures/final-removal-orders-2017-12",
+    "GET /v1/figures/{figure_id}/history": "/v1/figures/final-removal-orders-2017-12/history",
+    "GET /v1/measures": "/v1/measures?limit=1",
+    "GET /v1/measures/{measure_id}": "/v1/measures/removals-us-to-cambodia",
+    "GET /v1/measures/{measure_id}/figures": "/v1/measures/final-removal-orders/figures",
+    "GET /v1/sources": "/v1/sources",
+    "GET /v1/sources/{source_id}": "/v1/sources/khmer-times-2018-02-us-deportees",
+    "GET /healthz": "/healthz",
+    "GET /readyz": "/readyz",
+}
 
 _DESCRIPTIONS = {
     400: "Bad request: a cursor this API did not make, or one made for another sort.",
@@ -41,7 +56,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def _problem_content(status: int) -> dict[str, Any]:
     example: dict[str, Any] = {
         "type": "about:blank",
-        "title": _title(status),
+        "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": _PROBLEM_EXAMPLES.get(status, _DESCRIPTIONS[status]),
     }
@@ -52,12 +67,6 @@ def _problem_content(status: int) -> dict[str, Any]:
     return {
         PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": example}
     }
-
-
-def _title(status: int) -> str:
-    from http import HTTPStatus
-
-    return HTTPStatus(status).phrase
 
 
 def load_examples() -> dict[str, Any]:

@@ -57,14 +57,15 @@ class Cursor:
             made_for, key, last_id = data["s"], data["k"], data["i"]
             if not isinstance(last_id, str) or not isinstance(made_for, str):
                 raise TypeError
-            key = _read_key(sort.field, key)
+            if made_for == str(sort):
+                key = _read_key(sort.field, key)
         except (binascii.Error, ValueError, TypeError, KeyError, orjson.JSONDecodeError):
             raise BadRequest(
                 "the cursor is not one this API made; follow the `next` link of "
                 "the previous page, or leave cursor out to start again"
             ) from None
         if made_for != str(sort):
-            raise BadRequest(f"the cursor was made for sort={made_for}, not sort={sort}")
+            raise BadRequest(f"the cursor was made for sort={made_for[:20]}, not sort={sort}")
         return cls(sort, key, last_id)
 
 

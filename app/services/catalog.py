@@ -87,15 +87,12 @@ def dataset_summary(session: Session) -> DatasetSummary:
     version, last_change = session.execute(
         select(func.coalesce(func.max(Revision.id), 0), func.max(Revision.created_at))
     ).one()
-    by_status = dict(
-        session.execute(select(Figure.status, func.count()).group_by(Figure.status)).tuples().all()
-    )
-    if isinstance(last_change, str):  # SQLite hands an aggregate back untyped
-        last_change = datetime.fromisoformat(last_change)
-    if last_change is not None and last_change.tzinfo is None:
-        from datetime import UTC
-
-        last_change = last_change.replace(tzinfo=UTC)
+    by_status: dict[str, int] = {
+        status: count
+        for status, count in session.execute(
+            select(Figure.status, func.count()).group_by(Figure.status)
+        )
+    }
     return DatasetSummary(
         version=version,
         last_change=last_change,

@@ -1,0 +1,161 @@
+"""`depstats check` passes on data/ and names the file and figure of each fault in a broken copy."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+
+FIGURES = "figures/khmer-times-2018-02-us-deportees.toml"
+runner = CliRunner()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} should occur once in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def check(data_dir: Path) -> tuple[int, str]:
+    result = runner.invoke(cli, ["check", "--data", str(data_dir)])
+    return result.exit_code, result.output
+
+
+def test_check_passes_on_the_curated_data() -> None:
+    code, output = check(Path(__file__).parent.parent / "data")
+    assert code == 0, output
+    assert "ok: 1 source(s), 6 measure(s), 8 figure(s)" in output
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "figure", "message"),
+    [
+        pytest.param(
+            "quote_span = { start = 52, end = 265 }\nvalue_span = { start = 52, end = 64 }",
+            "quote_span = { start = 53, end = 266 }\nvalue_span = { start = 53, end = 65 }",
+            "removals-2017",
+            "quote not found at quote_span 53..266",
+            id="quote-off-its-span",
+        ),
+        pytest.param(
+            'value = 28\nqualifier = "exact"\nvalue_text = "Twenty-eight"\n'
+            "bounds = { lower = 28, lower_inclusive = true, upper = 28, upper_inclusive = true }",
+            'value = 29\nqualifier = "exact"\nvalue_text = "Twenty-eight"',
+            "removals-2017",
+            "value 29 does not match value_text 'Twenty-eight', which reads as 28",
+            id="number-word-mismatch",
+        ),
+        pytest.param(
+            'value = 572\nqualifier = "exact"\nvalue_text = "572"\n'
+            "bounds = { lower = 572, lower_inclusive = true, upper = 572, upper_inclusive = true }",
+            'value = 527\nqualifier = "exact"\nvalue_text = "572"',
+            "removals-since-2002",
+            "value 527 does not match value_text '572'",
+            id="numeral-mismatch",
+        ),
+        pytest.param(
+            'id = "removals-2017"\nmeasure = "removals-us-to-cambodia"',
+            'id = "removals-2017"\nmeasure = "removals-to-nowhere"',
+            "removals-2017",
+            "measure 'removals-to-nowhere' does not exist",
+            id="no-such-measure",
+        ),
+        pytest.param(
+            'id = "removals-2017"\nmeasure = "removals-us-to-cambodia"\n'
+            'source = "khmer-times-2018-02-us-deportees"',
+            'id = "removals-2017"\nmeasure = "removals-us-to-cambodia"\nsource = "no-such-paper"',
+            "removals-2017",
+            "source 'no-such-paper' does not exist",
+            id="no-such-source",
+        ),
+        pytest.param(
+            'relations = [{ type = "part_of", figure = "removals-since-2002" }]',
+            'relations = [{ type = "part_of", figure = "removals-since-1999" }]',
+            "removals-2017",
+            "part_of 'removals-since-1999': no such figure",
+            id="no-such-related-figure",
+        ),
+        pytest.param(
+            'id = "removals-since-2002-rounded"',
+            'id = "removals-2017"',
+            "removals-2017",
+            "id repeats",
+            id="repeated-id",
+        ),
+        pytest.param(
+            'value_span = { start = 1996, end = 2003 }\nattribution = { organisation = "Khmer '
+            'Times" }',
+            'value_span = { start = 1996, end = 2003 }\nattribution = { organisation = "Khmer '
+            'Times" }\nrelations = [{ type = "part_of", '
+            'figure = "non-refugee-admissions-1975-2000" }]',
+            "refugee-admissions-1975-2000",
+            "is part_of 'non-refugee-admissions-1975-2000' but its lower bound (145000) exceeds "
+            "that figure's upper bound (42000)",
+            id="part-exceeds-whole",
+        ),
+        pytest.param(
+            "bounds = { lower = 1900, lower_inclusive = false }",
+            "bounds = { lower = 1900, lower_inclusive = true }",
+            "final-removal-orders-2017-12",
+            "are not those that more_than 1900 implies",
+            id="bounds-not-implied-by-qualifier",
+        ),
+        pytest.param(
+            'lower_inclusive = false }\nas_of = "2017-12"',
+            'lower_inclusive = false }\nperiod = { start = "2017", end = "2017" }',
+            "final-removal-orders-2017-12",
+            "is a stock: give `as_of`",
+            id="stock-with-period",
+        ),
+    ],
+)
+def test_check_names_the_file_and_figure_of_each_fault(
+    data_copy: Path, old: str, new: str, figure: str, message: str
+) -> None:
+    edit(data_copy / FIGURES, old, new)
+    code, output = check(data_copy)
+    assert code == 1
+    assert f"{FIGURES}: figure '{figure}'" in output
+    assert message in output
+
+
+def test_a_changed_source_text_fails_its_digest_and_every_quote_after_the_edit(
+    data_copy: Path,
+) -> None:
+    edit(data_copy / "sources/khmer-times-2018-02-us-deportees.txt", "Twenty-eight", "Twenty-nine")
+    code, output = check(data_copy)
+    assert code == 1
+    assert "sources/khmer-times-2018-02-us-deportees.toml" in output
+    assert "sha256 2599ce1a" in output and "does not match the text" in output
+
+
+def test_a_quote_that_occurs_elsewhere_says_where(data_copy: Path) -> None:
+    path = data_copy / "sources/khmer-times-2018-02-us-deportees.txt"
+    edit(path, "Cambodia committed", "Cambodia firmly committed")
+    # Re-sign the text so only the spans are wrong.
+    import hashlib
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    edit(
+        data_copy / "sources/khmer-times-2018-02-us-deportees.toml",
+        "2599ce1ab78ea39beb5032e2b3fd3154fb9b832a61b2a2d4ceed1ac1251dade0",
+        digest,
+    )
+    code, output = check(data_copy)
+    assert code == 1
+    assert "figure 'removals-2017': quote not found at quote_span 52..265" in output
+    assert "it occurs at 59..272" in output
+
+
+def test_invalid_toml_is_reported_with_its_file(data_copy: Path) -> None:
+    (data_copy / "figures" / "broken.toml").write_text("[[figure]\nid = ", encoding="utf-8")
+    code, output = check(data_copy)
+    assert code == 1
+    assert "figures/broken.toml: not valid TOML" in output
+
+
+def test_a_missing_folder_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["check", "--data", str(tmp_path / "nowhere")])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output

@@ -1,0 +1,119 @@
+"""The `depstats` command, through its runner, and `serve` as a real process on a fresh file."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """DEPSTATS_DATABASE_URL set to a file that does not exist yet."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DEPSTATS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_db_upgrade_creates_the_database_at_head(db_url: str, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "database at 0001 (head)" in result.output
+    assert (tmp_path / "cli.db").is_file()
+
+
+def test_load_twice_creates_then_changes_nothing(db_url: str) -> None:
+    first = runner.invoke(cli, ["load"])
+    assert first.exit_code == 0, first.output
+    assert "created 15, updated 0, retracted 0, unchanged 0" in first.output
+    assert "figure final-removal-orders-2017-12" in first.output
+    second = runner.invoke(cli, ["load"])
+    assert "created 0, updated 0, retracted 0, unchanged 15" in second.output
+
+
+def test_load_refuses_broken_data_and_loads_nothing(db_url: str, data_copy: Path) -> None:
+    figures = data_copy / "figures" / "khmer-times-2018-02-us-deportees.toml"
+    figures.write_text(figures.read_text().replace("value = 572\n", "value = 527\n"))
+    result = runner.invoke(cli, ["load", "--data", str(data_copy)])
+    assert result.exit_code == 1
+    assert "nothing loaded" in result.output
+    assert "figure 'removals-since-2002'" in result.output
+    missing = runner.invoke(cli, ["load", "--data", str(data_copy / "nowhere")])
+    assert missing.exit_code != 0 and "Traceback" not in missing.output
+
+
+def test_overwrite_needs_a_reason(db_url: str) -> None:
+    result = runner.invoke(cli, ["load", "--overwrite"])
+    assert result.exit_code == 1
+    assert "--overwrite needs a --reason" in result.output
+
+
+def test_bad_configuration_fails_at_start_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DEPSTATS_DATABASE_URL", "mysql://nobody@nowhere/db")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(cli, ["db", "upgrade"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "configuration error" in result.output
+    assert "DEPSTATS_DATABASE_URL must be a sqlite:// or postgresql:// URL" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_creates_migrates_loads_and_serves_a_fresh_database(tmp_path: Path) -> None:
+    database = tmp_path / "fresh" / "depstats.db"
+    port = _free_port()
+    env = {**os.environ, "DEPSTATS_DATABASE_URL": f"sqlite:///{database}"}
+    depstats = Path(sys.executable).parent / "depstats"
+    process = subprocess.Popen(
+        [str(depstats), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the server did not become ready in 60 s"
+            time.sleep(0.2)
+        figure = httpx.get(f"{base}/v1/figures/final-removal-orders-2017-12").json()
+        assert (figure["value"], figure["qualifier"], figure["display"]) == (
+            1900,
+            "more_than",
+            "more than 1,900",
+        )
+        assert httpx.get(f"{base}/v1/figures").json()["total"] == 8
+        assert database.is_file()
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert "empty database: loaded" in output

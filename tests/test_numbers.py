@@ -1,0 +1,86 @@
+"""Number words and numerals are read by code, and printed AP style."""
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from num2words import num2words
+
+from app.numbers import format_number, parse_number
+
+
+@pytest.mark.parametrize(
+    ("printed", "value"),
+    [
+        ("Twenty-eight", 28),
+        ("twenty eight", 28),
+        ("one hundred and five", 105),
+        ("a hundred", 100),
+        ("Nine", 9),
+        ("zero", 0),
+        ("five thousand and one", 5001),
+        ("two million three hundred thousand", 2_300_000),
+        ("1,900", 1900),
+        ("1900", 1900),
+        ("145,000", 145_000),
+        ("572", 572),
+        ("74.4", Decimal("74.4")),
+        ("1.5 million", 1_500_000),
+        ("28 thousand", 28_000),
+    ],
+)
+def test_printed_numbers_are_read_as_their_value(printed: str, value: int | Decimal) -> None:
+    assert parse_number(printed) == value
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "",
+        "twenty twenty",
+        "hundred",
+        "1,90",
+        "19,00",
+        "one and",
+        "thousand million",
+        "million thousand two",
+        "many",
+        "28 people",
+        "ten five",
+        "1.2.3",
+        "twenty-eleven",
+    ],
+)
+def test_anything_else_is_refused_with_a_reason(printed: str) -> None:
+    with pytest.raises(ValueError, match=r"number|scale|unexpected|ends|count"):
+        parse_number(printed)
+
+
+@given(st.integers(min_value=0, max_value=999_999_999_999))
+def test_any_whole_number_spelt_in_english_reads_back(n: int) -> None:
+    # num2words is an independent speller: "one hundred and five", "twenty-eight", ...
+    assert parse_number(num2words(n)) == n
+    assert parse_number(num2words(n).capitalize()) == n
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+def test_any_numeral_printed_with_separators_reads_back(n: int) -> None:
+    assert parse_number(f"{n:,}") == n
+    assert parse_number(str(n)) == n
+
+
+@pytest.mark.parametrize(
+    ("value", "printed"),
+    [
+        (28, "28"),
+        (1412, "1,412"),
+        (1900.0, "1,900"),
+        (145000, "145,000"),
+        (74.4, "74.4"),
+        (0.5, "0.5"),
+        (1_500_000, "1,500,000"),
+    ],
+)
+def test_numbers_print_ap_style(value: float, printed: str) -> None:
+    assert format_number(value) == printed
