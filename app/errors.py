@@ -33,10 +33,6 @@ class AppError(Exception):
         self.headers = headers or {}
 
 
-class BadRequest(AppError):
-    status = 400
-
-
 class NotFound(AppError):
     status = 404
 

@@ -28,18 +28,16 @@ EXAMPLE_REQUESTS = {
 }
 
 _DESCRIPTIONS = {
-    400: "Bad request: a cursor this API did not make, or one made for another sort.",
     404: "No such resource; the detail names the id.",
     405: "This path does not answer that method.",
     406: "None of the media types in Accept can be served; the detail lists those that can.",
     409: "Conflict with the current state.",
-    422: "Invalid input; `errors` has one pointer per invalid field.",
+    422: "Invalid input, a cursor this API did not make among it; `errors` has one pointer "
+    "per invalid field.",
     500: "The server failed; the detail says so and nothing more (no trace).",
     503: "Not ready: the database is unreachable or its schema is not at head.",
 }
 _PROBLEM_EXAMPLES = {
-    400: "the cursor is not one this API made; follow the `next` link of the previous page, "
-    "or leave cursor out to start again",
     404: "no figure with id 'removals-2016'",
     405: "POST is not allowed on /v1/figures",
     422: "invalid input: query limit",

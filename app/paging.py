@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from app.errors import BadRequest
+from app.errors import InvalidInput
 
 # How each sortable field's key is written into a cursor and read back.
 _KEY_TYPES: dict[str, type] = {
@@ -50,7 +50,7 @@ class Cursor:
 
     @classmethod
     def decode(cls, token: str, sort: Sort) -> "Cursor":
-        """Read a token from `next`; anything else (edited, truncated, other sort) is a 400."""
+        """Read a token from `next`; anything else (edited, truncated, other sort) is a 422."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             data = orjson.loads(raw)
@@ -60,12 +60,12 @@ class Cursor:
             if made_for == str(sort):
                 key = _read_key(sort.field, key)
         except (binascii.Error, ValueError, TypeError, KeyError, orjson.JSONDecodeError):
-            raise BadRequest(
+            raise _invalid(
                 "the cursor is not one this API made; follow the `next` link of "
                 "the previous page, or leave cursor out to start again"
             ) from None
         if made_for != str(sort):
-            raise BadRequest(f"the cursor was made for sort={made_for[:20]}, not sort={sort}")
+            raise _invalid(f"the cursor was made for sort={made_for[:20]}, not sort={sort}")
         return cls(sort, key, last_id)
 
 
@@ -80,3 +80,10 @@ def _read_key(field: str, key: Any) -> Any:
     if kind is datetime and isinstance(key, str):
         return datetime.fromisoformat(key)
     raise TypeError(f"bad cursor key for {field}")
+
+
+def _invalid(detail: str) -> InvalidInput:
+    return InvalidInput(
+        "invalid input: query cursor",
+        errors=[{"pointer": "#/cursor", "location": "query", "detail": detail}],
+    )

@@ -46,14 +46,17 @@ def test_several_bad_fields_each_get_a_pointer(client: TestClient) -> None:
 @pytest.mark.parametrize(
     "cursor", ["garbage", "eyJ4IjoxfQ", "e30", "!!!!", "eyJzIjoiaWQiLCJrIjoxLCJpIjoieCJ9"]
 )
-def test_a_tampered_cursor_is_a_400(client: TestClient, cursor: str) -> None:
-    assert "cursor" in assert_problem(client.get(f"/v1/figures?cursor={cursor}"), 400)["detail"]
+def test_a_tampered_cursor_is_a_422_pointing_at_it(client: TestClient, cursor: str) -> None:
+    body = assert_problem(client.get(f"/v1/figures?cursor={cursor}"), 422)
+    assert body["errors"][0]["pointer"] == "#/cursor"
+    assert "not one this API made" in body["errors"][0]["detail"]
 
 
-def test_a_cursor_made_for_another_sort_is_a_400(client: TestClient) -> None:
+def test_a_cursor_made_for_another_sort_is_a_422(client: TestClient) -> None:
     next_url = client.get("/v1/figures?sort=-value&limit=2").json()["next"]
     cursor = next_url.split("cursor=")[1]
-    detail = assert_problem(client.get(f"/v1/figures?sort=id&cursor={cursor}"), 400)["detail"]
+    body = assert_problem(client.get(f"/v1/figures?sort=id&cursor={cursor}"), 422)
+    detail = body["errors"][0]["detail"]
     assert "sort=-value" in detail
 
 

@@ -21,7 +21,7 @@ def figure_page(
     )
 
 
-@router.get("", response_model=Page[FigureRead], responses=problem_responses(400, 422))
+@router.get("", response_model=Page[FigureRead], responses=problem_responses(422))
 def list_figures(
     request: Request, response: Response, query: FigureListDep, session: SessionDep
 ) -> Page[FigureRead]:

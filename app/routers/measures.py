@@ -14,7 +14,7 @@ from app.services import catalog, figures
 router = APIRouter(prefix="/v1/measures", tags=["measures"])
 
 
-@router.get("", response_model=Page[MeasureRead], responses=problem_responses(400, 422))
+@router.get("", response_model=Page[MeasureRead], responses=problem_responses(422))
 def list_measures(
     request: Request, response: Response, paging: PagingDep, session: SessionDep
 ) -> Page[MeasureRead]:
@@ -40,7 +40,7 @@ def read_measure(measure: MeasureDep, session: SessionDep) -> MeasureDetail:
 @router.get(
     "/{measure_id}/figures",
     response_model=Page[FigureRead],
-    responses=problem_responses(400, 404, 422),
+    responses=problem_responses(404, 422),
 )
 def list_measure_figures(
     measure: MeasureDep,

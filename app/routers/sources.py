@@ -12,7 +12,7 @@ from app.services import catalog
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
 
-@router.get("", response_model=Page[SourceRead], responses=problem_responses(400, 422))
+@router.get("", response_model=Page[SourceRead], responses=problem_responses(422))
 def list_sources(
     request: Request, response: Response, paging: PagingDep, session: SessionDep
 ) -> Page[SourceRead]:
