@@ -71,6 +71,10 @@ def create_db_engine(settings: Settings) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling commits before DDL and never begins one for
+        # it, so a failed migration would leave half a schema behind. Turn it off and begin
+        # transactions ourselves (below): migrations and writes are then all or nothing.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL syncs the WAL on every commit: a write acknowledged is a write kept.
@@ -78,6 +82,10 @@ def create_db_engine(settings: Settings) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
 
     return engine
 
