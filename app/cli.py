@@ -83,7 +83,7 @@ def check(data: DataOption = None) -> None:
         raise _fail(f"{data_dir}: {len(exc.findings)} problem(s):\n{exc}") from None
     typer.echo(
         f"{data_dir}: ok: {len(dataset.sources)} source(s), {len(dataset.measures)} "
-        f"measure(s), {len(dataset.figures)} figure(s)"
+        f"measure(s), {len(dataset.figures)} figure(s), {len(dataset.derived)} derived"
     )
 
 

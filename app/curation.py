@@ -1,7 +1,8 @@
 """Read the curated `data/` folder and check it whole, without a database.
 
 Layout: `sources/<id>.toml` (metadata) beside `sources/<id>.txt` (the exact stored text),
-`measures.toml` (`[[measure]]` blocks) and `figures/*.toml` (`[[figure]]` blocks).
+`measures.toml` (`[[measure]]` blocks), `figures/*.toml` (`[[figure]]` blocks) and
+`derived.toml` (`[[derived]]` blocks, optional).
 """
 
 import tomllib
@@ -11,7 +12,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from app.schemas import FigureCreate, MeasureCreate, SourceCreate, implied_bounds
+from app.intervals import Interval, Quantity, combine
+from app.qualifiers import Qualifier, display
+from app.schemas import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,6 +37,7 @@ class Dataset:
     sources: dict[str, SourceCreate] = field(default_factory=dict)
     measures: dict[str, MeasureCreate] = field(default_factory=dict)
     figures: dict[str, FigureCreate] = field(default_factory=dict)
+    derived: dict[str, DerivedCreate] = field(default_factory=dict)
     # Every source file's text by its file name's id, valid or not, so that figures are still
     # checked against a text whose metadata failed (a curator mid-edit sees every quote moved).
     texts: dict[str, str] = field(default_factory=dict)
@@ -100,6 +104,14 @@ def read_dataset(data_dir: Path) -> Dataset:
             if figure is not None:
                 _add(dataset, "figure", dataset.figures, figure, rel(path), findings)
 
+    derived_path = data_dir / "derived.toml"
+    if derived_path.is_file():
+        table = _read_toml(derived_path, rel(derived_path), findings) or {}
+        for block in _blocks(table, "derived", rel(derived_path), findings):
+            item = _validate(DerivedCreate, block, rel(derived_path), "derived", findings)
+            if item is not None:
+                _add(dataset, "derived", dataset.derived, item, rel(derived_path), findings)
+
     findings += check_references(dataset)
     if findings:
         raise DataError(findings)
@@ -134,11 +146,33 @@ def check_references(dataset: Dataset) -> list[Finding]:
                 say(f"{relation.type} {relation.figure!r}: no such figure")
             elif relation.figure == figure.id:
                 say(f"{relation.type} itself")
-            elif relation.type == "part_of":
-                problem = part_exceeds_whole(figure, other)
+            else:
+                check = part_exceeds_whole if relation.type == "part_of" else cannot_restate
+                problem = check(figure, other)
                 if problem:
                     say(problem)
+    for item in dataset.derived.values():
+        findings += [
+            Finding(dataset.files[("derived", item.id)], f"derived {item.id!r}", m)
+            for m in derived_findings(item, dataset.figures)
+        ]
     return findings
+
+
+def derived_findings(item: DerivedCreate, figures: dict[str, FigureCreate]) -> list[str]:
+    """Its inputs exist and can be combined (no ratio over zero)."""
+    missing = [i for i in item.inputs if i not in figures]
+    if missing:
+        return [f"input {i!r}: no such figure" for i in missing]
+    try:
+        combine(item.operation, [quantity_of(figures[i]) for i in item.inputs])
+    except ValueError as exc:
+        return [str(exc)]
+    return []
+
+
+def quantity_of(figure: FigureCreate) -> Quantity:
+    return Quantity.stated(Qualifier(figure.qualifier), figure.value)
 
 
 def quote_findings(figure: FigureCreate, text: str) -> list[str]:
@@ -165,23 +199,42 @@ def quote_findings(figure: FigureCreate, text: str) -> list[str]:
 
 
 def part_exceeds_whole(part: FigureCreate, whole: FigureCreate) -> str | None:
-    """A part can never be more than its whole: compare the part's lower bound with the whole's
-    upper bound (figures with approximate qualifiers give no bounds and are not compared)."""
-    low, high = (
-        implied_bounds(part.qualifier, part.value),
-        implied_bounds(whole.qualifier, whole.value),
-    )
-    if low is None or high is None or low.lower is None or high.upper is None:
+    """A part can never be more than its whole: the part's lower bound must not exceed the
+    whole's upper bound (figures with approximate qualifiers give no bounds: not compared)."""
+    low, high = quantity_of(part).interval, quantity_of(whole).interval
+    if low is None or high is None or _starts_before_end(low, high):
         return None
-    exceeds = low.lower > high.upper or (
-        low.lower == high.upper and not (low.lower_inclusive and high.upper_inclusive)
+    assert low.lower is not None
+    assert high.upper is not None
+    return (
+        f"is part_of {whole.id!r} but its lower bound ({float(low.lower):g}) exceeds that "
+        f"figure's upper bound ({float(high.upper):g})"
     )
-    if exceeds:
-        return (
-            f"is part_of {whole.id!r} but its lower bound ({low.lower:g}) exceeds that "
-            f"figure's upper bound ({high.upper:g})"
-        )
-    return None
+
+
+def cannot_restate(restating: FigureCreate, restated: FigureCreate) -> str | None:
+    """A restatement must allow the number it restates: "more than 500" allows 572, "fewer than
+    500" does not. Figures with approximate qualifiers give no bounds and are not compared."""
+    a, b = quantity_of(restating).interval, quantity_of(restated).interval
+    if a is None or b is None:
+        return None
+    if _starts_before_end(a, b) and _starts_before_end(b, a):
+        return None
+    return (
+        f"restates {restated.id!r} but its bounds cannot contain that figure: "
+        f"{_words(restating)} does not allow {_words(restated)}"
+    )
+
+
+def _starts_before_end(a: Interval, b: Interval) -> bool:
+    """Whether some number is at or above a's lower bound and at or below b's upper bound."""
+    if a.lower is None or b.upper is None:
+        return True
+    return a.lower < b.upper or (a.lower == b.upper and a.lower_closed and b.upper_closed)
+
+
+def _words(figure: FigureCreate) -> str:
+    return display(Qualifier(figure.qualifier), figure.value)
 
 
 def _read_toml(path: Path, name: str, findings: list[Finding]) -> dict[str, Any] | None:

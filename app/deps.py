@@ -11,11 +11,11 @@ from app.config import Settings
 from app.dates import parse_partial_date
 from app.db import get_session
 from app.errors import InvalidInput, NotFound
-from app.models import Figure, Measure, Source
+from app.models import Derived, Figure, Measure, Source
 from app.paging import SORT_FIELDS, Cursor, Sort
 from app.qualifiers import Qualifier
 from app.schemas import SLUG_PATTERN, CountryCode, PartialDate, Text
-from app.services import catalog, figures
+from app.services import catalog, derived, figures
 from app.services.figures import FigureFilters
 
 # scope="function": the transaction commits before the response is sent, so a client
@@ -32,7 +32,7 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 _SLUG = re.compile(SLUG_PATTERN)
 
 
-def _checked_id(kind: str, value: str) -> str:
+def checked_id(kind: str, value: str) -> str:
     # An id that cannot exist (bad characters, NUL bytes, 10 kB long) is a 404 without a query.
     if not _SLUG.fullmatch(value):
         raise NotFound(f"no {kind} with id {value[:100]!r}")
@@ -43,14 +43,14 @@ def figure_or_404(
     session: SessionDep,
     figure_id: Annotated[str, Path(description="The figure's id, e.g. `removals-2017`.")],
 ) -> Figure:
-    return figures.get_figure(session, _checked_id("figure", figure_id))
+    return figures.get_figure(session, checked_id("figure", figure_id))
 
 
 def measure_or_404(
     session: SessionDep,
     measure_id: Annotated[str, Path(description="The measure's id, e.g. `final-removal-orders`.")],
 ) -> Measure:
-    return catalog.get_measure(session, _checked_id("measure", measure_id))
+    return catalog.get_measure(session, checked_id("measure", measure_id))
 
 
 def source_or_404(
@@ -59,10 +59,24 @@ def source_or_404(
         str, Path(description="The source's id, e.g. `khmer-times-2018-02-us-deportees`.")
     ],
 ) -> Source:
-    return catalog.get_source(session, _checked_id("source", source_id))
+    return catalog.get_source(session, checked_id("source", source_id))
+
+
+def derived_or_404(
+    session: SessionDep,
+    derived_id: Annotated[
+        str,
+        Path(
+            description="The derived figure's id, e.g. "
+            "`final-removal-orders-criminal-share-2017-12`."
+        ),
+    ],
+) -> Derived:
+    return derived.get_derived(session, checked_id("derived figure", derived_id))
 
 
 FigureDep = Annotated[Figure, Depends(figure_or_404)]
+DerivedDep = Annotated[Derived, Depends(derived_or_404)]
 MeasureDep = Annotated[Measure, Depends(measure_or_404)]
 SourceDep = Annotated[Source, Depends(source_or_404)]
 

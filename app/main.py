@@ -10,7 +10,7 @@ from app.config import Settings, get_settings
 from app.db import create_db_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.openapi import install_openapi
-from app.routers import figures, measures, meta, sources
+from app.routers import derived, figures, measures, meta, sources
 
 DESCRIPTION = """
 Figures about deportation and repatriation, starting with Cambodian nationals removed from
@@ -24,6 +24,7 @@ their publishers' and are served only so that quotes can be verified.
 
 TAGS = [
     {"name": "figures", "description": "Numbers stated in sources, with quotes and spans."},
+    {"name": "derived", "description": "Numbers computed from figures, with honest bounds."},
     {"name": "measures", "description": "What is counted, and each measure's series."},
     {"name": "sources", "description": "The documents, and their exact stored text."},
     {"name": "meta", "description": "The dataset's front door and the health probes."},
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     install_error_handlers(app)
-    for module in (meta, figures, measures, sources):
+    for module in (meta, figures, derived, measures, sources):
         app.include_router(module.router)
     install_openapi(app)
     return app

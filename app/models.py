@@ -52,6 +52,9 @@ class Measure(Base):
     population: Mapped[str] = mapped_column(Text)
     from_country: Mapped[str] = mapped_column(String(2))
     to_country: Mapped[str] = mapped_column(String(2))
+    # How a sentence names what is counted: "<number> <subject> <predicate> <when>".
+    subject: Mapped[str] = mapped_column(Text)
+    predicate: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -117,6 +120,44 @@ class FigureRelation(Base):
     type: Mapped[str] = mapped_column(String(16), primary_key=True)
     target_id: Mapped[str] = mapped_column(ForeignKey("figures.id"), primary_key=True, index=True)
 
+    # Read-only ways to the two ends, for showing a related figure's number beside its id.
+    figure: Mapped["Figure"] = relationship(foreign_keys=[figure_id], lazy="raise", viewonly=True)
+    target: Mapped["Figure"] = relationship(foreign_keys=[target_id], lazy="raise", viewonly=True)
+
+
+class Derived(Base):
+    """A number computed on read from figures, defined by its inputs and operation."""
+
+    __tablename__ = "derived_figures"
+    __table_args__ = (
+        CheckConstraint("operation IN ('sum', 'difference', 'ratio')", name="operation"),
+        CheckConstraint("unit IN ('people', 'percent')", name="unit"),
+    )
+
+    id: Mapped[str] = mapped_column(String(SLUG), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    operation: Mapped[str] = mapped_column(String(10))
+    unit: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(Text)
+    predicate: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    inputs: Mapped[list["DerivedInput"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="DerivedInput.position"
+    )
+
+
+class DerivedInput(Base):
+    __tablename__ = "derived_inputs"
+
+    derived_id: Mapped[str] = mapped_column(ForeignKey("derived_figures.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    figure_id: Mapped[str] = mapped_column(ForeignKey("figures.id"), index=True)
+
 
 class Revision(Base):
     """The full state one change produced, kept forever: the migrations forbid UPDATE and DELETE."""
@@ -124,7 +165,7 @@ class Revision(Base):
     __tablename__ = "revisions"
     __table_args__ = (
         UniqueConstraint("resource", "resource_id", "number"),
-        CheckConstraint("resource IN ('source', 'measure', 'figure')", name="resource"),
+        CheckConstraint("resource IN ('source', 'measure', 'figure', 'derived')", name="resource"),
     )
 
     # Grows with every change to the dataset, so the highest id is the dataset's version.

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.citations import MEDIA_TYPES
 from app.errors import PROBLEM_MEDIA_TYPE
 from app.schemas import Problem
 
@@ -21,6 +22,8 @@ EXAMPLE_REQUESTS = {
     "GET /v1/measures": "/v1/measures?limit=1",
     "GET /v1/measures/{measure_id}": "/v1/measures/removals-us-to-cambodia",
     "GET /v1/measures/{measure_id}/figures": "/v1/measures/final-removal-orders/figures",
+    "GET /v1/derived": "/v1/derived?limit=1",
+    "GET /v1/derived/{derived_id}": "/v1/derived/final-removal-orders-criminal-share-2017-12",
     "GET /v1/sources": "/v1/sources",
     "GET /v1/sources/{source_id}": "/v1/sources/khmer-times-2018-02-us-deportees",
     "GET /healthz": "/healthz",
@@ -49,6 +52,18 @@ _PROBLEM_EXAMPLES = {
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry declaring these error statuses as problem+json."""
     return {status: {"description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+def citation_responses() -> dict[int | str, dict[str, Any]]:
+    """A citation route: one 200 media type per style, and its errors."""
+    content = {
+        media.split(";")[0]: {"schema": {"type": "string"}}
+        for media in dict.fromkeys(MEDIA_TYPES.values())
+    }
+    return {
+        **problem_responses(404, 422),
+        200: {"description": "The citation in the requested style.", "content": content},
+    }
 
 
 def _problem_content(status: int) -> dict[str, Any]:

@@ -17,8 +17,10 @@ from pydantic import (
 
 from app import models
 from app.dates import parse_partial_date
+from app.intervals import Interval, Quantity, combine, show
 from app.numbers import parse_number
 from app.qualifiers import Qualifier, bounds_for, display
+from app.statements import Said, derived_statement, statement
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{2,79}$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
@@ -36,13 +38,13 @@ PartialDate = Annotated[
 ]
 
 
-def _plain_number(value: float) -> int | float:
+def plain_number(value: float) -> int | float:
     return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
 # A JSON number: whole values print without ".0" (1900, not 1900.0).
 Number = Annotated[
-    float, Field(allow_inf_nan=False), PlainSerializer(_plain_number, return_type=int | float)
+    float, Field(allow_inf_nan=False), PlainSerializer(plain_number, return_type=int | float)
 ]
 
 
@@ -141,7 +143,7 @@ class FigureCreate(_In):
             raise ValueError(f"value_text: {exc}") from None
         if Decimal(repr(self.value)) != printed:
             raise ValueError(
-                f"value {_plain_number(self.value)} does not match value_text "
+                f"value {plain_number(self.value)} does not match value_text "
                 f"{self.value_text!r}, which reads as {printed.normalize():f}"
             )
         q, v = self.quote_span, self.value_span
@@ -163,7 +165,7 @@ class FigureCreate(_In):
         if self.bounds is not None and self.bounds != implied:
             raise ValueError(
                 f"bounds {self.bounds.model_dump()} are not those that "
-                f"{self.qualifier.value} {_plain_number(self.value)} implies: "
+                f"{self.qualifier.value} {plain_number(self.value)} implies: "
                 f"{implied.model_dump() if implied else None}"
             )
         return self
@@ -185,6 +187,44 @@ class MeasureCreate(_In):
     population: Text = Field(min_length=1, description="Who is counted.")
     from_country: CountryCode = Field(description="ISO 3166-1 alpha-2 code people move from.")
     to_country: CountryCode = Field(description="ISO 3166-1 alpha-2 code people move to.")
+    subject: Text = Field(
+        min_length=1,
+        description="Who is counted, as a sentence names them "
+        'after the number: "Cambodian nationals residing in the US".',
+    )
+    predicate: Text = Field(
+        min_length=1,
+        description="What a sentence says of them, in the "
+        'past tense: "were subject to a final order of removal".',
+    )
+
+
+class DerivedCreate(_In):
+    """A number computed on read from other figures: what `data/derived.toml` blocks hold."""
+
+    id: Slug = Field(description="Stable permalink slug.")
+    name: Text = Field(min_length=1, description="A short name.")
+    description: Text = Field(min_length=1, description="What it counts and how.")
+    operation: Literal["sum", "difference", "ratio"] = Field(
+        description="How the inputs combine, left to right: a + b, a - b, or a / b."
+    )
+    inputs: list[Slug] = Field(
+        min_length=2, description="The figures it is computed from, in order."
+    )
+    unit: Literal["people", "percent"] = Field(
+        description="`percent` for a ratio shown as a share, `people` otherwise."
+    )
+    subject: Text = Field(min_length=1, description="Who is counted, as in a measure.")
+    predicate: Text = Field(min_length=1, description="What is said of them, as in a measure.")
+    note: Text | None = Field(None, description="A curator's caveat.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.operation == "ratio" and len(self.inputs) != 2:
+            raise ValueError("a ratio takes exactly two inputs: numerator and divisor")
+        if (self.unit == "percent") != (self.operation == "ratio"):
+            raise ValueError("`percent` is the unit of a ratio, and only of a ratio")
+        return self
 
 
 class SourceCreate(_In):
@@ -235,6 +275,7 @@ class RelationRead(BaseModel):
         description="How this figure relates to the other, read from this figure."
     )
     figure: str = Field(description="The other figure's id.")
+    display: str = Field(description="The other figure's number with its qualifier.")
 
 
 class FigureLinks(BaseModel):
@@ -260,6 +301,10 @@ class FigureRead(BaseModel):
     )
     value_text: str = Field(description="The number alone exactly as printed.")
     display: str = Field(description="The number with its qualifier, AP style.")
+    statement: str = Field(
+        description="A sentence ready to print, generated from the fields: qualifier, date "
+        "at its precision, who said it and where it was published."
+    )
     period: Period | None = Field(description="For a flow, the period counted; else null.")
     as_of: str | None = Field(description="For a stock, the date counted at; else null.")
     stated: str | None = Field(description="When it was said, where the text gives it.")
@@ -286,9 +331,15 @@ class FigureRead(BaseModel):
             if figure.period_start and figure.period_end
             else None
         )
-        relations = [RelationRead(type=r.type, figure=r.target_id) for r in figure.relations]
+        relations = [
+            RelationRead(type=r.type, figure=r.target_id, display=_display_of(r.target))
+            for r in figure.relations
+        ]
         inverse = {"part_of": "has_part", "restates": "restated_by"}
-        relations += [RelationRead(type=inverse[r.type], figure=r.figure_id) for r in incoming]
+        relations += [
+            RelationRead(type=inverse[r.type], figure=r.figure_id, display=_display_of(r.figure))
+            for r in incoming
+        ]
         source = figure.source
         path = f"/v1/figures/{figure.id}"
         return cls(
@@ -308,6 +359,7 @@ class FigureRead(BaseModel):
             bounds=implied_bounds(qualifier, value),
             value_text=figure.value_text,
             display=display(qualifier, value),
+            statement=figure_statement(figure),
             period=period,
             as_of=figure.as_of,
             stated=figure.stated,
@@ -337,6 +389,33 @@ class FigureRead(BaseModel):
 
 
 T = TypeVar("T")
+
+
+def _display_of(figure: models.Figure) -> str:
+    return display(Qualifier(figure.qualifier), figure.value)
+
+
+def figure_statement(figure: models.Figure) -> str:
+    """The figure's ready sentence, from its measure's words, its time, attribution and source."""
+    return statement(
+        value=figure.value,
+        qualifier=Qualifier(figure.qualifier),
+        subject=figure.measure.subject,
+        predicate=figure.measure.predicate,
+        period=(figure.period_start, figure.period_end)
+        if figure.period_start and figure.period_end
+        else None,
+        as_of=figure.as_of,
+        said=Said(
+            person=figure.attribution_person,
+            role=figure.attribution_role,
+            organisation=figure.attribution_organisation,
+            text=figure.attribution_text,
+        ),
+        publisher=figure.source.publisher,
+        published=figure.source.published,
+        retracted=figure.status == "retracted",
+    )
 
 
 class Page(BaseModel, Generic[T]):
@@ -391,6 +470,8 @@ class MeasureRead(BaseModel):
     population: str = Field(description="Who is counted.")
     from_country: str = Field(description="ISO 3166-1 alpha-2 code people move from.")
     to_country: str = Field(description="ISO 3166-1 alpha-2 code people move to.")
+    subject: str = Field(description="Who is counted, as a figure's sentence names them.")
+    predicate: str = Field(description="What a figure's sentence says of them.")
     links: dict[str, str] = Field(description="Related resources.")
 
     @classmethod
@@ -404,6 +485,8 @@ class MeasureRead(BaseModel):
             population=measure.population,
             from_country=measure.from_country,
             to_country=measure.to_country,
+            subject=measure.subject,
+            predicate=measure.predicate,
             links={
                 "self": f"/v1/measures/{measure.id}",
                 "figures": f"/v1/measures/{measure.id}/figures",
@@ -455,6 +538,145 @@ class SourceRead(BaseModel):
         )
 
 
+class FigureInSource(BaseModel):
+    id: str = Field(description="The figure's id.")
+    display: str = Field(description="Its number with its qualifier.")
+    status: Literal["published", "retracted"] = Field(description="Whether it stands.")
+    quote_span: Span = Field(description="Where its quote stands in the text.")
+    value_span: Span = Field(description="Where its number stands in the text.")
+
+
+class SourceDetail(SourceRead):
+    figures: list[FigureInSource] = Field(
+        description="Every figure it states, in text order, with the spans a client needs to "
+        "highlight them in the text at links.text."
+    )
+
+    @classmethod
+    def with_figures(cls, source: models.Source, figures: list[models.Figure]) -> Self:
+        return cls(
+            **SourceRead.of(source).model_dump(),
+            figures=[
+                FigureInSource(
+                    id=f.id,
+                    display=display(Qualifier(f.qualifier), f.value),
+                    status=f.status,
+                    quote_span=Span(start=f.quote_start, end=f.quote_end),
+                    value_span=Span(start=f.value_start, end=f.value_end),
+                )
+                for f in figures
+            ],
+        )
+
+
+class DerivedInputRead(BaseModel):
+    id: str = Field(description="The input figure's id.")
+    display: str = Field(description="Its number with its qualifier.")
+    value: Number = Field(description="Its number; read it with `qualifier`.")
+    qualifier: Qualifier = Field(description="What its source says about the number.")
+    bounds: Bounds | None = Field(description="The interval its true value lies in.")
+    status: Literal["published", "retracted"] = Field(description="Whether it stands.")
+    link: str = Field(description="The input figure.")
+
+
+class DerivedRead(BaseModel):
+    id: str = Field(description="Stable permalink slug.")
+    name: str = Field(description="A short name.")
+    description: str = Field(description="What it counts and how.")
+    operation: Literal["sum", "difference", "ratio"] = Field(
+        description="How the inputs combine, left to right."
+    )
+    formula: str = Field(description="The computation, by input id.")
+    inputs: list[DerivedInputRead] = Field(description="The figures it is computed from.")
+    unit: Literal["people", "percent"] = Field(description="What the bounds count.")
+    bounds: Bounds | None = Field(
+        description="Every value the computation can give when each input's true value lies "
+        "anywhere in its bounds, in `unit` (a percent as 74.3, not 0.743); null when an input "
+        "is approximate."
+    )
+    display: str = Field(
+        description="The result in words, rounded only in the direction "
+        'that keeps it true: "less than 74.4%".'
+    )
+    approximate: bool = Field(description="True when an input says `about` or `nearly`.")
+    statement: str = Field(description="A sentence ready to print.")
+    note: str | None = Field(description="A curator's caveat.")
+    links: dict[str, str] = Field(description="Related resources.")
+
+    @classmethod
+    def of(cls, derived: models.Derived, figures: dict[str, models.Figure]) -> Self:
+        """Compute it from its inputs' stated numbers and the bounds their qualifiers imply."""
+        inputs = [figures[i.figure_id] for i in derived.inputs]
+        result = combine(
+            derived.operation,  # type: ignore[arg-type]
+            [Quantity.stated(Qualifier(f.qualifier), f.value) for f in inputs],
+        )
+        percent = derived.unit == "percent"
+        shown = show(result, percent=percent)
+        period, as_of = _common_time(inputs)
+        symbol = {"sum": " + ", "difference": " - ", "ratio": " / "}[derived.operation]
+        return cls(
+            id=derived.id,
+            name=derived.name,
+            description=derived.description,
+            operation=derived.operation,  # type: ignore[arg-type]
+            formula=symbol.join(f.id for f in inputs) + (" * 100" if percent else ""),
+            inputs=[
+                DerivedInputRead(
+                    id=f.id,
+                    display=_display_of(f),
+                    value=f.value,
+                    qualifier=Qualifier(f.qualifier),
+                    bounds=implied_bounds(Qualifier(f.qualifier), f.value),
+                    status=f.status,  # type: ignore[arg-type]
+                    link=f"/v1/figures/{f.id}",
+                )
+                for f in inputs
+            ],
+            unit=derived.unit,  # type: ignore[arg-type]
+            bounds=_bounds_of(result.interval, 100 if percent else 1),
+            display=shown.display,
+            approximate=shown.approximate,
+            statement=derived_statement(
+                display=shown.display,
+                operation=derived.operation,
+                inputs=[_display_of(f) for f in inputs],
+                subject=derived.subject,
+                predicate=derived.predicate,
+                period=period,
+                as_of=as_of,
+                sources=[(f.source.publisher, f.source.published) for f in inputs],
+                percent=percent,
+            ),
+            note=derived.note,
+            links={"self": f"/v1/derived/{derived.id}"},
+        )
+
+
+def _bounds_of(interval: Interval | None, scale: int) -> Bounds | None:
+    if interval is None:
+        return None
+    return Bounds(
+        lower=None if interval.lower is None else float(interval.lower * scale),
+        lower_inclusive=interval.lower_closed,
+        upper=None if interval.upper is None else float(interval.upper * scale),
+        upper_inclusive=interval.upper_closed,
+    )
+
+
+def _common_time(figures: list[models.Figure]) -> tuple[tuple[str, str] | None, str | None]:
+    """The inputs' shared period or date; if they differ, a period covering them all."""
+    times = {(f.period_start, f.period_end, f.as_of) for f in figures}
+    if len(times) == 1:
+        start, end, as_of = times.pop()
+        return ((start, end) if start and end else None), as_of
+    starts = [f.period_start or f.as_of for f in figures]
+    ends = [f.period_end or f.as_of for f in figures]
+    first = min((s for s in starts if s), key=lambda t: parse_partial_date(t).first_day())
+    last = max((e for e in ends if e), key=lambda t: parse_partial_date(t).last_day())
+    return (first, last), None
+
+
 class RevisionRead(BaseModel):
     number: int = Field(description="1 for the first state, then one more per change.")
     actor: str = Field(description="Who made the change: a token's name, or `load`.")
@@ -468,6 +690,7 @@ class Counts(BaseModel):
     measures: int = Field(description="Measures defined.")
     figures: int = Field(description="Published figures.")
     retracted_figures: int = Field(description="Retracted figures, still readable.")
+    derived: int = Field(description="Derived figures, computed on read.")
 
 
 class License(BaseModel):

@@ -89,8 +89,14 @@ def test_the_front_door_counts_the_dataset_and_states_the_licence(client: TestCl
     response = client.get("/v1")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["counts"] == {"sources": 1, "measures": 6, "figures": 8, "retracted_figures": 0}
-    assert body["dataset_version"] == 15
+    assert body["counts"] == {
+        "sources": 1,
+        "measures": 6,
+        "figures": 8,
+        "retracted_figures": 0,
+        "derived": 3,
+    }
+    assert body["dataset_version"] == 18
     assert body["last_change"].endswith("Z")
     assert body["license"]["name"] == "CC-BY-4.0"
     assert "copyright of their publishers" in body["license"]["note"]
@@ -101,12 +107,12 @@ def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/readyz").json() == {
         "status": "ready",
         "database": "sqlite",
-        "schema_revision": "0001",
+        "schema_revision": "0002",
     }
 
 
 def test_a_database_not_at_head_is_not_ready(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path / "unmigrated.db"))) as client:
         body = assert_problem(client.get("/readyz"), 503)
-        assert "head is 0001" in body["detail"]
+        assert "head is 0002" in body["detail"]
         assert client.get("/healthz").status_code == 200

@@ -55,7 +55,7 @@ def test_a_figure_carries_its_quote_spans_and_who_said_it(client: TestClient) ->
         "url": None,
     }
     assert figure["relations"] == [
-        {"type": "has_part", "figure": "final-removal-orders-criminal-2017-12"}
+        {"type": "has_part", "figure": "final-removal-orders-criminal-2017-12", "display": "1,412"}
     ]
 
 
@@ -72,8 +72,12 @@ def test_a_flow_has_a_period_at_its_precision(client: TestClient) -> None:
     assert figure["period"] == {"start": "2002", "end": "2018-02"}
     assert figure["as_of"] is None
     assert figure["relations"] == [
-        {"type": "has_part", "figure": "removals-2017"},
-        {"type": "restated_by", "figure": "removals-since-2002-rounded"},
+        {"type": "has_part", "figure": "removals-2017", "display": "28"},
+        {
+            "type": "restated_by",
+            "figure": "removals-since-2002-rounded",
+            "display": "more than 500",
+        },
     ]
 
 

@@ -25,7 +25,7 @@ def check(data_dir: Path) -> tuple[int, str]:
 def test_check_passes_on_the_curated_data() -> None:
     code, output = check(Path(__file__).parent.parent / "data")
     assert code == 0, output
-    assert "ok: 1 source(s), 6 measure(s), 8 figure(s)" in output
+    assert "ok: 1 source(s), 6 measure(s), 8 figure(s), 3 derived" in output
 
 
 @pytest.mark.parametrize(

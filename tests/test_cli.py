@@ -31,17 +31,17 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def test_db_upgrade_creates_the_database_at_head(db_url: str, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert "database at 0001 (head)" in result.output
+    assert "database at 0002 (head)" in result.output
     assert (tmp_path / "cli.db").is_file()
 
 
 def test_load_twice_creates_then_changes_nothing(db_url: str) -> None:
     first = runner.invoke(cli, ["load"])
     assert first.exit_code == 0, first.output
-    assert "created 15, updated 0, retracted 0, unchanged 0" in first.output
+    assert "created 18, updated 0, retracted 0, unchanged 0" in first.output
     assert "figure final-removal-orders-2017-12" in first.output
     second = runner.invoke(cli, ["load"])
-    assert "created 0, updated 0, retracted 0, unchanged 15" in second.output
+    assert "created 0, updated 0, retracted 0, unchanged 18" in second.output
 
 
 def test_load_refuses_broken_data_and_loads_nothing(db_url: str, data_copy: Path) -> None:

@@ -44,14 +44,14 @@ def test_the_first_load_makes_revision_1_of_everything(engine: Engine) -> None:
     assert history[0].reason == f"loaded from data/{FIGURES}"
     assert history[0].state["value"] == 28
     assert history[0].state["status"] == "published"
-    assert count_revisions(engine) == 15  # 1 source, 6 measures, 8 figures
+    assert count_revisions(engine) == 18  # 1 source, 6 measures, 8 figures, 3 derived
 
 
 def test_loading_again_changes_nothing(engine: Engine) -> None:
     before = count_revisions(engine)
     report = load(engine)
     assert not report.changed
-    assert report.unchanged == 15
+    assert report.unchanged == 18
     assert count_revisions(engine) == before
 
 
@@ -126,21 +126,21 @@ def test_a_figure_missing_from_data_is_left_alone_unless_asked(
 ) -> None:
     path = data_copy / FIGURES
     blocks = path.read_text().split("\n[[figure]]\n")
-    kept = [b for b in blocks if not b.startswith('id = "non-refugee-admissions-1975-2000"')]
+    kept = [b for b in blocks if not b.startswith('id = "blocked-deportations-2018-01-25"')]
     assert len(kept) == len(blocks) - 1
     path.write_text("\n[[figure]]\n".join(kept))
 
     assert not load(engine, data_copy).changed
     with Session(engine) as session:
-        assert session.get(Figure, "non-refugee-admissions-1975-2000").status == "published"  # type: ignore[union-attr]
+        assert session.get(Figure, "blocked-deportations-2018-01-25").status == "published"  # type: ignore[union-attr]
 
     report = load(engine, data_copy, retract_missing=True)
-    assert report.retracted == ["figure non-refugee-admissions-1975-2000"]
-    history = revisions(engine, "non-refugee-admissions-1975-2000")
+    assert report.retracted == ["figure blocked-deportations-2018-01-25"]
+    history = revisions(engine, "blocked-deportations-2018-01-25")
     assert history[-1].state["status"] == "retracted"
     assert history[0].state["status"] == "published"
     # Loading the full data again brings it back, as a new revision.
-    assert load(engine).updated == ["figure non-refugee-admissions-1975-2000"]
+    assert load(engine).updated == ["figure blocked-deportations-2018-01-25"]
 
 
 @pytest.mark.parametrize(
@@ -149,4 +149,4 @@ def test_a_figure_missing_from_data_is_left_alone_unless_asked(
 def test_revisions_cannot_be_rewritten_or_deleted(engine: Engine, statement: str) -> None:
     with pytest.raises(DBAPIError, match="revisions are immutable"), engine.begin() as conn:
         conn.execute(text(statement))
-    assert count_revisions(engine) == 15
+    assert count_revisions(engine) == 18

@@ -1,11 +1,17 @@
-"""Figures: the list with its filters, one figure, and its history."""
+"""Figures: the list with its filters, one figure (JSON or JSON-LD), its citation, its history."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
 
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from app import citations, linked_data
 from app.deps import FigureDep, FigureListDep, SessionDep
-from app.openapi import problem_responses
-from app.routers import page_of
-from app.schemas import FigureRead, Page, RevisionRead
+from app.errors import NotAcceptable
+from app.negotiation import choose
+from app.openapi import citation_responses, problem_responses
+from app.routers import base_url, citation_response, page_of
+from app.schemas import FigureRead, Page, RevisionRead, figure_statement
 from app.services import figures
 from app.services.figures import FigureList
 
@@ -32,11 +38,63 @@ def list_figures(
     return figure_page(request, response, result, query.limit)
 
 
-@router.get("/{figure_id}", response_model=FigureRead, responses=problem_responses(404))
-def read_figure(figure: FigureDep, session: SessionDep) -> FigureRead:
-    """One figure: its value and qualifier, the exact quote and its spans, who said it, when."""
+FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]
+
+
+@router.get(
+    "/{figure_id}",
+    response_model=FigureRead,
+    responses={
+        **problem_responses(404, 406),
+        200: {
+            "content": {
+                linked_data.MEDIA_TYPE: {
+                    "schema": {"type": "object"},
+                    "description": "schema.org JSON-LD: an Observation of a "
+                    "StatisticalVariable, its quote a Claim in a NewsArticle.",
+                }
+            }
+        },
+    },
+)
+def read_figure(
+    figure: FigureDep,
+    session: SessionDep,
+    request: Request,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> FigureRead | Response:
+    """One figure: its value and qualifier, the exact quote and its spans, who said it, when.
+
+    With `Accept: application/ld+json`, the same figure as schema.org linked data."""
+    media_type = choose(accept, FIGURE_MEDIA_TYPES)
+    if media_type is None:
+        raise NotAcceptable(f"this figure is served as {' or '.join(FIGURE_MEDIA_TYPES)}")
     incoming = figures.incoming_relations(session, [figure.id])
-    return FigureRead.of(figure, incoming.get(figure.id, []))
+    read = FigureRead.of(figure, incoming.get(figure.id, []))
+    if media_type == linked_data.MEDIA_TYPE:
+        document = linked_data.figure_document(read, figure.measure, base_url(request))
+        return JSONResponse(document, media_type=linked_data.MEDIA_TYPE)
+    return read
+
+
+@router.get(
+    "/{figure_id}/citation", response_class=PlainTextResponse, responses=citation_responses()
+)
+def cite_figure(
+    figure: FigureDep,
+    request: Request,
+    style: Annotated[
+        citations.Style, Query(description="One of " + ", ".join(citations.Style) + ".")
+    ] = citations.Style.TEXT,
+) -> Response:
+    """How to cite the figure: its ready sentence and its source (`text`), or the source in
+    APA 7, MLA 9, Chicago 17 author-date, BibTeX, RIS or CSL-JSON with the figure as a note."""
+    cited = citations.CitedFigure(
+        id=figure.id,
+        statement=figure_statement(figure),
+        permalink=f"{base_url(request)}/v1/figures/{figure.id}",
+    )
+    return citation_response(style, figure.source, cited)
 
 
 @router.get(

@@ -1,13 +1,16 @@
 """Sources: the documents figures are quoted from, and their exact stored text."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from app import citations
 from app.deps import PagingDep, SessionDep, SourceDep
-from app.openapi import problem_responses
-from app.routers import page_of
-from app.schemas import Page, SourceRead
-from app.services import catalog
+from app.openapi import citation_responses, problem_responses
+from app.routers import citation_response, page_of
+from app.schemas import Page, SourceDetail, SourceRead
+from app.services import catalog, figures
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
@@ -28,10 +31,25 @@ def list_sources(
     )
 
 
-@router.get("/{source_id}", response_model=SourceRead, responses=problem_responses(404))
-def read_source(source: SourceDep) -> SourceRead:
-    """One source's metadata, with the SHA-256 of its stored text."""
-    return SourceRead.of(source)
+@router.get("/{source_id}", response_model=SourceDetail, responses=problem_responses(404))
+def read_source(source: SourceDep, session: SessionDep) -> SourceDetail:
+    """One source's metadata, the SHA-256 of its stored text, and every figure it states with
+    the spans that locate it in the text."""
+    return SourceDetail.with_figures(source, figures.figures_in_source(session, source.id))
+
+
+@router.get(
+    "/{source_id}/citation", response_class=PlainTextResponse, responses=citation_responses()
+)
+def cite_source(
+    source: SourceDep,
+    style: Annotated[
+        citations.Style, Query(description="One of " + ", ".join(citations.Style) + ".")
+    ] = citations.Style.TEXT,
+) -> Response:
+    """How to cite the source: Chicago (`text`), APA 7, MLA 9, Chicago 17 author-date,
+    BibTeX, RIS or CSL-JSON. No author, URL or day is invented where the source has none."""
+    return citation_response(style, source)
 
 
 @router.get(

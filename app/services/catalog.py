@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.models import Figure, Measure, Revision, Source
+from app.models import Derived, Figure, Measure, Revision, Source
 from app.paging import Cursor, Sort
 
-T = TypeVar("T", Measure, Source)
+T = TypeVar("T", Measure, Source, Derived)
 BY_ID = Sort("id", descending=False)
 
 
@@ -22,7 +22,7 @@ class IdPage(Generic[T]):
     next_cursor: Cursor | None
 
 
-def _page_by_id(
+def page_by_id(
     session: Session,
     model: type[T],
     *,
@@ -43,7 +43,7 @@ def _page_by_id(
 
 
 def list_measures(session: Session, *, limit: int, cursor: Cursor | None) -> IdPage[Measure]:
-    return _page_by_id(session, Measure, limit=limit, cursor=cursor)
+    return page_by_id(session, Measure, limit=limit, cursor=cursor)
 
 
 def get_measure(session: Session, measure_id: str) -> Measure:
@@ -62,7 +62,7 @@ def source_exists(session: Session, source_id: str) -> bool:
 
 
 def list_sources(session: Session, *, limit: int, cursor: Cursor | None) -> IdPage[Source]:
-    return _page_by_id(session, Source, limit=limit, cursor=cursor)
+    return page_by_id(session, Source, limit=limit, cursor=cursor)
 
 
 def get_source(session: Session, source_id: str) -> Source:
@@ -80,6 +80,7 @@ class DatasetSummary:
     measures: int
     figures: int
     retracted_figures: int
+    derived: int
 
 
 def dataset_summary(session: Session) -> DatasetSummary:
@@ -100,4 +101,5 @@ def dataset_summary(session: Session) -> DatasetSummary:
         measures=session.scalar(select(func.count()).select_from(Measure)) or 0,
         figures=by_status.get("published", 0),
         retracted_figures=by_status.get("retracted", 0),
+        derived=session.scalar(select(func.count()).select_from(Derived)) or 0,
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from app.errors import NotFound
 from app.models import Figure, FigureRelation, Measure, Revision, Source
@@ -52,9 +52,12 @@ def _with_related(statement: Select[tuple[Figure]]) -> Select[tuple[Figure]]:
             Source.author,
             Source.published,
             Source.url,
+            Source.language,
             raiseload=True,
         ),
-        selectinload(Figure.relations),
+        selectinload(Figure.relations)
+        .joinedload(FigureRelation.target)
+        .load_only(Figure.id, Figure.value, Figure.qualifier, raiseload=True),
     )
 
 
@@ -143,6 +146,11 @@ def incoming_relations(session: Session, ids: Sequence[str]) -> dict[str, list[F
     if ids:
         rows = session.scalars(
             select(FigureRelation)
+            .options(
+                joinedload(FigureRelation.figure).load_only(
+                    Figure.id, Figure.value, Figure.qualifier, raiseload=True
+                )
+            )
             .where(FigureRelation.target_id.in_(ids))
             .order_by(FigureRelation.type, FigureRelation.figure_id)
         )
@@ -167,6 +175,17 @@ def measure_series(session: Session, measure_id: str) -> list[Figure]:
         .order_by(Figure.time_start, Figure.time_end, Figure.id)
     )
     return list(session.scalars(statement).unique())
+
+
+def figures_in_source(session: Session, source_id: str) -> list[Figure]:
+    """Every figure a source states, retracted ones too, in the order they appear in its text."""
+    return list(
+        session.scalars(
+            select(Figure)
+            .where(Figure.source_id == source_id)
+            .order_by(Figure.quote_start, Figure.value_start, Figure.id)
+        )
+    )
 
 
 def figure_history(session: Session, figure_id: str) -> list[Revision]:

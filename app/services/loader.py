@@ -16,8 +16,8 @@ from app.curation import Dataset
 from app.dates import parse_partial_date
 from app.db import utcnow
 from app.errors import Conflict
-from app.models import Figure, FigureRelation, Measure, Revision, Source
-from app.schemas import FigureCreate, MeasureCreate, SourceCreate
+from app.models import Derived, DerivedInput, Figure, FigureRelation, Measure, Revision, Source
+from app.schemas import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
 
 LOAD_ACTOR = "load"
 
@@ -66,6 +66,14 @@ def load_dataset(
         _apply_figure,
         options=[selectinload(Figure.relations)],
     )
+    loader.sync(
+        "derived",
+        Derived,
+        dataset.derived,
+        derived_state,
+        _apply_derived,
+        options=[selectinload(Derived.inputs)],
+    )
     if loader.refused:
         raise LoadRefused(
             "load refused: these were changed by someone other than `load` since; "
@@ -112,6 +120,24 @@ def figure_state(figure: Figure | FigureCreate, status: str = "published") -> di
     state["relations"] = sorted(state["relations"], key=lambda r: (r["type"], r["figure"]))
     state["status"] = status
     return state
+
+
+def derived_state(derived: Derived | DerivedCreate) -> dict[str, Any]:
+    if isinstance(derived, Derived):
+        derived = DerivedCreate.model_validate(
+            {
+                "id": derived.id,
+                "name": derived.name,
+                "description": derived.description,
+                "operation": derived.operation,
+                "inputs": [i.figure_id for i in derived.inputs],
+                "unit": derived.unit,
+                "subject": derived.subject,
+                "predicate": derived.predicate,
+                "note": derived.note,
+            }
+        )
+    return derived.model_dump(mode="json")
 
 
 def figure_as_create(figure: Figure) -> FigureCreate:
@@ -163,6 +189,18 @@ def _apply_source(source: Source, item: SourceCreate) -> None:
 def _apply_measure(measure: Measure, item: MeasureCreate) -> None:
     for name in MeasureCreate.model_fields:
         setattr(measure, name, getattr(item, name))
+
+
+def _apply_derived(derived: Derived, item: DerivedCreate) -> None:
+    for name in ("name", "description", "operation", "unit", "subject", "predicate", "note"):
+        setattr(derived, name, getattr(item, name))
+    # Rows are keyed by position: change them in place rather than delete and insert again.
+    for position, figure_id in enumerate(item.inputs):
+        if position < len(derived.inputs):
+            derived.inputs[position].figure_id = figure_id
+        else:
+            derived.inputs.append(DerivedInput(position=position, figure_id=figure_id))
+    del derived.inputs[len(item.inputs) :]
 
 
 def _apply_figure(figure: Figure, item: FigureCreate) -> None:
@@ -227,6 +265,8 @@ class _Loader:
                 row = model(id=item_id, created_at=self.now, updated_at=self.now)
                 if kind == "figure":
                     row.relations = []
+                elif kind == "derived":
+                    row.inputs = []
                 apply(row, item)
                 self.session.add(row)
                 self._revise(kind, row, 1, state, self.reason or f"loaded from {file}")
