@@ -116,3 +116,18 @@ def test_a_database_not_at_head_is_not_ready(tmp_path: Path) -> None:
         body = assert_problem(client.get("/readyz"), 503)
         assert "head is 0002" in body["detail"]
         assert client.get("/healthz").status_code == 200
+
+
+def test_a_source_lists_where_each_of_its_figures_stands_in_its_text(client: TestClient) -> None:
+    source = client.get(f"/v1/sources/{SOURCE_ID}").json()
+    text = client.get(f"/v1/sources/{SOURCE_ID}/text").text
+    listed = source["figures"]
+    assert len(listed) == 8
+    starts = [f["quote_span"]["start"] for f in listed]
+    assert starts == sorted(starts)  # in text order
+    figures = {f["id"]: f for f in client.get("/v1/figures").json()["items"]}
+    for item in listed:
+        figure = figures[item["id"]]
+        assert text[item["value_span"]["start"] : item["value_span"]["end"]] == figure["value_text"]
+        assert text[item["quote_span"]["start"] : item["quote_span"]["end"]] == figure["quote"]
+        assert item["display"] == figure["display"]

@@ -159,3 +159,51 @@ def test_a_missing_folder_is_an_error_not_a_crash(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["check", "--data", str(tmp_path / "nowhere")])
     assert result.exit_code != 0
     assert "Traceback" not in result.output
+
+
+def test_a_restatement_whose_bounds_cannot_hold_the_figure_is_refused(data_copy: Path) -> None:
+    # "fewer than 500" cannot restate 572, where "more than 500" can.
+    edit(
+        data_copy / FIGURES,
+        'value = 500\nqualifier = "more_than"\nvalue_text = "500"\n'
+        "bounds = { lower = 500, lower_inclusive = false }",
+        'value = 500\nqualifier = "fewer_than"\nvalue_text = "500"',
+    )
+    code, output = check(data_copy)
+    assert code == 1
+    assert (
+        f"{FIGURES}: figure 'removals-since-2002-rounded': restates 'removals-since-2002' "
+        "but its bounds cannot contain that figure: fewer than 500 does not allow 572" in output
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'inputs = ["refugee-admissions-1975-2000", "non-refugee-admissions-1975-2000"]',
+            'inputs = ["refugee-admissions-1975-2000", "non-refugee-admissions-1975-2001"]',
+            "derived 'admissions-1975-2000': input 'non-refugee-admissions-1975-2001': no such "
+            "figure",
+        ),
+        (
+            'operation = "ratio"\ninputs = ["final-removal-orders-criminal-2017-12", '
+            '"final-removal-orders-2017-12"]',
+            'operation = "ratio"\ninputs = ["final-removal-orders-criminal-2017-12"]',
+            "derived 'final-removal-orders-criminal-share-2017-12': inputs: List should have at "
+            "least 2 items",
+        ),
+        (
+            'operation = "sum"',
+            'operation = "ratio"',
+            "derived 'admissions-1975-2000': `percent` is the unit of a ratio, and only of a ratio",
+        ),
+    ],
+)
+def test_a_broken_derived_figure_is_refused(
+    data_copy: Path, old: str, new: str, message: str
+) -> None:
+    edit(data_copy / "derived.toml", old, new)
+    code, output = check(data_copy)
+    assert code == 1
+    assert f"derived.toml: {message}" in output

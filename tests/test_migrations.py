@@ -1,7 +1,9 @@
 """Alembic alone owns the schema: head matches the models, and it can go both ways."""
 
+import shutil
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -34,4 +36,41 @@ def test_the_schema_can_be_downgraded_and_upgraded_again(tmp_path: Path) -> None
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
     migrate.upgrade(engine, settings)
     assert {"figures", "revisions", "sources", "measures"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+BROKEN = """
+from alembic import op
+import sqlalchemy as sa
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))
+    op.execute("INSERT INTO half_done (id) VALUES (1)")
+    raise RuntimeError("this migration fails halfway")
+
+
+def downgrade():
+    pass
+"""
+
+
+def test_a_migration_that_fails_halfway_leaves_nothing_behind(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "atomic.db")
+    engine = create_db_engine(settings)
+    migrate.upgrade(engine, settings)
+    head = migrate.current_revision(engine)
+    scripts = tmp_path / "migrations"
+    shutil.copytree(settings.migrations_dir, scripts)
+    (scripts / "versions" / "9999_broken.py").write_text(BROKEN.format(head=head))
+    broken = settings.model_copy(update={"migrations_dir": scripts})
+    with pytest.raises(RuntimeError, match="fails halfway"):
+        migrate.upgrade(engine, broken)
+    assert "half_done" not in inspect(engine).get_table_names()
+    assert migrate.current_revision(engine) == head
     engine.dispose()

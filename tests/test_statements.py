@@ -1,0 +1,134 @@
+"""Every figure's sentence keeps its qualifier and its date at the stated precision."""
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.qualifiers import Qualifier
+from app.statements import Said, ap_date, ap_number, statement, time_phrase
+
+EXPECTED = {
+    "removals-2017": "In 2017, 28 Cambodian nationals were removed from the US to Cambodia, "
+    "according to the Ministry of Interior’s general department of immigration (Khmer Times, "
+    "February 2018).",
+    "removals-since-2002-rounded": "More than 500 Cambodian nationals were removed from the US "
+    "to Cambodia between 2002 and February 2018, according to the Ministry of Interior’s "
+    "general department of immigration (Khmer Times, February 2018).",
+    "removals-since-2002": "Between 2002 and February 2018, 572 Cambodian nationals were "
+    "removed from the US to Cambodia, according to an annual report by the immigration "
+    "department (Khmer Times, February 2018).",
+    "blocked-deportations-2018-01-25": "As of Jan. 25, 2018, 92 Cambodian nationals in US "
+    "custody had their immediate removal from the US blocked by a court, Khmer Times reported "
+    "in February 2018.",
+    "final-removal-orders-2017-12": "More than 1,900 Cambodian nationals residing in the US "
+    "were subject to a final order of removal as of December 2017, according to Brendan Raedy, "
+    "a spokesman for US Immigration and Customs Enforcement (Khmer Times, February 2018).",
+    "final-removal-orders-criminal-2017-12": "As of December 2017, 1,412 Cambodian nationals "
+    "residing in the US were subject to a final order of removal and had criminal convictions, "
+    "according to Brendan Raedy, a spokesman for US Immigration and Customs Enforcement "
+    "(Khmer Times, February 2018).",
+    "refugee-admissions-1975-2000": "More than 145,000 Cambodian refugees were accepted into "
+    "the US between 1975 and 2000, Khmer Times reported in February 2018.",
+    "non-refugee-admissions-1975-2000": "Between 1975 and 2000, 42,000 Cambodian non-refugees "
+    "were accepted into the US, Khmer Times reported in February 2018.",
+}
+
+
+def test_each_figure_reads_as_a_sentence_to_print(client: TestClient) -> None:
+    figures = client.get("/v1/figures").json()["items"]
+    assert {f["id"]: f["statement"] for f in figures} == EXPECTED
+
+
+def test_every_statement_keeps_its_qualifier_and_its_date_at_its_precision(
+    client: TestClient,
+) -> None:
+    for figure in client.get("/v1/figures").json()["items"]:
+        sentence = figure["statement"]
+        assert figure["display"].lower() in sentence.lower()
+        assert not sentence[0].isdigit()
+        times = [figure["as_of"]] if figure["as_of"] else list(figure["period"].values())
+        for time in times:
+            assert ap_date(time) in sentence
+        # No day is invented for a year or a month: no "Dec. 1" or "Feb. 12" appears.
+        days = re.findall(r"[A-Z][a-z]+\.? \d{1,2},", sentence)
+        assert days == ([] if figure["as_of"] != "2018-01-25" else ["Jan. 25,"])
+        assert "(Khmer Times, February 2018)." in sentence or sentence.endswith(
+            "Khmer Times reported in February 2018."
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("2017", "2017"),
+        ("2017-12", "December 2017"),
+        ("2018-01-25", "Jan. 25, 2018"),
+        ("2018-03-05", "March 5, 2018"),
+        ("2018-09-01", "Sept. 1, 2018"),
+    ],
+)
+def test_dates_are_ap_style_at_their_precision(text: str, words: str) -> None:
+    assert ap_date(text) == words
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(0, "zero"), (9, "nine"), (10, "10"), (28, "28"), (1412, "1,412"), (145000, "145,000")],
+)
+def test_numbers_are_ap_style(value: int, words: str) -> None:
+    assert ap_number(value) == words
+
+
+def test_time_phrases_say_on_in_as_of_or_between() -> None:
+    assert time_phrase(period=("2017", "2017")) == "in 2017"
+    assert time_phrase(period=("2018-01-25", "2018-01-25")) == "on Jan. 25, 2018"
+    assert time_phrase(period=("2002", "2018-02")) == "between 2002 and February 2018"
+    assert time_phrase(as_of="2017-12") == "as of December 2017"
+
+
+def test_a_small_exact_number_is_spelt_so_it_may_lead() -> None:
+    sentence = statement(
+        value=3,
+        qualifier=Qualifier.EXACT,
+        subject="people",
+        predicate="were counted",
+        period=None,
+        as_of="2019",
+        said=Said(person="A. Spokesperson"),
+        publisher="Paper",
+        published="2019",
+    )
+    assert (
+        sentence == "Three people were counted as of 2019, according to A. Spokesperson "
+        "(Paper, 2019)."
+    )
+
+
+def test_every_qualifier_leads_in_words() -> None:
+    for qualifier in Qualifier:
+        sentence = statement(
+            value=1500,
+            qualifier=qualifier,
+            subject="people",
+            predicate="were counted",
+            period=None,
+            as_of="2019",
+            said=Said(),
+            publisher="Paper",
+            published="2019-05",
+        )
+        assert not sentence[0].isdigit()
+        assert sentence.endswith("Paper reported in May 2019.")
+        if qualifier is not Qualifier.EXACT:
+            assert sentence.lower().startswith(qualifier.value.replace("_", " ") + " 1,500")
+
+
+def test_a_retracted_figure_says_so(client: TestClient, engine) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE figures SET status = 'retracted' WHERE id = 'removals-2017'")
+        )
+    assert client.get("/v1/figures/removals-2017").json()["statement"].startswith("Retracted: ")
