@@ -131,3 +131,15 @@ def test_a_source_lists_where_each_of_its_figures_stands_in_its_text(client: Tes
         assert text[item["value_span"]["start"] : item["value_span"]["end"]] == figure["value_text"]
         assert text[item["quote_span"]["start"] : item["quote_span"]["end"]] == figure["quote"]
         assert item["display"] == figure["display"]
+
+
+def test_every_definition_explains_its_terms_and_what_it_leaves_out(client: TestClient) -> None:
+    definitions = {m["id"]: m["definition"] for m in client.get("/v1/measures").json()["items"]}
+    for measure_id, definition in definitions.items():
+        assert "Not covered:" in definition, measure_id
+    removals = definitions["removals-us-to-cambodia"]
+    for word in ("removal", "deportation", "repatriation"):
+        assert word in removals
+    assert "final order of removal: an order" in definitions["final-removal-orders"]
+    assert "as refugees" in definitions["refugee-admissions"]
+    assert "other than as refugees" in definitions["non-refugee-admissions"]
