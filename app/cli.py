@@ -1,10 +1,13 @@
 """The `depstats` command: serve, db upgrade, load, check."""
 
+import copy
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 import typer
 import uvicorn
+import uvicorn.config
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -14,6 +17,8 @@ from app.curation import DataError, read_dataset
 from app.db import create_db_engine
 from app.models import Figure, Source
 from app.services.loader import LoadRefused, LoadReport, load_dataset
+from app.tables import TABLES, all_rows, datapackage, source_rows
+from app.tabular import csv_lines
 
 cli = typer.Typer(
     help="deportation-stats: figures traced to the exact words of their source.",
@@ -124,6 +129,35 @@ def load(
         typer.echo(f"  {line}")
 
 
+@cli.command()
+def export(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to write the package into.", file_okay=False)
+    ],
+) -> None:
+    """Write the whole dataset as a Frictionless Data Package: a CSV per table and
+    datapackage.json, for offline use."""
+    settings = _settings()
+    engine = create_db_engine(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        with Session(engine) as session, session.begin():
+            counts = {}
+            for name, table in TABLES.items():
+                with (directory / f"{name}.csv").open("wb") as handle:
+                    lines = csv_lines(table.model, all_rows(session, name))
+                    counts[name] = sum(handle.write(line) > 0 for line in lines) - 1
+            sources = list(source_rows(session))
+        descriptor = datapackage(lambda name: f"{name}.csv", sources)  # type: ignore[arg-type]
+        (directory / "datapackage.json").write_bytes(
+            orjson.dumps(descriptor, option=orjson.OPT_INDENT_2) + b"\n"
+        )
+    finally:
+        engine.dispose()
+    summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+    typer.echo(f"wrote {directory}/datapackage.json and a CSV per table: {summary}")
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Create the database if need be and migrate it to the newest schema."""
@@ -167,7 +201,26 @@ def serve(
         port=port,
         log_level=settings.log_level,
         proxy_headers=True,
+        # Our own access log carries the request id and duration; uvicorn's would repeat it.
+        access_log=False,
+        log_config=_log_config(),
     )
+
+
+def _log_config() -> dict[str, Any]:
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["access_line"] = {"format": "%(message)s"}
+    config["handlers"]["access_line"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "access_line",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["depstats.access"] = {
+        "handlers": ["access_line"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 def main() -> None:

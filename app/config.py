@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +46,16 @@ class Settings(BaseSettings):
         default=5000, description="How long a SQLite connection waits for a lock before failing."
     )
     log_level: str = Field(default="info", description="uvicorn's log level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="The access log: one line per request, as text or JSON."
+    )
+    cache_max_age: Annotated[int, Field(ge=0)] = Field(
+        default=60, description="Seconds a read may be cached (Cache-Control: public, max-age)."
+    )
+    gzip_minimum_size: Annotated[int, Field(ge=0)] = Field(
+        default=1025,
+        description="Bodies of at least this many bytes are gzipped for clients that accept it.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":

@@ -1,20 +1,21 @@
 """Annotated dependencies: the session, the settings, list queries, and path ids resolved or 404."""
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.dates import parse_partial_date
 from app.db import get_session
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotAcceptable, NotFound
 from app.models import Derived, Figure, Measure, Source
+from app.negotiation import choose
 from app.paging import SORT_FIELDS, Cursor, Sort
 from app.qualifiers import Qualifier
-from app.schemas import SLUG_PATTERN, CountryCode, PartialDate, Text
+from app.schemas import SLUG_PATTERN, CountryCode, Text, partial_date
 from app.services import catalog, derived, figures
 from app.services.figures import FigureFilters
 
@@ -81,6 +82,13 @@ MeasureDep = Annotated[Measure, Depends(measure_or_404)]
 SourceDep = Annotated[Source, Depends(source_or_404)]
 
 
+# Stated in the schema so that clients (and the contract fuzzer) know the rule up front.
+DateFilter = Annotated[
+    str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"), AfterValidator(partial_date)
+]
+SortValue = Literal[tuple(f"{sign}{field}" for field in SORT_FIELDS for sign in ("", "-"))]
+
+
 class PageQuery(BaseModel):
     """Paging parameters. Unknown parameters are refused, so that a misspelt filter
     (`mesure=`) is a 422 rather than a silently unfiltered answer."""
@@ -96,26 +104,36 @@ class PageQuery(BaseModel):
     cursor: str | None = Field(
         None,
         max_length=1000,
+        pattern=r"^[A-Za-z0-9_-]+$",
         description="Where to continue: copy it from the previous page's `next`.",
+    )
+    format: Literal["json", "csv", "ndjson"] | None = Field(
+        None,
+        description="json (a page), csv or ndjson (every matching row, unless limit or "
+        "cursor is given); overrides Accept.",
     )
 
 
 class FigureQuery(PageQuery):
-    measure: str | None = Field(None, description="Only this measure's figures (a measure id).")
-    source: str | None = Field(None, description="Only figures stated in this source (an id).")
+    measure: str | None = Field(
+        None, pattern=SLUG_PATTERN, description="Only this measure's figures (a measure id)."
+    )
+    source: str | None = Field(
+        None, pattern=SLUG_PATTERN, description="Only figures stated in this source (an id)."
+    )
     qualifier: Qualifier | None = Field(None, description="Only figures with this qualifier.")
     country: CountryCode | None = Field(
         None,
         description="Only figures whose measure moves people from or to this country "
         "(ISO 3166-1 alpha-2, e.g. `KH`).",
     )
-    from_: PartialDate | None = Field(
+    from_: DateFilter | None = Field(
         None,
         alias="from",
         description="Only figures whose period or as-of date reaches this "
         "year, month or day or later (`2017`, `2017-12`, `2018-01-25`).",
     )
-    to: PartialDate | None = Field(
+    to: DateFilter | None = Field(
         None,
         description="Only figures whose period or as-of date starts by the end of this "
         "year, month or day.",
@@ -127,7 +145,7 @@ class FigureQuery(PageQuery):
         "measure's name or the attribution.",
     )
     include_retracted: bool = Field(False, description="Also list retracted figures.")
-    sort: str | None = Field(
+    sort: SortValue | None = Field(  # type: ignore[valid-type]
         None,
         description=f"Order by one of {', '.join(SORT_FIELDS)}; "
         "prefix `-` for descending; ties are broken by id. By default "
@@ -155,6 +173,8 @@ class Paging:
     def __init__(self, query: Annotated[PageQuery, Query()], settings: SettingsDep) -> None:
         self.limit = _limit(query, settings)
         self.cursor = Cursor.decode(query.cursor, catalog.BY_ID) if query.cursor else None
+        self.format = query.format
+        self.bounded = query.limit is not None or query.cursor is not None
 
 
 PagingDep = Annotated[Paging, Depends()]
@@ -171,10 +191,7 @@ class FigureListQuery:
         self.limit = _limit(query, settings)
         if query.q is not None and len(query.q) > settings.max_query_length:
             raise _invalid("q", f"must be at most {settings.max_query_length} characters")
-        try:
-            self.sort = Sort.parse(query.sort or self.default_sort)
-        except ValueError as exc:
-            raise _invalid("sort", str(exc)) from None
+        self.sort = Sort.parse(query.sort or self.default_sort)
         for name, exists in (
             ("measure", catalog.measure_exists),
             ("source", catalog.source_exists),
@@ -197,6 +214,8 @@ class FigureListQuery:
             include_retracted=query.include_retracted,
         )
         self.cursor = Cursor.decode(query.cursor, self.sort) if query.cursor else None
+        self.format = query.format
+        self.bounded = query.limit is not None or query.cursor is not None
 
 
 class SeriesListQuery(FigureListQuery):
@@ -207,3 +226,12 @@ class SeriesListQuery(FigureListQuery):
 
 FigureListDep = Annotated[FigureListQuery, Depends()]
 SeriesListDep = Annotated[SeriesListQuery, Depends()]
+
+
+def json_only(request: Request) -> None:
+    """For routes that answer JSON alone: an Accept that excludes it is a 406."""
+    if choose(request.headers.get("accept"), ["application/json"]) is None:
+        raise NotAcceptable("this resource is served as application/json")
+
+
+JsonOnly = Depends(json_only)

@@ -4,11 +4,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_sessionmaker
 from app.errors import install_error_handlers
+from app.middleware import ConditionalGet, RequestContext
 from app.openapi import install_openapi
 from app.routers import derived, figures, measures, meta, sources
 
@@ -53,6 +56,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     install_error_handlers(app)
+    # Outermost last: request id and log see everything; CORS answers preflights; GZip
+    # compresses what the conditional layer has already given its ETag (kept for both).
+    app.add_middleware(ConditionalGet, max_age=settings.cache_max_age)
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["Accept", "If-None-Match", "X-Request-ID"],
+        expose_headers=["ETag", "Link", "X-Request-ID", "Content-Disposition"],
+        max_age=600,
+    )
+    app.add_middleware(RequestContext, log_format=settings.log_format)
     for module in (meta, figures, derived, measures, sources):
         app.include_router(module.router)
     install_openapi(app)

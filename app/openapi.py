@@ -26,6 +26,7 @@ EXAMPLE_REQUESTS = {
     "GET /v1/derived/{derived_id}": "/v1/derived/final-removal-orders-criminal-share-2017-12",
     "GET /v1/sources": "/v1/sources",
     "GET /v1/sources/{source_id}": "/v1/sources/khmer-times-2018-02-us-deportees",
+    "GET /v1/datapackage.json": "/v1/datapackage.json",
     "GET /healthz": "/healthz",
     "GET /readyz": "/readyz",
 }
@@ -54,6 +55,21 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": _DESCRIPTIONS[status]} for status in statuses}
 
 
+def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """A list route: JSON by default, and the bulk formats CSV and NDJSON."""
+    return {
+        **problem_responses(406, 422, *statuses),
+        200: {
+            "description": "A JSON page; or, as CSV or NDJSON, every matching row (one page "
+            "when limit or cursor is given).",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        },
+    }
+
+
 def citation_responses() -> dict[int | str, dict[str, Any]]:
     """A citation route: one 200 media type per style, and its errors."""
     content = {
@@ -80,6 +96,22 @@ def _problem_content(status: int) -> dict[str, Any]:
     return {
         PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": example}
     }
+
+
+def _state_setting_limits(schema: dict[str, Any], settings: Any) -> None:
+    """Limits are settings, so the document states the ones this server runs with."""
+    limits = {
+        "limit": ("maximum", settings.max_page_size),
+        "q": ("maxLength", settings.max_query_length),
+    }
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] in limits:
+                    key, value = limits[parameter["name"]]
+                    for branch in parameter["schema"].get("anyOf", [parameter["schema"]]):
+                        if branch.get("type") in ("integer", "string"):
+                            branch[key] = value
 
 
 def load_examples() -> dict[str, Any]:
@@ -111,6 +143,7 @@ def install_openapi(app: FastAPI) -> None:
         # FastAPI's own 422 shape is replaced by ours everywhere.
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
+        _state_setting_limits(schema, app.state.settings)
         examples = load_examples()
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():

@@ -27,13 +27,13 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
-def _partial_date(text: str) -> str:
+def partial_date(text: str) -> str:
     return str(parse_partial_date(text))
 
 
 PartialDate = Annotated[
     str,
-    AfterValidator(_partial_date),
+    AfterValidator(partial_date),
     Field(description="ISO 8601 at its known precision: YYYY, YYYY-MM or YYYY-MM-DD."),
 ]
 

@@ -202,3 +202,42 @@ def test_an_unknown_figure_is_a_404_naming_it(client: TestClient) -> None:
     body = assert_problem(client.get("/v1/figures/removals-2016"), 404)
     assert "removals-2016" in body["detail"]
     assert_problem(client.get("/v1/figures/removals-2016/history"), 404)
+
+
+def _add_figure(engine, figure_id: str) -> None:
+    """A new figure, as if loaded, copying the 92 of the ruling under another id."""
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO figures SELECT :id, measure_id, source_id, value, qualifier, "
+                "value_text, period_start, period_end, as_of, time_start, time_end, stated, quote, "
+                "quote_start, quote_end, value_start, value_end, attribution_person, "
+                "attribution_role, attribution_organisation, attribution_text, note, status, "
+                "revision, created_at, updated_at FROM figures "
+                "WHERE id = 'blocked-deportations-2018-01-25'"
+            ),
+            {"id": figure_id},
+        )
+
+
+def test_a_cursor_neither_skips_nor_repeats_when_figures_are_added_between_pages(
+    client: TestClient, engine
+) -> None:
+    first = client.get("/v1/figures?limit=3").json()
+    seen = [f["id"] for f in first["items"]]
+    assert seen[-1] == "final-removal-orders-criminal-2017-12"
+    # One new figure sorts before the cursor, one after it.
+    _add_figure(engine, "aaa-added-before-the-cursor")
+    _add_figure(engine, "zzz-added-after-the-cursor")
+    url = first["next"]
+    while url:
+        page = client.get(url).json()
+        seen += [f["id"] for f in page["items"]]
+        url = page["next"]
+    original = sorted(EXPECTED)
+    assert [i for i in seen if i in EXPECTED] == original  # none skipped, none repeated
+    assert "zzz-added-after-the-cursor" in seen  # after the cursor: reached
+    assert "aaa-added-before-the-cursor" not in seen  # before it: already passed
+    assert len(seen) == len(set(seen))

@@ -1,13 +1,21 @@
 """Thin HTTP endpoints, one module per resource; this module holds what lists share."""
 
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from app import citations, models
+from app.errors import NotAcceptable
+from app.middleware import HEAD_FLAG, etag_from, etag_hasher, etag_matches
+from app.negotiation import choose
 from app.paging import Cursor
 from app.schemas import Page
+from app.tables import Table
+from app.tabular import csv_lines, ndjson_lines
 
 T = TypeVar("T")
 
@@ -47,3 +55,89 @@ def citation_response(
         language=source.language,
     )
     return Response(citations.cite(style, cited, figure), media_type=citations.MEDIA_TYPES[style])
+
+
+LIST_MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8; header=present",
+    "ndjson": "application/x-ndjson",
+}
+
+
+def list_format(request: Request, requested: str | None) -> str:
+    """`?format=` if given, else the list type the Accept header prefers; 406 if none."""
+    if requested:
+        return requested
+    offers = [media.split(";")[0] for media in LIST_MEDIA_TYPES.values()]
+    chosen = choose(request.headers.get("accept"), offers)
+    if chosen is None:
+        raise NotAcceptable(
+            f"lists are served as {', '.join(offers)}; ask with Accept or ?format=json|csv|ndjson"
+        )
+    return next(name for name, media in LIST_MEDIA_TYPES.items() if media.startswith(chosen))
+
+
+def _encode(fmt: str, table: Table, rows: Iterator[BaseModel]) -> Iterator[bytes]:
+    return csv_lines(table.model, rows) if fmt == "csv" else ndjson_lines(rows)
+
+
+def _download_headers(fmt: str, table: Table) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{table.name}.{fmt}"'}
+
+
+def list_answer(
+    request: Request,
+    response: Response,
+    *,
+    fmt: str,
+    table: Table,
+    bounded: bool,
+    page: Callable[[], Page[Any]],
+    rows: Callable[[Session], Iterator[BaseModel]],
+) -> Page[Any] | Response:
+    """A list in the format asked for. JSON is a page; CSV and NDJSON are the bulk formats,
+    every matching row streamed, unless `limit` or `cursor` asks for one page."""
+    if fmt == "json":
+        return page()
+    if bounded:
+        found = page()
+        body = b"".join(_encode(fmt, table, iter(found.items)))
+        headers = _download_headers(fmt, table)
+        if "link" in response.headers:
+            headers["Link"] = response.headers["link"]
+        return Response(body, media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+    return _stream(request, fmt, table, rows)
+
+
+def _stream(
+    request: Request, fmt: str, table: Table, rows: Callable[[Session], Iterator[BaseModel]]
+) -> Response:
+    """Stream every row from one read transaction: a first pass hashes the rows for the ETag
+    (so a 304 or a HEAD costs no download), a second pass sends them. Memory stays flat."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            # Both passes must read the same snapshot.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        hasher = etag_hasher()
+        for chunk in _encode(fmt, table, rows(session)):
+            hasher.update(chunk)
+        etag = etag_from(hasher)
+        headers = {"ETag": etag, **_download_headers(fmt, table)}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            session.close()
+            return Response(status_code=304, headers={"ETag": etag})
+        if request.scope.get(HEAD_FLAG):
+            session.close()
+            return Response(media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+    except BaseException:
+        session.close()
+        raise
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from _encode(fmt, table, rows(session))
+        finally:
+            session.close()
+
+    return StreamingResponse(body(), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)

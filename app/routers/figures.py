@@ -6,14 +6,15 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app import citations, linked_data
-from app.deps import FigureDep, FigureListDep, SessionDep
+from app.deps import FigureDep, FigureListDep, JsonOnly, SessionDep
 from app.errors import NotAcceptable
 from app.negotiation import choose
-from app.openapi import citation_responses, problem_responses
-from app.routers import base_url, citation_response, page_of
+from app.openapi import citation_responses, list_responses, problem_responses
+from app.routers import base_url, citation_response, list_answer, list_format, page_of
 from app.schemas import FigureRead, Page, RevisionRead, figure_statement
 from app.services import figures
 from app.services.figures import FigureList
+from app.tables import TABLES, figure_rows
 
 router = APIRouter(prefix="/v1/figures", tags=["figures"])
 
@@ -27,15 +28,32 @@ def figure_page(
     )
 
 
-@router.get("", response_model=Page[FigureRead], responses=problem_responses(422))
+@router.get("", response_model=Page[FigureRead], responses=list_responses())
 def list_figures(
     request: Request, response: Response, query: FigureListDep, session: SessionDep
-) -> Page[FigureRead]:
-    """Figures matching the filters, a page at a time (follow `next`)."""
-    result = figures.list_figures(
-        session, filters=query.filters, sort=query.sort, limit=query.limit, cursor=query.cursor
+) -> Page[FigureRead] | Response:
+    """Figures matching the filters: a JSON page at a time (follow `next`), or every match as
+    CSV or NDJSON (`Accept` or `?format=`)."""
+
+    def page() -> Page[FigureRead]:
+        result = figures.list_figures(
+            session,
+            filters=query.filters,
+            sort=query.sort,
+            limit=query.limit,
+            cursor=query.cursor,
+        )
+        return figure_page(request, response, result, query.limit)
+
+    return list_answer(
+        request,
+        response,
+        fmt=list_format(request, query.format),
+        table=TABLES["figures"],
+        bounded=query.bounded,
+        page=page,
+        rows=lambda s: figure_rows(s, filters=query.filters, sort=query.sort),
     )
-    return figure_page(request, response, result, query.limit)
 
 
 FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]
@@ -98,7 +116,10 @@ def cite_figure(
 
 
 @router.get(
-    "/{figure_id}/history", response_model=list[RevisionRead], responses=problem_responses(404)
+    "/{figure_id}/history",
+    response_model=list[RevisionRead],
+    responses=problem_responses(404, 406),
+    dependencies=[JsonOnly],
 )
 def read_figure_history(figure: FigureDep, session: SessionDep) -> list[RevisionRead]:
     """Every revision of the figure, oldest first, each with the full state it produced."""

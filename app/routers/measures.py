@@ -4,58 +4,81 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import MeasureDep, PagingDep, SeriesListDep, SessionDep
-from app.openapi import problem_responses
-from app.routers import page_of
+from app.deps import JsonOnly, MeasureDep, PagingDep, SeriesListDep, SessionDep
+from app.openapi import list_responses, problem_responses
+from app.routers import list_answer, list_format, page_of
 from app.routers.figures import figure_page
 from app.schemas import FigureRead, MeasureDetail, MeasureRead, Page, SeriesPoint
 from app.services import catalog, figures
+from app.tables import TABLES, figure_rows, measure_rows
 
 router = APIRouter(prefix="/v1/measures", tags=["measures"])
 
 
-@router.get("", response_model=Page[MeasureRead], responses=problem_responses(422))
+@router.get("", response_model=Page[MeasureRead], responses=list_responses())
 def list_measures(
     request: Request, response: Response, paging: PagingDep, session: SessionDep
-) -> Page[MeasureRead]:
-    """Every measure, by id."""
-    found = catalog.list_measures(session, limit=paging.limit, cursor=paging.cursor)
-    return page_of(
+) -> Page[MeasureRead] | Response:
+    """Every measure, by id: a JSON page, or CSV or NDJSON."""
+
+    def page() -> Page[MeasureRead]:
+        found = catalog.list_measures(session, limit=paging.limit, cursor=paging.cursor)
+        return page_of(
+            request,
+            response,
+            [MeasureRead.of(m) for m in found.items],
+            total=found.total,
+            limit=paging.limit,
+            next_cursor=found.next_cursor,
+        )
+
+    return list_answer(
         request,
         response,
-        [MeasureRead.of(m) for m in found.items],
-        total=found.total,
-        limit=paging.limit,
-        next_cursor=found.next_cursor,
+        fmt=list_format(request, paging.format),
+        table=TABLES["measures"],
+        bounded=paging.bounded,
+        page=page,
+        rows=measure_rows,
     )
 
 
-@router.get("/{measure_id}", response_model=MeasureDetail, responses=problem_responses(404))
+@router.get(
+    "/{measure_id}",
+    response_model=MeasureDetail,
+    responses=problem_responses(404, 406),
+    dependencies=[JsonOnly],
+)
 def read_measure(measure: MeasureDep, session: SessionDep) -> MeasureDetail:
     """One measure, with its published figures in time order."""
     series = [SeriesPoint.of(f) for f in figures.measure_series(session, measure.id)]
     return MeasureDetail(**MeasureRead.of(measure).model_dump(), figures=series)
 
 
-@router.get(
-    "/{measure_id}/figures",
-    response_model=Page[FigureRead],
-    responses=problem_responses(404, 422),
-)
+@router.get("/{measure_id}/figures", response_model=Page[FigureRead], responses=list_responses(404))
 def list_measure_figures(
     measure: MeasureDep,
     request: Request,
     response: Response,
     query: SeriesListDep,
     session: SessionDep,
-) -> Page[FigureRead]:
+) -> Page[FigureRead] | Response:
     """The measure's figures, in time order unless `sort` says otherwise, with every filter
-    of /v1/figures."""
-    result = figures.list_figures(
-        session,
-        filters=replace(query.filters, measure=measure.id),
-        sort=query.sort,
-        limit=query.limit,
-        cursor=query.cursor,
+    of /v1/figures; a JSON page, or every match as CSV or NDJSON."""
+    filters = replace(query.filters, measure=measure.id)
+
+    def page() -> Page[FigureRead]:
+        result = figures.list_figures(
+            session, filters=filters, sort=query.sort, limit=query.limit, cursor=query.cursor
+        )
+        return figure_page(request, response, result, query.limit)
+
+    return list_answer(
+        request,
+        response,
+        fmt=list_format(request, query.format),
+        table=TABLES["figures"],
+        bounded=query.bounded,
+        page=page,
+        rows=lambda s: figure_rows(s, filters=filters, sort=query.sort),
     )
-    return figure_page(request, response, result, query.limit)

@@ -1,15 +1,19 @@
 """The API's front door, and the liveness and readiness probes."""
 
-from fastapi import APIRouter, Request
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, migrate
-from app.deps import SessionDep, SettingsDep
+from app.deps import JsonOnly, SessionDep, SettingsDep
 from app.errors import Unavailable
 from app.openapi import problem_responses
+from app.routers import base_url
 from app.schemas import Counts, DatasetInfo, Health, License, Readiness
 from app.services import catalog
+from app.tables import datapackage, source_rows
 
 router = APIRouter(tags=["meta"])
 
@@ -22,7 +26,9 @@ LICENSE = License(
 )
 
 
-@router.get("/v1", response_model=DatasetInfo)
+@router.get(
+    "/v1", response_model=DatasetInfo, responses=problem_responses(406), dependencies=[JsonOnly]
+)
 def read_dataset(session: SessionDep) -> DatasetInfo:
     """What the dataset holds, its version and last change, its licence, and where to go."""
     summary = catalog.dataset_summary(session)
@@ -44,21 +50,37 @@ def read_dataset(session: SessionDep) -> DatasetInfo:
             "measures": "/v1/measures",
             "sources": "/v1/sources",
             "derived": "/v1/derived",
+            "datapackage": "/v1/datapackage.json",
             "openapi": "/openapi.json",
             "docs": "/docs",
         },
     )
 
 
+@router.get("/v1/datapackage.json", responses=problem_responses(406), dependencies=[JsonOnly])
+def read_datapackage(request: Request, session: SessionDep) -> dict[str, Any]:
+    """The whole dataset as a Frictionless Data Package: a resource per table with its CSV URL
+    and field schema, the sources and the licence. `depstats export DIR` writes the same
+    package to disk."""
+    base = base_url(request)
+    return datapackage(lambda name: f"{base}/v1/{name}?format=csv", list(source_rows(session)))  # type: ignore[arg-type]
+
+
+# Probes describe this process now: no cache may keep their answer.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 @router.get("/healthz", response_model=Health)
-def health() -> Health:
+def health(response: Response) -> Health:
     """Liveness: the process answers. It touches no database."""
+    response.headers.update(NO_STORE)
     return Health(status="ok")
 
 
 @router.get("/readyz", response_model=Readiness, responses=problem_responses(503))
-def ready(request: Request, settings: SettingsDep) -> Readiness:
+def ready(request: Request, response: Response, settings: SettingsDep) -> Readiness:
     """Readiness: the database answers and its schema is at the newest migration."""
+    response.headers.update(NO_STORE)
     engine = request.app.state.engine
     try:
         with engine.connect() as connection:

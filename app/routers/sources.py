@@ -6,32 +6,50 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from app import citations
-from app.deps import PagingDep, SessionDep, SourceDep
-from app.openapi import citation_responses, problem_responses
-from app.routers import citation_response, page_of
+from app.deps import JsonOnly, PagingDep, SessionDep, SourceDep
+from app.openapi import citation_responses, list_responses, problem_responses
+from app.routers import citation_response, list_answer, list_format, page_of
 from app.schemas import Page, SourceDetail, SourceRead
 from app.services import catalog, figures
+from app.tables import TABLES, source_rows
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
 
-@router.get("", response_model=Page[SourceRead], responses=problem_responses(422))
+@router.get("", response_model=Page[SourceRead], responses=list_responses())
 def list_sources(
     request: Request, response: Response, paging: PagingDep, session: SessionDep
-) -> Page[SourceRead]:
-    """Every source, by id."""
-    found = catalog.list_sources(session, limit=paging.limit, cursor=paging.cursor)
-    return page_of(
+) -> Page[SourceRead] | Response:
+    """Every source, by id: a JSON page, or CSV or NDJSON."""
+
+    def page() -> Page[SourceRead]:
+        found = catalog.list_sources(session, limit=paging.limit, cursor=paging.cursor)
+        return page_of(
+            request,
+            response,
+            [SourceRead.of(s) for s in found.items],
+            total=found.total,
+            limit=paging.limit,
+            next_cursor=found.next_cursor,
+        )
+
+    return list_answer(
         request,
         response,
-        [SourceRead.of(s) for s in found.items],
-        total=found.total,
-        limit=paging.limit,
-        next_cursor=found.next_cursor,
+        fmt=list_format(request, paging.format),
+        table=TABLES["sources"],
+        bounded=paging.bounded,
+        page=page,
+        rows=source_rows,
     )
 
 
-@router.get("/{source_id}", response_model=SourceDetail, responses=problem_responses(404))
+@router.get(
+    "/{source_id}",
+    response_model=SourceDetail,
+    responses=problem_responses(404, 406),
+    dependencies=[JsonOnly],
+)
 def read_source(source: SourceDep, session: SessionDep) -> SourceDetail:
     """One source's metadata, the SHA-256 of its stored text, and every figure it states with
     the spans that locate it in the text."""

@@ -115,15 +115,20 @@ def list_figures(
     sort: Sort,
     limit: int | None,
     cursor: Cursor | None,
+    count: bool = True,
 ) -> FigureList:
-    """The figures matching `filters` in `sort` order, after `cursor`; all of them if no limit."""
+    """The figures matching `filters` in `sort` order, after `cursor`; all of them if no limit.
+
+    `count=False` skips counting every match (total is then -1), for callers that page on."""
     conditions = _conditions(filters)
-    total = (
-        session.scalar(
-            select(func.count()).select_from(Figure).join(Figure.measure).where(*conditions)
+    total = -1
+    if count:
+        total = (
+            session.scalar(
+                select(func.count()).select_from(Figure).join(Figure.measure).where(*conditions)
+            )
+            or 0
         )
-        or 0
-    )
     column = _SORT_COLUMNS[sort.field]
     order = (column.desc(), Figure.id.desc()) if sort.descending else (column, Figure.id)
     statement = _with_related(select(Figure)).where(*conditions).order_by(*order)

@@ -1,0 +1,228 @@
+"""HTTP behaviour every route shares: request ids and access logs; conditional GETs.
+
+Pure ASGI, so that streamed bulk responses pass through without being buffered.
+"""
+
+import hashlib
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+access_log = logging.getLogger("depstats.access")
+
+# A client's own id is echoed only when it is short and plain: it lands in our logs.
+_SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+HEAD_FLAG = "depstats.head"
+READ_VARY = "Accept, Accept-Encoding"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _dedupe_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """One Vary header with each name once (GZip appends Accept-Encoding to ours)."""
+    names: list[str] = []
+    rest = []
+    for key, value in headers:
+        if key.lower() == b"vary":
+            for name in value.decode("latin-1").split(","):
+                if name.strip() and name.strip().lower() not in [n.lower() for n in names]:
+                    names.append(name.strip())
+        else:
+            rest.append((key, value))
+    if names:
+        rest.append((b"vary", ", ".join(names).encode("latin-1")))
+    return rest
+
+
+class RequestContext:
+    """Gives every response an X-Request-ID and writes one access-log line per request."""
+
+    def __init__(self, app: ASGIApp, *, log_format: str = "text") -> None:
+        self.app = app
+        self.json = log_format == "json"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = _header(scope, b"x-request-id")
+        request_id = given if given and _SANE_ID.fullmatch(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
+                ]
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = _dedupe_vary(headers)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._log(request_id, scope, status, time.perf_counter() - started)
+
+    def _log(self, request_id: str, scope: Scope, status: int, seconds: float) -> None:
+        if not access_log.isEnabledFor(logging.INFO):
+            return
+        path = scope.get("path", "")
+        milliseconds = round(seconds * 1000, 2)
+        if self.json:
+            line = orjson.dumps(
+                {
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": path,
+                    "status": status,
+                    "duration_ms": milliseconds,
+                }
+            ).decode()
+        else:
+            line = f"{request_id} {scope['method']} {path} {status} {milliseconds}ms"
+        access_log.info(line)
+
+
+def etag_hasher() -> "hashlib._Hash":
+    """Hashes a body, whole or chunk by chunk, into the same weak ETag (see `etag_from`)."""
+    return hashlib.blake2b(digest_size=16)
+
+
+def etag_from(hasher: "hashlib._Hash") -> str:
+    return f'W/"{hasher.hexdigest()}"'
+
+
+def etag_of(body: bytes) -> str:
+    hasher = etag_hasher()
+    hasher.update(body)
+    return etag_from(hasher)
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Weak comparison (RFC 9110, section 8.8.3.2), as If-None-Match requires."""
+    if not if_none_match:
+        return False
+    opaque = etag.removeprefix("W/")
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == opaque:
+            return True
+    return False
+
+
+class ConditionalGet:
+    """GET and HEAD: a weak ETag computed from the body, 304 for a matching If-None-Match,
+    Cache-Control and Vary on reads. HEAD is answered as GET without the body.
+
+    A response that brings its own ETag (a streamed bulk download, which hashes its rows
+    first) passes through unbuffered."""
+
+    def __init__(self, app: ASGIApp, *, max_age: int) -> None:
+        self.app = app
+        self.cache_control = f"public, max-age={max_age}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET", HEAD_FLAG: True}
+        if_none_match = _header(scope, b"if-none-match")
+        start: Message | None = None
+        buffered: list[bytes] = []
+        passing = False
+        sent_body = False
+
+        async def reply(message: Message) -> None:
+            nonlocal start, passing, sent_body
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                if message["status"] in (200, 304) and b"etag" in names:
+                    passing = True  # it did its own conditional work
+                    message["headers"] = self._read_headers(headers, names)
+                    await send(message)
+                elif message["status"] != 200:
+                    passing = True
+                    await send(message)
+                else:
+                    start = message
+                return
+            if passing:
+                if head:
+                    # One empty body for the headers; whatever else the app sends is dropped.
+                    if not sent_body:
+                        sent_body = True
+                        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    return
+                await send(message)
+                return
+            buffered.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            await self._finish(start, b"".join(buffered), if_none_match, head, send)
+
+        await self.app(scope, receive, reply)
+
+    def _read_headers(
+        self, headers: list[tuple[bytes, bytes]], names: set[bytes]
+    ) -> list[tuple[bytes, bytes]]:
+        if b"cache-control" not in names:
+            headers.append((b"cache-control", self.cache_control))
+        if b"vary" not in names:
+            headers.append((b"vary", READ_VARY.encode()))
+        return headers
+
+    async def _finish(
+        self, start: Message | None, body: bytes, if_none_match: str | None, head: bool, send: Send
+    ) -> None:
+        assert start is not None
+        etag = etag_of(body)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]
+        headers.append((b"etag", etag.encode()))
+        names = {k.lower() for k, _ in headers}
+        headers = self._read_headers(headers, names)
+        if etag_matches(if_none_match, etag):
+            kept = {
+                b"etag",
+                b"cache-control",
+                b"vary",
+                b"content-location",
+                b"date",
+                b"expires",
+                b"link",
+            }
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [(k, v) for k, v in headers if k.lower() in kept],
+                }
+            )
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        await send({**start, "headers": headers})
+        await send(
+            {"type": "http.response.body", "body": b"" if head else body, "more_body": False}
+        )

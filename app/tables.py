@@ -1,0 +1,136 @@
+"""The dataset as tables: every row of each list, in batches so memory stays flat, and the
+Frictionless Data Package that describes them (served at /v1/datapackage.json, written by
+`depstats export`)."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from app.paging import Cursor, Sort
+from app.schemas import DerivedRead, FigureRead, MeasureRead, SourceRead
+from app.services import catalog, derived, figures
+from app.services.figures import FigureFilters
+from app.tabular import table_schema
+
+BATCH = 500
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    model: type[BaseModel]
+    title: str
+    description: str
+
+
+TABLES = {
+    "figures": Table("figures", FigureRead, "Figures",
+                     "One number stated in one source, with its qualifier, bounds, period or "
+                     "date, exact quote and spans, and who said it."),
+    "measures": Table("measures", MeasureRead, "Measures", "What is counted, defined once."),
+    "sources": Table("sources", SourceRead, "Sources",
+                     "The documents figures are quoted from (their texts are served by the API "
+                     "at /v1/sources/{id}/text and remain their publishers' copyright)."),
+    "derived": Table("derived", DerivedRead, "Derived figures",
+                     "Numbers computed from figures, with honest bounds."),
+}  # fmt: skip
+
+
+def figure_rows(session: Session, *, filters: FigureFilters, sort: Sort) -> Iterator[FigureRead]:
+    """Every figure matching `filters`, in `sort` order, fetched a batch at a time."""
+    cursor: Cursor | None = None
+    while True:
+        page = figures.list_figures(
+            session, filters=filters, sort=sort, limit=BATCH, cursor=cursor, count=False
+        )
+        rows = [FigureRead.of(f, page.incoming.get(f.id, [])) for f in page.items]
+        # Forget this batch's objects before the next, so memory does not grow with the table.
+        session.expunge_all()
+        yield from rows
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _rows_by_id(
+    session: Session,
+    fetch: Callable[..., catalog.IdPage[Any]],
+    read: Callable[[list[Any]], list[BaseModel]],
+) -> Iterator[BaseModel]:
+    cursor: Cursor | None = None
+    while True:
+        page = fetch(session, limit=BATCH, cursor=cursor)
+        rows = read(page.items)
+        session.expunge_all()
+        yield from rows
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def measure_rows(session: Session) -> Iterator[BaseModel]:
+    return _rows_by_id(
+        session, catalog.list_measures, lambda items: [MeasureRead.of(m) for m in items]
+    )
+
+
+def source_rows(session: Session) -> Iterator[BaseModel]:
+    return _rows_by_id(
+        session, catalog.list_sources, lambda items: [SourceRead.of(s) for s in items]
+    )
+
+
+def derived_rows(session: Session) -> Iterator[BaseModel]:
+    def read(items: list[Any]) -> list[BaseModel]:
+        inputs = derived.input_figures(session, items)
+        return [DerivedRead.of(d, inputs) for d in items]
+
+    return _rows_by_id(session, derived.list_derived, read)
+
+
+def all_rows(session: Session, table: str) -> Iterator[BaseModel]:
+    if table == "figures":
+        return figure_rows(session, filters=FigureFilters(), sort=Sort("id", descending=False))
+    return {"measures": measure_rows, "sources": source_rows, "derived": derived_rows}[table](
+        session
+    )
+
+
+def datapackage(path_of: Callable[[str], str], sources: list[SourceRead]) -> dict[str, Any]:
+    """The Data Package descriptor; `path_of(table)` gives each resource's CSV path or URL."""
+    return {
+        "name": "deportation-stats",
+        "title": "deportation-stats: figures about deportation and repatriation",
+        "description": "Figures about deportation and repatriation, each traced to the exact "
+        "words of the document that stated it: qualifier, period or date, quote and spans, "
+        "and who said it.",
+        "licenses": [LICENSE],
+        "sources": [
+            {
+                "title": f"{s.publisher}: {s.title} ({s.published})",
+                **({"path": s.url} if s.url else {}),
+            }
+            for s in sources
+        ],
+        "resources": [
+            {
+                "name": table.name,
+                "title": table.title,
+                "description": table.description,
+                "path": path_of(table.name),
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": table_schema(table.model),
+            }
+            for table in TABLES.values()
+        ],
+    }

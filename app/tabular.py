@@ -1,0 +1,129 @@
+"""Rows for CSV, NDJSON and Frictionless Table Schema, derived from the API's response models.
+
+The flattening rule, documented in the README: a nested object's fields become columns named
+`parent.child` (`bounds.lower`, `quote_span.start`); a list (`relations`, `inputs`) is one cell
+holding JSON text; null is an empty cell; true and false are `true` and `false`; `links` are
+left out (they are relative paths to the API itself).
+"""
+
+import csv
+import io
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Literal, get_args, get_origin
+
+import orjson
+from pydantic import BaseModel
+
+LEFT_OUT = {"links"}
+
+
+def _unwrap(annotation: Any) -> Any:
+    """`X | None`, `Annotated[X, ...]` -> X."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def fields(model: type[BaseModel], prefix: str = "") -> list[tuple[str, Any, str]]:
+    """(column name, leaf type, description) for every column of `model`, in field order."""
+    found = []
+    for name, info in model.model_fields.items():
+        if not prefix and name in LEFT_OUT:
+            continue
+        annotation = _unwrap(info.annotation)
+        if _is_model(annotation):
+            found += fields(annotation, f"{prefix}{name}.")
+        else:
+            found.append((f"{prefix}{name}", annotation, info.description or ""))
+    return found
+
+
+def columns(model: type[BaseModel]) -> list[str]:
+    return [name for name, _, _ in fields(model)]
+
+
+def _get(data: dict[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        if data is None:
+            return None
+        data = data.get(part)  # type: ignore[assignment]
+    return data
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def csv_lines(model: type[BaseModel], rows: Iterable[BaseModel]) -> Iterator[bytes]:
+    """The header, then one CSV line per row (RFC 4180: CRLF, quotes where needed)."""
+    names = columns(model)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values: list[str]) -> bytes:
+        writer.writerow(values)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode("utf-8")
+
+    yield line(names)
+    for row in rows:
+        data = row.model_dump(mode="json")
+        yield line([cell(_get(data, name)) for name in names])
+
+
+def ndjson_lines(rows: Iterable[BaseModel]) -> Iterator[bytes]:
+    """One JSON object per line, the same object the JSON list holds in `items`."""
+    for row in rows:
+        yield orjson.dumps(row.model_dump(mode="json")) + b"\n"
+
+
+def _field_type(annotation: Any) -> dict[str, Any]:
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return {"type": "string", "constraints": {"enum": [str(a) for a in get_args(annotation)]}}
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return {"type": "string", "constraints": {"enum": [m.value for m in annotation]}}
+    if origin in (list, tuple) or annotation in (list, tuple):
+        return {"type": "array"}
+    if origin is dict or annotation is dict:
+        return {"type": "object"}
+    if origin in (typing.Union, types.UnionType):  # int | float
+        return {"type": "number"}
+    simple = {bool: "boolean", int: "integer", float: "number", datetime: "datetime",
+              date: "date", str: "string"}  # fmt: skip
+    return {"type": simple.get(annotation, "string")}
+
+
+def table_schema(model: type[BaseModel], primary_key: str = "id") -> dict[str, Any]:
+    """A Frictionless Table Schema for the CSV of `model`."""
+    described = []
+    for name, annotation, description in fields(model):
+        field = {"name": name, **_field_type(annotation)}
+        if description:
+            field["description"] = description
+        described.append(field)
+    return {"fields": described, "primaryKey": [primary_key], "missingValues": [""]}
