@@ -1,6 +1,9 @@
 """The `depstats` command: serve, db upgrade, load, check."""
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +18,9 @@ from app import migrate
 from app.config import Settings, get_settings
 from app.curation import DataError, read_dataset
 from app.db import create_db_engine
+from app.errors import Conflict, NotFound
 from app.models import Figure, Source
+from app.services import tokens
 from app.services.loader import LoadRefused, LoadReport, load_dataset
 from app.tables import TABLES, all_rows, datapackage, source_rows
 from app.tabular import csv_lines
@@ -156,6 +161,71 @@ def export(
         engine.dispose()
     summary = ", ".join(f"{count} {name}" for name, count in counts.items())
     typer.echo(f"wrote {directory}/datapackage.json and a CSV per table: {summary}")
+
+
+token_cli = typer.Typer(help="API tokens for the write routes.", no_args_is_help=True)
+cli.add_typer(token_cli, name="token")
+
+
+@token_cli.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="Who or what uses it; shown in revision history.")],
+    scope: Annotated[
+        str,
+        typer.Option(help="write: create, correct and retract figures; admin: also add sources."),
+    ] = "write",
+) -> None:
+    """Make a token and print its secret, once: only its SHA-256 digest is kept."""
+    if scope not in tokens.SCOPES:
+        raise _fail(f"--scope must be one of {', '.join(tokens.SCOPES)}")
+    with _session() as session:
+        try:
+            _, secret = tokens.create_token(session, name=name, scope=scope)
+        except Conflict as exc:
+            raise _fail(exc.detail) from None
+    typer.echo(secret)
+    typer.echo(f"token {name!r} ({scope}) created; the secret above is not shown again", err=True)
+
+
+@token_cli.command("list")
+def token_list() -> None:
+    """Names, scopes, when made and last used, and whether revoked; never a secret."""
+    with _session() as session:
+        found = tokens.list_tokens(session)
+        typer.echo(f"{'name':<24} {'scope':<6} {'created':<20} {'last used':<20} revoked")
+        for token in found:
+            typer.echo(
+                f"{token.name:<24} {token.scope:<6} {_when(token.created_at):<20} "
+                f"{_when(token.last_used_at):<20} {_when(token.revoked_at)}"
+            )
+
+
+@token_cli.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
+    """Revoke a token; the next request that uses it is refused."""
+    with _session() as session:
+        try:
+            tokens.revoke_token(session, name)
+        except NotFound as exc:
+            raise _fail(exc.detail) from None
+    typer.echo(f"token {name!r} revoked")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ") if moment else "-"
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A migrated database and one committed transaction."""
+    settings = _settings()
+    engine = create_db_engine(settings)
+    try:
+        migrate.upgrade(engine, settings)
+        with Session(engine) as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
 
 
 @db_cli.command("upgrade")

@@ -4,6 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
+import limits
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -57,10 +58,32 @@ class Settings(BaseSettings):
         description="Bodies of at least this many bytes are gzipped for clients that accept it.",
     )
 
+    max_body_bytes: Annotated[int, Field(ge=1)] = Field(
+        default=1024 * 1024, description="Larger request bodies get 413 without being read."
+    )
+    write_rate_limit: str = Field(
+        default="120/minute",
+        description="Writes one client may make, per process (`N/second|minute|hour`).",
+    )
+    auth_failure_rate_limit: str = Field(
+        default="20/minute",
+        description="Failed authentications one client may make before it gets 429, per process.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of proxies whose X-Forwarded-For "
+        "names the client (for rate limits and logs); empty trusts none.",
+    )
+
     @model_validator(mode="after")
     def _check(self) -> "Settings":
         if not self.database_url.startswith(("sqlite", "postgresql")):
             raise ValueError("DEPSTATS_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        for name in ("write_rate_limit", "auth_failure_rate_limit"):
+            try:
+                limits.parse(getattr(self, name))
+            except ValueError:
+                raise ValueError(f"DEPSTATS_{name.upper()} must read like 120/minute") from None
         if self.default_page_size > self.max_page_size:
             raise ValueError("DEPSTATS_DEFAULT_PAGE_SIZE exceeds DEPSTATS_MAX_PAGE_SIZE")
         return self

@@ -85,7 +85,10 @@ def create_db_engine(settings: Settings) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writer takes the write lock when it starts, so concurrent writers queue (for up
+        # to the busy timeout) instead of failing when the second one tries to commit.
+        immediate = connection.get_execution_options().get(WRITE_LOCK, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -94,6 +97,22 @@ def create_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     # Objects stay readable after commit, so a response can be serialised once the
     # transaction has ended.
     return sessionmaker(engine, expire_on_commit=False)
+
+
+WRITE_LOCK = "depstats_write_lock"
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """Like get_session, for requests that write: the transaction starts holding SQLite's
+    write lock (BEGIN IMMEDIATE); on PostgreSQL, services lock the rows they change."""
+    with request.app.state.sessionmaker() as session:
+        session.connection(execution_options={WRITE_LOCK: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def get_session(request: Request) -> Iterator[Session]:

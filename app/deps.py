@@ -9,14 +9,15 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.dates import parse_partial_date
-from app.db import get_session
-from app.errors import InvalidInput, NotAcceptable, NotFound
-from app.models import Derived, Figure, Measure, Source
+from app.db import get_session, get_write_session
+from app.errors import Forbidden, InvalidInput, NotAcceptable, NotFound, Unauthorized
+from app.models import Derived, Figure, Measure, Source, Token
 from app.negotiation import choose
 from app.paging import SORT_FIELDS, Cursor, Sort
 from app.qualifiers import Qualifier
+from app.ratelimit import RateLimits
 from app.schemas import SLUG_PATTERN, CountryCode, Text, partial_date
-from app.services import catalog, derived, figures
+from app.services import catalog, derived, figures, tokens
 from app.services.figures import FigureFilters
 
 # scope="function": the transaction commits before the response is sent, so a client
@@ -235,3 +236,54 @@ def json_only(request: Request) -> None:
 
 
 JsonOnly = Depends(json_only)
+
+
+# --- Writes: who may, and how often ------------------------------------------------------
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
+
+
+def client_of(request: Request) -> str:
+    """The client's address: the peer, or what a trusted proxy says it is (uvicorn decides,
+    from DEPSTATS_TRUSTED_PROXIES), so a forged X-Forwarded-For changes nothing."""
+    return request.client.host if request.client else "unknown"
+
+
+def authenticated(request: Request, session: WriteSessionDep) -> Token:
+    """The live token in `Authorization: Bearer ...`; 401 otherwise, 429 after many failures."""
+    limits: RateLimits = request.app.state.rate_limits
+    client = client_of(request)
+    limits.check_auth_failures(client)
+    header = request.headers.get("authorization")
+    if header is None:
+        failure = Unauthorized(
+            "this route needs a token: Authorization: Bearer <token>", error="invalid_request"
+        )
+    else:
+        scheme, _, secret = header.partition(" ")
+        token = tokens.authenticate(session, secret.strip()) if scheme.lower() == "bearer" else None
+        if token is not None:
+            return token
+        failure = Unauthorized(
+            "the Authorization header must be `Bearer dps_...` with a live token"
+            if scheme.lower() != "bearer" or not tokens.SHAPE.fullmatch(secret.strip())
+            else "unknown or revoked token"
+        )
+    limits.record_auth_failure(client)
+    raise failure
+
+
+def _scoped(scope: str):
+    def dependency(request: Request, token: Annotated[Token, Depends(authenticated)]) -> Token:
+        if scope == "admin" and token.scope != "admin":
+            raise Forbidden(
+                f"token {token.name!r} has scope {token.scope!r}; this route needs admin"
+            )
+        request.app.state.rate_limits.spend_write(client_of(request))
+        return token
+
+    return dependency
+
+
+WriterDep = Annotated[Token, Depends(_scoped("write"))]
+AdminDep = Annotated[Token, Depends(_scoped("admin"))]

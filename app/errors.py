@@ -47,6 +47,34 @@ class InvalidInput(AppError):
     status = 422
 
 
+class Unauthorized(AppError):
+    status = 401
+
+    def __init__(self, detail: str, *, error: str = "invalid_token") -> None:
+        # RFC 6750: say how to authenticate, and (for a bad token) what was wrong.
+        challenge = f'Bearer realm="deportation-stats", error="{error}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class Forbidden(AppError):
+    status = 403
+
+
+class PreconditionFailed(AppError):
+    status = 412
+
+
+class PreconditionRequired(AppError):
+    status = 428
+
+
+class TooManyRequests(AppError):
+    status = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(retry_after, 1))})
+
+
 class NotAcceptable(AppError):
     status = 406
 

@@ -13,6 +13,7 @@ from app.db import create_db_engine, create_sessionmaker
 from app.errors import install_error_handlers
 from app.middleware import ConditionalGet, RequestContext
 from app.openapi import install_openapi
+from app.ratelimit import RateLimits
 from app.routers import derived, figures, measures, meta, sources
 
 DESCRIPTION = """
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.rate_limits = RateLimits(settings)
     install_error_handlers(app)
     # Outermost last: request id and log see everything; CORS answers preflights; GZip
     # compresses what the conditional layer has already given its ETag (kept for both).

@@ -48,13 +48,20 @@ Number = Annotated[
 ]
 
 
-def _no_nul(text: str) -> str:
+def _clean_text(text: str) -> str:
     if "\x00" in text:
         raise ValueError("NUL bytes are not allowed")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "text must be valid Unicode (a lone surrogate such as \\ud800 is not)"
+        ) from None
     return text
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+# Every string a client or curator gives: no NUL, no lone surrogate, so it stores anywhere.
+Text = Annotated[str, AfterValidator(_clean_text)]
 
 
 class _In(BaseModel):
@@ -64,8 +71,12 @@ class _In(BaseModel):
 
 
 class Span(_In):
-    start: int = Field(ge=0, description="Offset of the first code point, counted from 0.")
-    end: int = Field(ge=0, description="Offset just past the last code point (exclusive).")
+    start: int = Field(
+        ge=0, le=2**31 - 1, description="Offset of the first code point, counted from 0."
+    )
+    end: int = Field(
+        ge=0, le=2**31 - 1, description="Offset just past the last code point (exclusive)."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -146,7 +157,18 @@ class FigureCreate(_In):
                 f"value {plain_number(self.value)} does not match value_text "
                 f"{self.value_text!r}, which reads as {printed.normalize():f}"
             )
-        q, v = self.quote_span, self.value_span
+        if self.quote_span is not None and self.value_span is not None:
+            self._spans_agree(self.quote_span, self.value_span)
+        implied = implied_bounds(self.qualifier, self.value)
+        if self.bounds is not None and self.bounds != implied:
+            raise ValueError(
+                f"bounds {self.bounds.model_dump()} are not those that "
+                f"{self.qualifier.value} {plain_number(self.value)} implies: "
+                f"{implied.model_dump() if implied else None}"
+            )
+        return self
+
+    def _spans_agree(self, q: Span, v: Span) -> None:
         if not (q.start <= v.start and v.end <= q.end):
             raise ValueError(
                 f"value_span {v.start}..{v.end} lies outside quote_span {q.start}..{q.end}"
@@ -161,14 +183,50 @@ class FigureCreate(_In):
                 f"value_text {self.value_text!r} is not at value_span "
                 f"{v.start}..{v.end} of the quote"
             )
-        implied = implied_bounds(self.qualifier, self.value)
-        if self.bounds is not None and self.bounds != implied:
-            raise ValueError(
-                f"bounds {self.bounds.model_dump()} are not those that "
-                f"{self.qualifier.value} {plain_number(self.value)} implies: "
-                f"{implied.model_dump() if implied else None}"
-            )
-        return self
+
+
+class FigureSubmit(FigureCreate):
+    """POST /v1/figures: a figure as `data/` holds it. The spans may be left out: the server
+    finds the quote when it occurs exactly once in the source text, and value_text in it."""
+
+    quote_span: Span | None = Field(
+        None,
+        description="Where the quote stands in the source text; found by the server if left out.",
+    )
+    value_span: Span | None = Field(
+        None, description="Where value_text stands; found by the server in the quote if left out."
+    )
+    reason: Text | None = Field(
+        None,
+        max_length=2000,
+        description='Why it is added; kept in revision 1 (default: "created through the API").',
+    )
+
+
+class FigurePatch(_In):
+    """PATCH /v1/figures/{id}: only the fields to change, and why. The id, status, revision
+    and timestamps cannot be set: unknown fields are refused."""
+
+    reason: Text = Field(min_length=1, max_length=2000, description="Why; kept in history.")
+    measure: Slug | None = None
+    source: Slug | None = None
+    value: Number | None = None
+    qualifier: Qualifier | None = None
+    value_text: Text | None = Field(None, min_length=1)
+    bounds: Bounds | None = None
+    period: Period | None = None
+    as_of: PartialDate | None = None
+    stated: PartialDate | None = None
+    quote: Text | None = Field(None, min_length=1)
+    quote_span: Span | None = None
+    value_span: Span | None = None
+    attribution: Attribution | None = None
+    relations: list[RelationIn] | None = None
+    note: Text | None = None
+
+
+class RetractRequest(_In):
+    reason: Text = Field(min_length=1, max_length=2000, description="Why it is retracted.")
 
 
 def implied_bounds(qualifier: Qualifier, value: float) -> Bounds | None:
@@ -317,6 +375,9 @@ class FigureRead(BaseModel):
     status: Literal["published", "retracted"] = Field(
         description="Retracted figures stay readable with their history."
     )
+    retraction_reason: str | None = Field(
+        description="Why it was retracted (see history for who and when); null unless retracted."
+    )
     revision: int = Field(description="Its revision number; 1 as first loaded or created.")
     created_at: datetime = Field(description="When it was first loaded or created.")
     updated_at: datetime = Field(description="When its latest revision was made.")
@@ -375,6 +436,7 @@ class FigureRead(BaseModel):
             relations=relations,
             note=figure.note,
             status=figure.status,
+            retraction_reason=figure.retraction_reason,
             revision=figure.revision,
             created_at=figure.created_at,
             updated_at=figure.updated_at,

@@ -38,14 +38,14 @@ def grow(database: Path, n: int) -> None:
     import sqlite3
 
     connection = sqlite3.connect(database)
+    others = [row[1] for row in connection.execute("PRAGMA table_info(figures)") if row[1] != "id"]
+    names = ", ".join(others)
     connection.execute(
         "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?) "
-        "INSERT INTO figures SELECT printf('synthetic-%07d', i), measure_id, source_id, value,"
-        " qualifier, value_text, period_start, period_end, as_of, time_start, time_end, stated,"
-        " quote, quote_start, quote_end, value_start, value_end, attribution_person,"
-        " attribution_role, attribution_organisation, attribution_text, note, status,"
-        " revision, created_at, updated_at FROM figures, k"
-        " WHERE figures.id = 'final-removal-orders-2017-12'", (n,))
+        f"INSERT INTO figures (id, {names}) SELECT printf('synthetic-%07d', i), {names} "
+        "FROM figures, k WHERE figures.id = 'final-removal-orders-2017-12'",
+        (n,),
+    )
     connection.commit()
     connection.close()
 
@@ -53,14 +53,21 @@ def grow(database: Path, n: int) -> None:
 def run(n: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "bench.db"
-        env = {**os.environ, "DEPSTATS_DATABASE_URL": f"sqlite:///{database}",
-               "DEPSTATS_LOG_LEVEL": "warning"}
+        env = {
+            **os.environ,
+            "DEPSTATS_DATABASE_URL": f"sqlite:///{database}",
+            "DEPSTATS_LOG_LEVEL": "warning",
+        }
         depstats = Path(sys.executable).parent / "depstats"
         subprocess.run([str(depstats), "load"], env=env, check=True, capture_output=True)
         grow(database, n)
         port = free_port()
-        server = subprocess.Popen([str(depstats), "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [str(depstats), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(300):
@@ -82,9 +89,11 @@ def run(n: int) -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-        print(f"N={n:>7}: {rows - 1:>7} rows, {size / 2**20:7.1f} MiB in {seconds:6.1f} s "
-              f"({(rows - 1) / seconds:7.0f} rows/s); server peak RSS {before:6.1f} MiB before,"
-              f" {after:6.1f} MiB after")
+        print(
+            f"N={n:>7}: {rows - 1:>7} rows, {size / 2**20:7.1f} MiB in {seconds:6.1f} s "
+            f"({(rows - 1) / seconds:7.0f} rows/s); server peak RSS {before:6.1f} MiB before,"
+            f" {after:6.1f} MiB after"
+        )
 
 
 if __name__ == "__main__":

@@ -206,16 +206,14 @@ def test_an_unknown_figure_is_a_404_naming_it(client: TestClient) -> None:
 
 def _add_figure(engine, figure_id: str) -> None:
     """A new figure, as if loaded, copying the 92 of the ruling under another id."""
-    from sqlalchemy import text
+    from sqlalchemy import inspect, text
 
+    others = [c["name"] for c in inspect(engine).get_columns("figures") if c["name"] != "id"]
+    names = ", ".join(others)
     with engine.begin() as connection:
         connection.execute(
             text(
-                "INSERT INTO figures SELECT :id, measure_id, source_id, value, qualifier, "
-                "value_text, period_start, period_end, as_of, time_start, time_end, stated, quote, "
-                "quote_start, quote_end, value_start, value_end, attribution_person, "
-                "attribution_role, attribution_organisation, attribution_text, note, status, "
-                "revision, created_at, updated_at FROM figures "
+                f"INSERT INTO figures (id, {names}) SELECT :id, {names} FROM figures "
                 "WHERE id = 'blocked-deportations-2018-01-25'"
             ),
             {"id": figure_id},

@@ -281,7 +281,7 @@ class _Loader:
                 continue
             apply(row, item)
             if kind == "figure":
-                row.status = "published"
+                row.status, row.retraction_reason = "published", None
             self._bump(kind, row, state, self.reason or f"changed in {file}")
             self.report.updated.append(f"{kind} {item_id}")
 
@@ -293,6 +293,7 @@ class _Loader:
         )
         for figure in missing:
             figure.status = "retracted"
+            figure.retraction_reason = self.reason or "missing from data/ (load --retract-missing)"
             self._bump(
                 "figure",
                 figure,
