@@ -270,7 +270,10 @@ def serve(
         host=host,
         port=port,
         log_level=settings.log_level,
-        proxy_headers=True,
+        # Only these proxies may say, in X-Forwarded-For, who the client is (rate limits are
+        # per client); by default none may, so a forged header changes nothing.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         # Our own access log carries the request id and duration; uvicorn's would repeat it.
         access_log=False,
         log_config=_log_config(),

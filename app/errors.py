@@ -1,6 +1,7 @@
 """One error hierarchy and one RFC 9457 problem+json handler for every error the API answers."""
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -135,9 +136,34 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route matches {request.url.path}"
-    elif exc.status_code == 405:
-        detail = f"{request.method} is not allowed on {request.url.path}"
-    return problem(exc.status_code, detail, request=request, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        detail = (
+            f"{request.method} is not allowed on {request.url.path}; "
+            f"it answers {', '.join(allowed)}"
+        )
+        headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+    return problem(exc.status_code, detail, request=request, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API answers on this path, read from its OpenAPI document (Starlette
+    names only the first matching route's); HEAD wherever GET is, as every GET answers HEAD."""
+    table = getattr(request.app.state, "methods_by_path", None)
+    if table is None:
+        table = [
+            (
+                re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$"),
+                {method.upper() for method in operations},
+            )
+            for path, operations in request.app.openapi()["paths"].items()
+        ]
+        request.app.state.methods_by_path = table
+    methods = set().union(*(found for pattern, found in table if pattern.match(request.url.path)))
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

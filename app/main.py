@@ -11,7 +11,7 @@ from app import __version__
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_sessionmaker
 from app.errors import install_error_handlers
-from app.middleware import ConditionalGet, RequestContext
+from app.middleware import BodyLimit, ConditionalGet, RequestContext
 from app.openapi import install_openapi
 from app.ratelimit import RateLimits
 from app.routers import derived, figures, measures, meta, sources
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Outermost last: request id and log see everything; CORS answers preflights; GZip
     # compresses what the conditional layer has already given its ETag (kept for both).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ConditionalGet, max_age=settings.cache_max_age)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size)
     app.add_middleware(

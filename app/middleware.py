@@ -12,6 +12,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+from starlette.exceptions import HTTPException
+
+from app.errors import problem
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -24,6 +27,16 @@ access_log = logging.getLogger("depstats.access")
 # A client's own id is echoed only when it is short and plain: it lands in our logs.
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 HEAD_FLAG = "depstats.head"
+# What a 304 repeats of the 200 it stands for (RFC 9110, section 15.4.5).
+_KEPT_ON_304 = {
+    b"etag",
+    b"cache-control",
+    b"vary",
+    b"content-location",
+    b"date",
+    b"expires",
+    b"link",
+}
 READ_VARY = "Accept, Accept-Encoding"
 
 
@@ -134,8 +147,9 @@ class ConditionalGet:
     """GET and HEAD: a weak ETag computed from the body, 304 for a matching If-None-Match,
     Cache-Control and Vary on reads. HEAD is answered as GET without the body.
 
-    A response that brings its own ETag (a streamed bulk download, which hashes its rows
-    first) passes through unbuffered."""
+    A response that brings its own ETag (a figure's is derived from its revision; a streamed
+    bulk download hashes its rows first) passes through unbuffered, and is answered with a
+    304 here when its ETag matches."""
 
     def __init__(self, app: ASGIApp, *, max_age: int) -> None:
         self.app = app
@@ -151,37 +165,43 @@ class ConditionalGet:
         if_none_match = _header(scope, b"if-none-match")
         start: Message | None = None
         buffered: list[bytes] = []
-        passing = False
-        sent_body = False
+        passing = drop_body = finished = False
 
         async def reply(message: Message) -> None:
-            nonlocal start, passing, sent_body
+            nonlocal start, passing, drop_body, finished
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
+                passing = message["status"] != 200 or b"etag" in names
+                drop_body = head
                 if message["status"] in (200, 304) and b"etag" in names:
-                    passing = True  # it did its own conditional work
-                    message["headers"] = self._read_headers(headers, names)
-                    await send(message)
-                elif message["status"] != 200:
-                    passing = True
+                    headers = self._read_headers(headers, names)
+                    etag = next(v.decode("latin-1") for k, v in headers if k.lower() == b"etag")
+                    if message["status"] == 200 and etag_matches(if_none_match, etag):
+                        message = {
+                            **message,
+                            "status": 304,
+                            "headers": [(k, v) for k, v in headers if k.lower() in _KEPT_ON_304],
+                        }
+                        drop_body = True
+                    else:
+                        message = {**message, "headers": headers}
+                if passing:
                     await send(message)
                 else:
                     start = message
                 return
             if passing:
-                if head:
-                    # One empty body for the headers; whatever else the app sends is dropped.
-                    if not sent_body:
-                        sent_body = True
-                        await send({"type": "http.response.body", "body": b"", "more_body": False})
-                    return
-                await send(message)
+                if not drop_body:
+                    await send(message)
+                elif not finished:
+                    # One empty body closes the response; what else the app sends is dropped.
+                    finished = True
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
                 return
             buffered.append(message.get("body", b""))
-            if message.get("more_body", False):
-                return
-            await self._finish(start, b"".join(buffered), if_none_match, head, send)
+            if not message.get("more_body", False):
+                await self._finish(start, b"".join(buffered), if_none_match, head, send)
 
         await self.app(scope, receive, reply)
 
@@ -201,23 +221,13 @@ class ConditionalGet:
         etag = etag_of(body)
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]
         headers.append((b"etag", etag.encode()))
-        names = {k.lower() for k, _ in headers}
-        headers = self._read_headers(headers, names)
+        headers = self._read_headers(headers, {k.lower() for k, _ in headers})
         if etag_matches(if_none_match, etag):
-            kept = {
-                b"etag",
-                b"cache-control",
-                b"vary",
-                b"content-location",
-                b"date",
-                b"expires",
-                b"link",
-            }
             await send(
                 {
                     "type": "http.response.start",
                     "status": 304,
-                    "headers": [(k, v) for k, v in headers if k.lower() in kept],
+                    "headers": [(k, v) for k, v in headers if k.lower() in _KEPT_ON_304],
                 }
             )
             await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -226,3 +236,39 @@ class ConditionalGet:
         await send(
             {"type": "http.response.body", "body": b"" if head else body, "more_body": False}
         )
+
+
+class BodyLimit:
+    """413 for a request body over `max_bytes`, without reading it whole: at once when
+    Content-Length says so, or as soon as a chunked body passes the limit."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        too_large = f"the request body is larger than {self.max_bytes} bytes"
+        if declared is not None:
+            if not declared.isdigit():
+                await problem(400, "Content-Length must be a number of bytes")(scope, receive, send)
+                return
+            if int(declared) > self.max_bytes:
+                await problem(413, too_large)(scope, receive, send)
+                return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # Raised inside the app's body read: the error handlers answer 413.
+                    raise HTTPException(413, too_large)
+            return message
+
+        await self.app(scope, counted, send)

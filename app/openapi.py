@@ -34,14 +34,23 @@ EXAMPLE_REQUESTS = {
 _DESCRIPTIONS = {
     404: "No such resource; the detail names the id.",
     405: "This path does not answer that method.",
+    400: "The body cannot be parsed: not JSON, not UTF-8, or nested too deeply; or "
+    "Content-Length is not a number.",
+    401: "No token, or a malformed, unknown or revoked one (WWW-Authenticate says how).",
+    403: "The token lacks the scope this route needs.",
     406: "None of the media types in Accept can be served; the detail lists those that can.",
     409: "Conflict with the current state.",
+    412: "If-Match does not match the figure's current ETag: it changed since you read it.",
+    413: "The request body is larger than DEPSTATS_MAX_BODY_BYTES.",
+    428: "If-Match is required to correct a figure.",
+    429: "Too many writes or failed authentications from this client; see Retry-After.",
     422: "Invalid input, a cursor this API did not make among it; `errors` has one pointer "
     "per invalid field.",
     500: "The server failed; the detail says so and nothing more (no trace).",
     503: "Not ready: the database is unreachable or its schema is not at head.",
 }
 _PROBLEM_EXAMPLES = {
+    400: "There was an error parsing the body",
     404: "no figure with id 'removals-2016'",
     405: "POST is not allowed on /v1/figures",
     422: "invalid input: query limit",
@@ -144,6 +153,17 @@ def install_openapi(app: FastAPI) -> None:
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
         _state_setting_limits(schema, app.state.settings)
+        schema["components"].setdefault("securitySchemes", {})["bearer"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token from `depstats token create`, as `Authorization: Bearer "
+            "dps_...`; scope `write` to create, correct and retract figures, `admin` to also "
+            "add sources.",
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                if "401" in operation.get("responses", {}):
+                    operation["security"] = [{"bearer": []}]
         examples = load_examples()
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():

@@ -12,6 +12,9 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    ValidationInfo,
+    create_model,
+    field_validator,
     model_validator,
 )
 
@@ -140,23 +143,31 @@ class FigureCreate(_In):
     quote: Text = Field(min_length=1, description="The exact passage that states the figure.")
     quote_span: Span = Field(description="Where the quote stands in the source text.")
     value_span: Span = Field(description="Where value_text stands in the source text.")
-    attribution: Attribution = Field(default_factory=Attribution)
-    relations: list[RelationIn] = Field(default_factory=list)
+    attribution: Attribution = Field(
+        default_factory=Attribution, description="Who stated it, as the text gives them."
+    )
+    relations: list[RelationIn] = Field(
+        default_factory=list, description="How it relates to other figures."
+    )
     note: Text | None = Field(None, description="A curator's caveat, free text.")
+
+    @field_validator("value_text")
+    @classmethod
+    def _matches_value(cls, value_text: str, info: ValidationInfo) -> str:
+        """The number as printed must read as `value` (number words are parsed by code)."""
+        printed = parse_number(value_text)
+        value = info.data.get("value")
+        if value is not None and Decimal(repr(value)) != printed:
+            raise ValueError(
+                f"value {plain_number(value)} does not match value_text {value_text!r}, "
+                f"which reads as {printed.normalize():f}"
+            )
+        return value_text
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if (self.period is None) == (self.as_of is None):
             raise ValueError("give either `period` (a flow) or `as_of` (a stock), not both or none")
-        try:
-            printed = parse_number(self.value_text)
-        except ValueError as exc:
-            raise ValueError(f"value_text: {exc}") from None
-        if Decimal(repr(self.value)) != printed:
-            raise ValueError(
-                f"value {plain_number(self.value)} does not match value_text "
-                f"{self.value_text!r}, which reads as {printed.normalize():f}"
-            )
         if self.quote_span is not None and self.value_span is not None:
             self._spans_agree(self.quote_span, self.value_span)
         implied = implied_bounds(self.qualifier, self.value)
@@ -203,26 +214,27 @@ class FigureSubmit(FigureCreate):
     )
 
 
-class FigurePatch(_In):
+class _PatchBase(_In):
     """PATCH /v1/figures/{id}: only the fields to change, and why. The id, status, revision
     and timestamps cannot be set: unknown fields are refused."""
 
     reason: Text = Field(min_length=1, max_length=2000, description="Why; kept in history.")
-    measure: Slug | None = None
-    source: Slug | None = None
-    value: Number | None = None
-    qualifier: Qualifier | None = None
-    value_text: Text | None = Field(None, min_length=1)
-    bounds: Bounds | None = None
-    period: Period | None = None
-    as_of: PartialDate | None = None
-    stated: PartialDate | None = None
-    quote: Text | None = Field(None, min_length=1)
-    quote_span: Span | None = None
-    value_span: Span | None = None
-    attribution: Attribution | None = None
-    relations: list[RelationIn] | None = None
-    note: Text | None = None
+
+
+def _optional(annotation: Any, metadata: list[Any]) -> Any:
+    return (Annotated[(annotation, *metadata)] if metadata else annotation) | None
+
+
+# Every field of a figure but its id, each optional, with the same rules and descriptions.
+FigurePatch = create_model(
+    "FigurePatch",
+    __base__=_PatchBase,
+    **{
+        name: (_optional(info.annotation, info.metadata), Field(None, description=info.description))
+        for name, info in FigureCreate.model_fields.items()
+        if name != "id"
+    },
+)
 
 
 class RetractRequest(_In):
@@ -287,8 +299,8 @@ class DerivedCreate(_In):
 
 class SourceCreate(_In):
     id: Slug = Field(description="Stable slug.")
-    title: Text = Field(min_length=1)
-    publisher: Text = Field(min_length=1)
+    title: Text = Field(min_length=1, description="Its title, as published.")
+    publisher: Text = Field(min_length=1, description="Who published it.")
     author: Text | None = Field(None, description="Null when the source names no author.")
     url: Text | None = Field(None, description="Null when not known; never invented.")
     published: PartialDate = Field(description="Publication date at its known precision.")

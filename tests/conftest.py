@@ -67,3 +67,27 @@ def data_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "data"
     shutil.copytree(DATA_DIR, copy)
     return copy
+
+
+@pytest.fixture
+def tokens(engine: Engine) -> dict[str, str]:
+    """Secrets of three tokens in this test's database: `write`, `admin`, and `revoked`."""
+    from app.services.tokens import create_token, revoke_token
+
+    made = {}
+    with Session(engine) as session, session.begin():
+        for name, scope in (("newsroom", "write"), ("editor", "admin"), ("old-laptop", "write")):
+            made[name] = create_token(session, name=name, scope=scope)[1]
+        revoke_token(session, "old-laptop")
+    return {"write": made["newsroom"], "admin": made["editor"], "revoked": made["old-laptop"]}
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """A real `depstats serve` process on this test's database; yields its base URL."""
+    from helpers import start_server
+
+    process, base = start_server(settings.database_url)
+    yield base
+    process.terminate()
+    process.communicate(timeout=30)

@@ -1,10 +1,5 @@
 """The `depstats` command, through its runner, and `serve` as a real process on a fresh file."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +10,7 @@ from typer.testing import CliRunner
 from app import migrate
 from app.cli import cli
 from app.config import get_settings
+from helpers import start_server
 
 runner = CliRunner()
 
@@ -77,36 +73,10 @@ def test_bad_configuration_fails_at_start_with_a_clear_message(
     assert "DEPSTATS_DATABASE_URL must be a sqlite:// or postgresql:// URL" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_creates_migrates_loads_and_serves_a_fresh_database(tmp_path: Path) -> None:
     database = tmp_path / "fresh" / "depstats.db"
-    port = _free_port()
-    env = {**os.environ, "DEPSTATS_DATABASE_URL": f"sqlite:///{database}"}
-    depstats = Path(sys.executable).parent / "depstats"
-    process = subprocess.Popen(
-        [str(depstats), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process, base = start_server(f"sqlite:///{database}")
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not become ready in 60 s"
-            time.sleep(0.2)
         figure = httpx.get(f"{base}/v1/figures/final-removal-orders-2017-12").json()
         assert (figure["value"], figure["qualifier"], figure["display"]) == (
             1900,

@@ -32,6 +32,9 @@ def operations(spec: dict[str, Any]):
 def test_every_operation_declares_each_status_it_can_return(spec: dict[str, Any]) -> None:
     for path, method, operation in operations(spec):
         declared = set(operation["responses"])
+        if method != "get":
+            assert {"401", "422", "429", "500"} <= declared, f"{method} {path}"
+            continue
         expected = {"200", "405", "500"}
         if "{" in path:
             expected.add("404")
@@ -55,6 +58,8 @@ def test_every_error_is_declared_as_problem_json(spec: dict[str, Any]) -> None:
 
 def test_every_json_operation_has_an_example_taken_from_the_real_data(spec: dict[str, Any]) -> None:
     for path, method, operation in operations(spec):
+        if method != "get":
+            continue
         content = operation["responses"]["200"]["content"]
         if "application/json" in content:
             assert "example" in content["application/json"], f"{method.upper()} {path}"

@@ -3,14 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app import citations
-from app.deps import JsonOnly, PagingDep, SessionDep, SourceDep
+from app.deps import AdminDep, JsonOnly, PagingDep, SessionDep, SourceDep, WriteSessionDep
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.routers import citation_response, list_answer, list_format, page_of
-from app.schemas import Page, SourceDetail, SourceRead
-from app.services import catalog, figures
+from app.schemas import Page, SourceCreate, SourceDetail, SourceRead
+from app.services import catalog, figures, writes
 from app.tables import TABLES, source_rows
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -41,6 +41,26 @@ def list_sources(
         bounded=paging.bounded,
         page=page,
         rows=source_rows,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SourceRead,
+    responses={
+        **problem_responses(400, 401, 403, 409, 413, 422, 429),
+        201: {"description": "Created; Location names its URL."},
+    },
+)
+def create_source(item: SourceCreate, token: AdminDep, session: WriteSessionDep) -> JSONResponse:
+    """Add a source (scope `admin`): its text and metadata. The server computes the text's
+    SHA-256 (if you send one, it must match). Its id is permanent (409 if taken)."""
+    source = writes.create_source(session, item, actor=token.name)
+    return JSONResponse(
+        SourceRead.of(source).model_dump(mode="json"),
+        status_code=201,
+        headers={"Location": f"/v1/sources/{source.id}", "Cache-Control": "no-store"},
     )
 
 

@@ -164,9 +164,13 @@ def incoming_relations(session: Session, ids: Sequence[str]) -> dict[str, list[F
     return found
 
 
-def get_figure(session: Session, figure_id: str) -> Figure:
-    """One figure, retracted or not, with what its representation shows; NotFound otherwise."""
-    figure = session.scalars(_with_related(select(Figure)).where(Figure.id == figure_id)).first()
+def get_figure(session: Session, figure_id: str, *, fresh: bool = False) -> Figure:
+    """One figure, retracted or not, with what its representation shows; NotFound otherwise.
+    `fresh` reloads one this session already holds (after a write)."""
+    statement = _with_related(select(Figure)).where(Figure.id == figure_id)
+    if fresh:
+        statement = statement.execution_options(populate_existing=True)
+    figure = session.scalars(statement).first()
     if figure is None:
         raise NotFound(f"no figure with id {figure_id!r}")
     return figure

@@ -7,6 +7,7 @@ with a reason. A figure missing from `data/` is left alone unless `retract_missi
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -56,14 +57,14 @@ def load_dataset(
     if overwrite and not reason:
         raise ValueError("overwriting changes made through the API needs a reason")
     loader = _Loader(session, dataset, reason=reason, overwrite=overwrite)
-    loader.sync("source", Source, dataset.sources, source_state, _apply_source)
-    loader.sync("measure", Measure, dataset.measures, measure_state, _apply_measure)
+    loader.sync("source", Source, dataset.sources, source_state, apply_source)
+    loader.sync("measure", Measure, dataset.measures, measure_state, apply_measure)
     loader.sync(
         "figure",
         Figure,
         dataset.figures,
         figure_state,
-        _apply_figure,
+        apply_figure,
         options=[selectinload(Figure.relations)],
     )
     loader.sync(
@@ -71,7 +72,7 @@ def load_dataset(
         Derived,
         dataset.derived,
         derived_state,
-        _apply_derived,
+        apply_derived,
         options=[selectinload(Derived.inputs)],
     )
     if loader.refused:
@@ -84,6 +85,31 @@ def load_dataset(
         loader.retract_missing_figures()
     session.flush()
     return loader.report
+
+
+def record_revision(
+    session: Session,
+    kind: str,
+    item_id: str,
+    number: int,
+    state: dict[str, Any],
+    *,
+    actor: str,
+    reason: str,
+    at: datetime,
+) -> None:
+    """Append the immutable record of one change: the full state it produced, who, why."""
+    session.add(
+        Revision(
+            resource=kind,
+            resource_id=item_id,
+            number=number,
+            state=state,
+            actor=actor,
+            reason=reason,
+            created_at=at,
+        )
+    )
 
 
 def source_state(source: Source | SourceCreate) -> dict[str, Any]:
@@ -171,7 +197,7 @@ def figure_as_create(figure: Figure) -> FigureCreate:
     )
 
 
-def _apply_source(source: Source, item: SourceCreate) -> None:
+def apply_source(source: Source, item: SourceCreate) -> None:
     for name in (
         "title",
         "publisher",
@@ -186,12 +212,12 @@ def _apply_source(source: Source, item: SourceCreate) -> None:
         setattr(source, name, getattr(item, name))
 
 
-def _apply_measure(measure: Measure, item: MeasureCreate) -> None:
+def apply_measure(measure: Measure, item: MeasureCreate) -> None:
     for name in MeasureCreate.model_fields:
         setattr(measure, name, getattr(item, name))
 
 
-def _apply_derived(derived: Derived, item: DerivedCreate) -> None:
+def apply_derived(derived: Derived, item: DerivedCreate) -> None:
     for name in ("name", "description", "operation", "unit", "subject", "predicate", "note"):
         setattr(derived, name, getattr(item, name))
     # Rows are keyed by position: change them in place rather than delete and insert again.
@@ -203,7 +229,7 @@ def _apply_derived(derived: Derived, item: DerivedCreate) -> None:
     del derived.inputs[len(item.inputs) :]
 
 
-def _apply_figure(figure: Figure, item: FigureCreate) -> None:
+def apply_figure(figure: Figure, item: FigureCreate) -> None:
     figure.measure_id, figure.source_id = item.measure, item.source
     figure.value, figure.qualifier, figure.value_text = item.value, item.qualifier, item.value_text
     if item.period is not None:
@@ -310,16 +336,8 @@ class _Loader:
         self._revise(kind, row, number, state, reason)
 
     def _revise(self, kind: str, row: Any, number: int, state: dict[str, Any], reason: str) -> None:
-        self.session.add(
-            Revision(
-                resource=kind,
-                resource_id=row.id,
-                number=number,
-                state=state,
-                actor=LOAD_ACTOR,
-                reason=reason,
-                created_at=self.now,
-            )
+        record_revision(
+            self.session, kind, row.id, number, state, actor=LOAD_ACTOR, reason=reason, at=self.now
         )
 
     def _latest_number(self, kind: str, item_id: str) -> int:

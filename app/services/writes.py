@@ -1,0 +1,213 @@
+"""Writes over HTTP: add a source; create, correct and retract figures. Every change appends
+an immutable revision holding the full state it produced, who made it and why."""
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.curation import cannot_restate, part_exceeds_whole, quote_findings
+from app.db import utcnow
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import Figure, Measure, Source
+from app.schemas import FigureCreate, FigurePatch, FigureSubmit, SourceCreate
+from app.services.figures import get_figure
+from app.services.loader import (
+    apply_figure,
+    apply_source,
+    figure_as_create,
+    figure_state,
+    record_revision,
+    source_state,
+)
+
+CREATED = "created through the API"
+
+
+def _invalid(pointer: str, detail: str) -> InvalidInput:
+    field = pointer.split("/")[0]
+    return InvalidInput(
+        f"invalid input: body {field}",
+        errors=[{"pointer": f"#/{pointer}", "location": "body", "detail": detail}],
+    )
+
+
+def _from_validation(exc: ValidationError) -> InvalidInput:
+    errors = []
+    for error in exc.errors():
+        pointer = "/".join(str(part) for part in error["loc"])
+        errors.append(
+            {
+                "pointer": f"#/{pointer}",
+                "location": "body",
+                "detail": error["msg"].removeprefix("Value error, "),
+            }
+        )
+    return InvalidInput(
+        "invalid input: " + ", ".join(e["pointer"][2:] or "body" for e in errors), errors=errors
+    )
+
+
+def create_source(session: Session, item: SourceCreate, *, actor: str) -> Source:
+    if session.get(Source, item.id) is not None:
+        raise Conflict(f"source id {item.id!r} is taken")
+    now = utcnow()
+    source = Source(id=item.id, revision=1, created_at=now, updated_at=now)
+    apply_source(source, item)
+    session.add(source)
+    record_revision(
+        session, "source", item.id, 1, source_state(item), actor=actor, reason=CREATED, at=now
+    )
+    session.flush()
+    return source
+
+
+def lock_figure(session: Session, figure_id: str) -> Figure:
+    """The figure, locked for this transaction (PostgreSQL: FOR UPDATE; SQLite's write lock
+    is already held), so that its revision cannot move between the If-Match check and the
+    write; loaded with what its representation shows."""
+    locked = session.scalar(select(Figure.id).where(Figure.id == figure_id).with_for_update())
+    if locked is None:
+        raise NotFound(f"no figure with id {figure_id!r}")
+    return get_figure(session, figure_id, fresh=True)
+
+
+def create_figure(session: Session, submitted: FigureSubmit, *, actor: str) -> Figure:
+    if session.get(Figure, submitted.id) is not None:
+        raise Conflict(
+            f"figure id {submitted.id!r} is taken; figure ids never change, so "
+            "choose another or correct that figure with PATCH"
+        )
+    item = _complete(session, submitted.model_dump(mode="json", exclude={"reason"}))
+    now = utcnow()
+    figure = Figure(id=item.id, revision=1, status="published", created_at=now, updated_at=now)
+    figure.relations = []
+    apply_figure(figure, item)
+    session.add(figure)
+    record_revision(
+        session,
+        "figure",
+        item.id,
+        1,
+        figure_state(item),
+        actor=actor,
+        reason=submitted.reason or CREATED,
+        at=now,
+    )
+    session.flush()
+    return figure
+
+
+def correct_figure(session: Session, figure: Figure, patch: FigurePatch, *, actor: str) -> Figure:
+    """Change only the fields given; a new revision if anything changed."""
+    changes = patch.model_dump(mode="json", exclude_unset=True, exclude={"reason"})
+    merged: dict[str, Any] = {**figure_as_create(figure).model_dump(mode="json"), **changes}
+    # A moved quote or number is found again unless its new span is given.
+    if "quote" in changes and "quote_span" not in changes:
+        merged["quote_span"] = None
+    if ({"quote", "value_text"} & changes.keys()) and "value_span" not in changes:
+        merged["value_span"] = None
+    # A flow becomes a stock (or back) by giving the other field alone.
+    if changes.get("as_of") and "period" not in changes:
+        merged["period"] = None
+    if changes.get("period") and "as_of" not in changes:
+        merged["as_of"] = None
+    item = _complete(session, merged)
+    state = figure_state(item, status=figure.status)
+    if state == figure_state(figure):
+        return figure
+    apply_figure(figure, item)
+    figure.revision += 1
+    figure.updated_at = utcnow()
+    record_revision(
+        session,
+        "figure",
+        figure.id,
+        figure.revision,
+        state,
+        actor=actor,
+        reason=patch.reason,
+        at=figure.updated_at,
+    )
+    session.flush()
+    return figure
+
+
+def retract_figure(session: Session, figure: Figure, *, reason: str, actor: str) -> Figure:
+    """Retracted, never deleted: it leaves the lists and stays at its URL with its history."""
+    if figure.status == "retracted":
+        raise Conflict(f"figure {figure.id!r} is retracted already")
+    figure.status, figure.retraction_reason = "retracted", reason
+    figure.revision += 1
+    figure.updated_at = utcnow()
+    record_revision(
+        session,
+        "figure",
+        figure.id,
+        figure.revision,
+        figure_state(figure),
+        actor=actor,
+        reason=reason,
+        at=figure.updated_at,
+    )
+    session.flush()
+    return figure
+
+
+def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
+    """Find missing spans in the source text, validate like `depstats check`, and check the
+    figure against what the database holds; 422 naming the field otherwise."""
+    text = session.scalar(select(Source.text).where(Source.id == data["source"]))
+    if text is None:
+        raise _invalid("source", f"no source with id {data['source']!r}")
+    measure = session.get(Measure, data["measure"])
+    if measure is None:
+        raise _invalid("measure", f"no measure with id {data['measure']!r}")
+    quote, value_text = data["quote"], data["value_text"]
+    if data.get("quote_span") is None:
+        found = text.count(quote)
+        if found != 1:
+            raise _invalid(
+                "quote_span" if found else "quote",
+                f"the quote occurs {found} times in the source text; give quote_span"
+                if found
+                else "the quote is not found verbatim in the source text",
+            )
+        start = text.index(quote)
+        data["quote_span"] = {"start": start, "end": start + len(quote)}
+    if data.get("value_span") is None:
+        found = quote.count(value_text)
+        if found != 1:
+            raise _invalid(
+                "value_span" if found else "value_text",
+                f"value_text occurs {found} times in the quote; give value_span"
+                if found
+                else "value_text is not found in the quote",
+            )
+        start = data["quote_span"]["start"] + quote.index(value_text)
+        data["value_span"] = {"start": start, "end": start + len(value_text)}
+    try:
+        item = FigureCreate.model_validate(data)
+    except ValidationError as exc:
+        raise _from_validation(exc) from None
+    problems = quote_findings(item, text)
+    if problems:
+        raise _invalid("quote_span", problems[0])
+    if measure.kind == "flow" and item.period is None:
+        raise _invalid("period", f"measure {measure.id!r} is a flow: give a period")
+    if measure.kind == "stock" and item.as_of is None:
+        raise _invalid("as_of", f"measure {measure.id!r} is a stock: give as_of")
+    for index, relation in enumerate(item.relations):
+        other = session.scalars(
+            select(Figure)
+            .options(selectinload(Figure.relations))
+            .where(Figure.id == relation.figure)
+        ).first()
+        if other is None or other.id == item.id:
+            raise _invalid(f"relations/{index}/figure", f"no other figure {relation.figure!r}")
+        check = part_exceeds_whole if relation.type == "part_of" else cannot_restate
+        problem = check(item, figure_as_create(other))
+        if problem:
+            raise _invalid(f"relations/{index}", problem)
+    return item
