@@ -102,11 +102,10 @@ def create_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 WRITE_LOCK = "depstats_write_lock"
 
 
-def get_write_session(request: Request) -> Iterator[Session]:
-    """Like get_session, for requests that write: the transaction starts holding SQLite's
-    write lock (BEGIN IMMEDIATE); on PostgreSQL, services lock the rows they change."""
+def _one_transaction(request: Request, **options: Any) -> Iterator[Session]:
     with request.app.state.sessionmaker() as session:
-        session.connection(execution_options={WRITE_LOCK: True})
+        if options:
+            session.connection(execution_options=options)
         try:
             yield session
             session.commit()
@@ -117,10 +116,10 @@ def get_write_session(request: Request) -> Iterator[Session]:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: commit on success, roll back and re-raise on error."""
-    with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    yield from _one_transaction(request)
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """Like get_session, for requests that write: the transaction starts holding SQLite's
+    write lock (BEGIN IMMEDIATE); on PostgreSQL, services lock the rows they change."""
+    yield from _one_transaction(request, **{WRITE_LOCK: True})

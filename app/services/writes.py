@@ -118,6 +118,22 @@ def correct_figure(session: Session, figure: Figure, patch: FigurePatch, *, acto
     if state == figure_state(figure):
         return figure
     apply_figure(figure, item)
+    _new_revision(session, figure, state, actor=actor, reason=patch.reason)
+    return figure
+
+
+def retract_figure(session: Session, figure: Figure, *, reason: str, actor: str) -> Figure:
+    """Retracted, never deleted: it leaves the lists and stays at its URL with its history."""
+    if figure.status == "retracted":
+        raise Conflict(f"figure {figure.id!r} is retracted already")
+    figure.status, figure.retraction_reason = "retracted", reason
+    _new_revision(session, figure, figure_state(figure), actor=actor, reason=reason)
+    return figure
+
+
+def _new_revision(
+    session: Session, figure: Figure, state: dict[str, Any], *, actor: str, reason: str
+) -> None:
     figure.revision += 1
     figure.updated_at = utcnow()
     record_revision(
@@ -127,32 +143,10 @@ def correct_figure(session: Session, figure: Figure, patch: FigurePatch, *, acto
         figure.revision,
         state,
         actor=actor,
-        reason=patch.reason,
-        at=figure.updated_at,
-    )
-    session.flush()
-    return figure
-
-
-def retract_figure(session: Session, figure: Figure, *, reason: str, actor: str) -> Figure:
-    """Retracted, never deleted: it leaves the lists and stays at its URL with its history."""
-    if figure.status == "retracted":
-        raise Conflict(f"figure {figure.id!r} is retracted already")
-    figure.status, figure.retraction_reason = "retracted", reason
-    figure.revision += 1
-    figure.updated_at = utcnow()
-    record_revision(
-        session,
-        "figure",
-        figure.id,
-        figure.revision,
-        figure_state(figure),
-        actor=actor,
         reason=reason,
         at=figure.updated_at,
     )
     session.flush()
-    return figure
 
 
 def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
