@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         description="Bodies of at least this many bytes are gzipped for clients that accept it.",
     )
 
+    db_pool_size: Annotated[int, Field(ge=1)] = Field(
+        default=5,
+        description="PostgreSQL: connections each API process keeps open. With N "
+        "processes, the server needs N x (pool size + overflow) connections at most.",
+    )
+    db_max_overflow: Annotated[int, Field(ge=0)] = Field(
+        default=10, description="PostgreSQL: extra connections a process may open under load."
+    )
     max_body_bytes: Annotated[int, Field(ge=1)] = Field(
         default=1024 * 1024, description="Larger request bodies get 413 without being read."
     )

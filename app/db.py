@@ -57,7 +57,13 @@ def create_db_engine(settings: Settings) -> Engine:
     """An engine for the configured URL; a SQLite file gets WAL and durable, checked writes."""
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, json_serializer=_json_dumps, pool_pre_ping=True)
+        return create_engine(
+            url,
+            json_serializer=_json_dumps,
+            pool_pre_ping=True,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(

@@ -15,35 +15,44 @@ from app.curation import read_dataset
 from app.db import create_db_engine
 from app.main import create_app
 from app.services.loader import load_dataset
-from helpers import DATA_DIR
+from helpers import DATA_DIR, ENGINE, database_url, drop_databases
 
 
-def make_settings(db_path: Path, **overrides: object) -> Settings:
-    return Settings(database_url=f"sqlite:///{db_path}", data_dir=DATA_DIR, **overrides)
+def make_settings(database: Path | str, **overrides: object) -> Settings:
+    """Settings for a database: a SQLite file's path, or any database URL."""
+    url = f"sqlite:///{database}" if isinstance(database, Path) else database
+    return Settings(database_url=url, data_dir=DATA_DIR, **overrides)
 
 
 @pytest.fixture(scope="session")
-def loaded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated to head and loaded from data/, built once per test run."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    settings = make_settings(path)
+def loaded_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated to head and loaded from data/, built once per test run; tests get
+    copies of it (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL)."""
+    url = database_url(tmp_path_factory.mktemp("template"), "template")
+    settings = make_settings(url)
     engine = create_db_engine(settings)
     migrate.upgrade(engine, settings)
     with Session(engine) as session, session.begin():
         load_dataset(session, read_dataset(DATA_DIR))
-    # Fold the WAL back into the main file so that copying the one file copies everything.
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if ENGINE == "sqlite":
+        # Fold the WAL back into the main file so that copying the one file copies everything.
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    return path
+    yield url
+    drop_databases()
 
 
 @pytest.fixture
-def settings(tmp_path: Path, loaded_template: Path) -> Settings:
+def settings(tmp_path: Path, loaded_template: str) -> Settings:
     """Settings pointing at this test's own copy of the loaded database."""
-    path = tmp_path / "depstats.db"
-    shutil.copyfile(loaded_template, path)
-    return make_settings(path)
+    return make_settings(database_url(tmp_path, "depstats", template=loaded_template))
+
+
+@pytest.fixture
+def fresh_url(tmp_path: Path) -> str:
+    """The URL of a new, empty database (not migrated) on the engine under test."""
+    return database_url(tmp_path, "fresh")
 
 
 @pytest.fixture

@@ -1,5 +1,12 @@
 """Helpers the tests share (fixtures live in conftest.py)."""
 
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
 from app.config import PROJECT_ROOT
 
 DATA_DIR = PROJECT_ROOT / "data"
@@ -60,3 +67,52 @@ def start_server(database_url: str, *extra_args: str, timeout: float = 60):
             process.kill()
             raise AssertionError(f"the server did not become ready in {timeout} s")
         time.sleep(0.2)
+
+
+# --- Which engine the suite runs on ------------------------------------------------------
+# DEPSTATS_TEST_ENGINE=postgresql runs every test on PostgreSQL, each in a database of its
+# own on the server at DEPSTATS_TEST_POSTGRES_URL (scripts/throwaway-postgres.sh starts one).
+
+ENGINE = os.environ.get("DEPSTATS_TEST_ENGINE", "sqlite")
+_made: list[str] = []
+
+
+def _admin_url() -> str:
+    url = os.environ.get("DEPSTATS_TEST_POSTGRES_URL")
+    if not url:
+        raise RuntimeError(
+            "DEPSTATS_TEST_ENGINE=postgresql needs DEPSTATS_TEST_POSTGRES_URL "
+            "(source scripts/throwaway-postgres.sh to get one)"
+        )
+    return url
+
+
+def _on_server(statement: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def database_url(folder: Path, name: str, *, template: str | None = None) -> str:
+    """A new database for this engine: a SQLite file in `folder`, or a PostgreSQL database
+    (a copy of `template`'s database, if given) dropped when the test run ends."""
+    if ENGINE == "sqlite":
+        path = folder / f"{name}.db"
+        if template is not None:
+            shutil.copyfile(make_url(template).database, path)
+        return f"sqlite:///{path}"
+    database = f"t_{uuid.uuid4().hex[:16]}"
+    clone = f" TEMPLATE {make_url(template).database}" if template else ""
+    _on_server(f"CREATE DATABASE {database}{clone}")
+    _made.append(database)
+    return make_url(_admin_url()).set(database=database).render_as_string(hide_password=False)
+
+
+def drop_databases() -> None:
+    while _made:
+        _on_server(f"DROP DATABASE IF EXISTS {_made.pop()} WITH (FORCE)")

@@ -1,14 +1,13 @@
 """Measures, sources, the front door and the probes."""
 
 import hashlib
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from app import migrate
 from app.main import create_app
 from conftest import make_settings
-from helpers import SOURCE_ID, assert_problem
+from helpers import ENGINE, SOURCE_ID, assert_problem
 
 MEASURES = [
     "court-blocked-removals",
@@ -108,13 +107,13 @@ def test_health_and_readiness(client: TestClient, settings) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {
         "status": "ready",
-        "database": "sqlite",
+        "database": ENGINE,
         "schema_revision": head,
     }
 
 
-def test_a_database_not_at_head_is_not_ready(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "unmigrated.db")
+def test_a_database_not_at_head_is_not_ready(fresh_url: str) -> None:
+    settings = make_settings(fresh_url)
     with TestClient(create_app(settings)) as client:
         body = assert_problem(client.get("/readyz"), 503)
         assert f"head is {migrate.head_revision(settings)}" in body["detail"]

@@ -5,20 +5,23 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, inspect
 from typer.testing import CliRunner
 
 from app import migrate
 from app.cli import cli
 from app.config import get_settings
-from helpers import start_server
+from helpers import ENGINE, database_url, start_server
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """DEPSTATS_DATABASE_URL set to a file that does not exist yet."""
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    """DEPSTATS_DATABASE_URL set to an empty database (on SQLite, a file not made yet)."""
+    url = (
+        f"sqlite:///{tmp_path / 'cli.db'}" if ENGINE == "sqlite" else database_url(tmp_path, "cli")
+    )
     monkeypatch.setenv("DEPSTATS_DATABASE_URL", url)
     get_settings.cache_clear()
     yield url
@@ -30,7 +33,9 @@ def test_db_upgrade_creates_the_database_at_head(db_url: str, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     head = migrate.head_revision(get_settings())
     assert f"database at {head} (head)" in result.output
-    assert (tmp_path / "cli.db").is_file()
+    engine = create_engine(db_url)
+    assert {"figures", "revisions", "tokens"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
 
 
 def test_load_twice_creates_then_changes_nothing(db_url: str) -> None:
@@ -74,8 +79,10 @@ def test_bad_configuration_fails_at_start_with_a_clear_message(
 
 
 def test_serve_creates_migrates_loads_and_serves_a_fresh_database(tmp_path: Path) -> None:
+    # On SQLite, in a folder that does not exist yet: serve makes both.
     database = tmp_path / "fresh" / "depstats.db"
-    process, base = start_server(f"sqlite:///{database}")
+    url = f"sqlite:///{database}" if ENGINE == "sqlite" else database_url(tmp_path, "fresh")
+    process, base = start_server(url)
     try:
         figure = httpx.get(f"{base}/v1/figures/final-removal-orders-2017-12").json()
         assert (figure["value"], figure["qualifier"], figure["display"]) == (
@@ -84,7 +91,7 @@ def test_serve_creates_migrates_loads_and_serves_a_fresh_database(tmp_path: Path
             "more than 1,900",
         )
         assert httpx.get(f"{base}/v1/figures").json()["total"] == 8
-        assert database.is_file()
+        assert database.is_file() == (ENGINE == "sqlite")
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]

@@ -16,7 +16,7 @@ from app.main import create_app
 from app.services.loader import load_dataset
 from app.services.tokens import create_token
 from conftest import make_settings
-from helpers import DATA_DIR
+from helpers import DATA_DIR, database_url
 
 # Statuses a schema-valid request may still get. Every check stays on; each status here is a
 # rule the OpenAPI document cannot state, with its reason:
@@ -57,7 +57,7 @@ def _app():
     content, not their pace (the limits have their own tests)."""
     folder = Path(tempfile.mkdtemp(prefix="depstats-contract-"))
     settings_ = make_settings(
-        folder / "contract.db",
+        database_url(folder, "contract"),
         write_rate_limit="1000000/minute",
         auth_failure_rate_limit="1000000/minute",
     )

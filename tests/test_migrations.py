@@ -12,10 +12,11 @@ from sqlalchemy import inspect
 from app import migrate
 from app.db import Base, create_db_engine
 from conftest import make_settings
+from helpers import database_url
 
 
-def test_an_empty_database_upgraded_to_head_matches_the_models(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "empty.db")
+def test_an_empty_database_upgraded_to_head_matches_the_models(fresh_url: str) -> None:
+    settings = make_settings(fresh_url)
     engine = create_db_engine(settings)
     migrate.upgrade(engine, settings)
     with engine.connect() as connection:
@@ -25,8 +26,8 @@ def test_an_empty_database_upgraded_to_head_matches_the_models(tmp_path: Path) -
     engine.dispose()
 
 
-def test_the_schema_can_be_downgraded_and_upgraded_again(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "roundtrip.db")
+def test_the_schema_can_be_downgraded_and_upgraded_again(fresh_url: str) -> None:
+    settings = make_settings(fresh_url)
     engine = create_db_engine(settings)
     migrate.upgrade(engine, settings)
     config = migrate.alembic_config(settings)
@@ -61,7 +62,7 @@ def downgrade():
 
 
 def test_a_migration_that_fails_halfway_leaves_nothing_behind(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "atomic.db")
+    settings = make_settings(database_url(tmp_path, "atomic"))
     engine = create_db_engine(settings)
     migrate.upgrade(engine, settings)
     head = migrate.current_revision(engine)
