@@ -21,6 +21,7 @@ from app.db import create_db_engine
 from app.errors import Conflict, NotFound
 from app.models import Figure, Source
 from app.services import tokens
+from app.services.copy import copy_database
 from app.services.loader import LoadRefused, LoadReport, load_dataset
 from app.tables import TABLES, all_rows, datapackage, source_rows
 from app.tabular import csv_lines
@@ -228,6 +229,41 @@ def _session() -> Iterator[Session]:
         engine.dispose()
 
 
+@db_cli.command("copy")
+def db_copy(
+    source: Annotated[
+        str, typer.Option("--from", help="URL of the database to copy, e.g. sqlite:///depstats.db.")
+    ],
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="URL of an empty database to fill (default: DEPSTATS_DATABASE_URL)."
+        ),
+    ] = None,
+) -> None:
+    """Copy every source, figure, revision and token digest into another database (SQLite
+    into PostgreSQL): the target is migrated to head first and must hold no data."""
+    settings = _settings()
+    target_settings = settings.model_copy(update={"database_url": target or settings.database_url})
+    source_settings = settings.model_copy(update={"database_url": source})
+    if source_settings.database_url == target_settings.database_url:
+        raise _fail("--from and --to name the same database")
+    from_engine = create_db_engine(source_settings)
+    to_engine = create_db_engine(target_settings)
+    try:
+        if migrate.current_revision(from_engine) != migrate.head_revision(settings):
+            raise _fail("the source is not at the newest schema: run depstats db upgrade on it")
+        migrate.upgrade(to_engine, target_settings)
+        try:
+            copied = copy_database(from_engine, to_engine)
+        except Conflict as exc:
+            raise _fail(exc.detail) from None
+    finally:
+        from_engine.dispose()
+        to_engine.dispose()
+    typer.echo("copied: " + ", ".join(f"{n} {table}" for table, n in copied.items()))
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Create the database if need be and migrate it to the newest schema."""
@@ -260,6 +296,14 @@ def prepare(settings: Settings) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for all.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="API processes to run; each keeps its own pool "
+            "of DEPSTATS_DB_POOL_SIZE connections.",
+            min=1,
+        ),
+    ] = 1,
 ) -> None:
     """Create and migrate the database, load data/ if it is empty, and serve the API."""
     settings = _settings()
@@ -269,6 +313,7 @@ def serve(
         factory=True,
         host=host,
         port=port,
+        workers=workers,
         log_level=settings.log_level,
         # Only these proxies may say, in X-Forwarded-For, who the client is (rate limits are
         # per client); by default none may, so a forged header changes nothing.
