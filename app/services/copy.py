@@ -36,11 +36,11 @@ def _advance_sequences(connection: Connection) -> None:
     for table in Base.metadata.sorted_tables:
         column = table.columns.get("id")
         if column is not None and column.autoincrement is True:
-            # Table names come from our own metadata, never from input.
+            name = table.name  # from our own metadata, never from input
+            top = f"(SELECT max(id) FROM {name})"  # noqa: S608
             connection.execute(
-                text(  # noqa: S608
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"COALESCE((SELECT max(id) FROM {table.name}), 1), "
-                    f"(SELECT max(id) FROM {table.name}) IS NOT NULL)"
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"COALESCE({top}, 1), {top} IS NOT NULL)"
                 )
             )
