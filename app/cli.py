@@ -4,6 +4,7 @@ import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ import orjson
 import typer
 import uvicorn
 import uvicorn.config
+from pydantic import ValidationError
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -47,8 +49,12 @@ DataOption = Annotated[
 def _settings() -> Settings:
     try:
         return get_settings()
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        typer.echo(f"configuration error:\n{exc}", err=True)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "DEPSTATS_" + "_".join(str(p) for p in error["loc"]).upper()
+            lines.append(f"  {name}: {error['msg'].removeprefix('Value error, ')}")
+        typer.echo("configuration error:\n" + "\n".join(lines), err=True)
         raise typer.Exit(2) from None
 
 
@@ -164,6 +170,11 @@ def export(
     typer.echo(f"wrote {directory}/datapackage.json and a CSV per table: {summary}")
 
 
+class TokenScope(StrEnum):
+    WRITE = "write"
+    ADMIN = "admin"
+
+
 token_cli = typer.Typer(help="API tokens for the write routes.", no_args_is_help=True)
 cli.add_typer(token_cli, name="token")
 
@@ -172,16 +183,14 @@ cli.add_typer(token_cli, name="token")
 def token_create(
     name: Annotated[str, typer.Option(help="Who or what uses it; shown in revision history.")],
     scope: Annotated[
-        str,
+        TokenScope,
         typer.Option(help="write: create, correct and retract figures; admin: also add sources."),
-    ] = "write",
+    ] = TokenScope.WRITE,
 ) -> None:
     """Make a token and print its secret, once: only its SHA-256 digest is kept."""
-    if scope not in tokens.SCOPES:
-        raise _fail(f"--scope must be one of {', '.join(tokens.SCOPES)}")
     with _session() as session:
         try:
-            _, secret = tokens.create_token(session, name=name, scope=scope)
+            _, secret = tokens.create_token(session, name=name, scope=scope.value)
         except Conflict as exc:
             raise _fail(exc.detail) from None
     typer.echo(secret)
@@ -206,10 +215,10 @@ def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")])
     """Revoke a token; the next request that uses it is refused."""
     with _session() as session:
         try:
-            tokens.revoke_token(session, name)
+            newly = tokens.revoke_token(session, name)
         except NotFound as exc:
             raise _fail(exc.detail) from None
-    typer.echo(f"token {name!r} revoked")
+    typer.echo(f"token {name!r} revoked" if newly else f"token {name!r} was revoked already")
 
 
 def _when(moment: datetime | None) -> str:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from app.dates import parse_partial_date
 from app.intervals import Interval, Quantity, combine
 from app.qualifiers import Qualifier, display
 from app.schemas import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
@@ -140,6 +141,10 @@ def check_references(dataset: Dataset) -> list[Finding]:
         else:
             for finding in quote_findings(figure, text):
                 say(finding)
+            source = dataset.sources.get(figure.source)
+            late = source and dated_after(figure, source.published)
+            if late:
+                say(late)
         for relation in figure.relations:
             other = dataset.figures.get(relation.figure)
             if other is None:
@@ -173,6 +178,18 @@ def derived_findings(item: DerivedCreate, figures: dict[str, FigureCreate]) -> l
 
 def quantity_of(figure: FigureCreate) -> Quantity:
     return Quantity.stated(Qualifier(figure.qualifier), figure.value)
+
+
+def dated_after(figure: FigureCreate, published: str) -> str | None:
+    """A source cannot count what happens after it was published."""
+    start = figure.period.start if figure.period else figure.as_of
+    assert start is not None
+    if parse_partial_date(start).first_day() > parse_partial_date(published).last_day():
+        return (
+            f"its {'period starts' if figure.period else 'date is'} {start}, after its "
+            f"source was published ({published})"
+        )
+    return None
 
 
 def quote_findings(figure: FigureCreate, text: str) -> list[str]:

@@ -122,6 +122,10 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     for error in exc.errors():
         location, pointer = _pointer(tuple(error.get("loc", ())))
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        if error.get("type") == "json_invalid":
+            # FastAPI puts the character position where a field name would go.
+            position = error.get("loc", ("body", "?"))[-1]
+            pointer, message = "#", f"{message} (at character {position})"
         errors.append({"pointer": pointer, "location": location, "detail": message})
     return errors
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from app.errors import problem
 
@@ -254,10 +255,12 @@ class BodyLimit:
         too_large = f"the request body is larger than {self.max_bytes} bytes"
         if declared is not None:
             if not declared.isdigit():
-                await problem(400, "Content-Length must be a number of bytes")(scope, receive, send)
+                await problem(
+                    400, "Content-Length must be a number of bytes", request=Request(scope)
+                )(scope, receive, send)
                 return
             if int(declared) > self.max_bytes:
-                await problem(413, too_large)(scope, receive, send)
+                await problem(413, too_large, request=Request(scope))(scope, receive, send)
                 return
         seen = 0
 

@@ -67,6 +67,26 @@ def _clean_text(text: str) -> str:
 Text = Annotated[str, AfterValidator(_clean_text)]
 
 
+def _one_line(text: str) -> str:
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("must be one line: no newlines, tabs or other control characters")
+    return text
+
+
+# Names, titles and the like: one line, so that no citation format (RIS is line-based) can be
+# broken or forged through them.
+Line = Annotated[Text, AfterValidator(_one_line)]
+
+
+def _web_address(url: str) -> str:
+    if not url.lower().startswith(("http://", "https://")) or len(url) > 2000:
+        raise ValueError("must be an http:// or https:// address")
+    return url
+
+
+WebAddress = Annotated[Line, AfterValidator(_web_address)]
+
+
 class _In(BaseModel):
     """Input: unknown fields are refused, so a typo never passes silently."""
 
@@ -107,9 +127,9 @@ class Period(_In):
 
 
 class Attribution(_In):
-    person: Text | None = Field(None, description="The person who stated the figure, if named.")
-    role: Text | None = Field(None, description="Their role, as the text gives it.")
-    organisation: Text | None = Field(None, description="The organisation that stated it.")
+    person: Line | None = Field(None, description="The person who stated the figure, if named.")
+    role: Line | None = Field(None, description="Their role, as the text gives it.")
+    organisation: Line | None = Field(None, description="The organisation that stated it.")
     text: Text | None = Field(
         None,
         description="The source's own words naming who stated it, verbatim; null when "
@@ -133,7 +153,7 @@ class FigureCreate(_In):
     source: Slug = Field(description="The id of the source that states it.")
     value: Number = Field(description="The number, as a JSON number.")
     qualifier: Qualifier = Field(description="What the source says about the number.")
-    value_text: Text = Field(min_length=1, description="The number alone, exactly as printed.")
+    value_text: Line = Field(min_length=1, description="The number alone, exactly as printed.")
     bounds: Bounds | None = Field(
         None, description="The interval the qualifier implies; if given it must match."
     )
@@ -248,21 +268,21 @@ def implied_bounds(qualifier: Qualifier, value: float) -> Bounds | None:
 
 class MeasureCreate(_In):
     id: Slug = Field(description="Stable slug.")
-    name: Text = Field(min_length=1, description="A short name.")
+    name: Line = Field(min_length=1, description="A short name.")
     definition: Text = Field(min_length=1, description="What is counted and what is not.")
     unit: Literal["people"] = Field(description="What one unit of the value is.")
     kind: Literal["flow", "stock"] = Field(
         description="`flow`: counted over a period; `stock`: counted at a date."
     )
-    population: Text = Field(min_length=1, description="Who is counted.")
+    population: Line = Field(min_length=1, description="Who is counted.")
     from_country: CountryCode = Field(description="ISO 3166-1 alpha-2 code people move from.")
     to_country: CountryCode = Field(description="ISO 3166-1 alpha-2 code people move to.")
-    subject: Text = Field(
+    subject: Line = Field(
         min_length=1,
         description="Who is counted, as a sentence names them "
         'after the number: "Cambodian nationals residing in the US".',
     )
-    predicate: Text = Field(
+    predicate: Line = Field(
         min_length=1,
         description="What a sentence says of them, in the "
         'past tense: "were subject to a final order of removal".',
@@ -273,7 +293,7 @@ class DerivedCreate(_In):
     """A number computed on read from other figures: what `data/derived.toml` blocks hold."""
 
     id: Slug = Field(description="Stable permalink slug.")
-    name: Text = Field(min_length=1, description="A short name.")
+    name: Line = Field(min_length=1, description="A short name.")
     description: Text = Field(min_length=1, description="What it counts and how.")
     operation: Literal["sum", "difference", "ratio"] = Field(
         description="How the inputs combine, left to right: a + b, a - b, or a / b."
@@ -284,8 +304,8 @@ class DerivedCreate(_In):
     unit: Literal["people", "percent"] = Field(
         description="`percent` for a ratio shown as a share, `people` otherwise."
     )
-    subject: Text = Field(min_length=1, description="Who is counted, as in a measure.")
-    predicate: Text = Field(min_length=1, description="What is said of them, as in a measure.")
+    subject: Line = Field(min_length=1, description="Who is counted, as in a measure.")
+    predicate: Line = Field(min_length=1, description="What is said of them, as in a measure.")
     note: Text | None = Field(None, description="A curator's caveat.")
 
     @model_validator(mode="after")
@@ -299,11 +319,15 @@ class DerivedCreate(_In):
 
 class SourceCreate(_In):
     id: Slug = Field(description="Stable slug.")
-    title: Text = Field(min_length=1, description="Its title, as published.")
-    publisher: Text = Field(min_length=1, description="Who published it.")
-    author: Text | None = Field(None, description="Null when the source names no author.")
-    url: Text | None = Field(None, description="Null when not known; never invented.")
-    published: PartialDate = Field(description="Publication date at its known precision.")
+    title: Line = Field(min_length=1, description="Its title, as published.")
+    publisher: Line = Field(min_length=1, description="Who published it.")
+    author: Line | None = Field(None, description="Null when the source names no author.")
+    url: WebAddress | None = Field(
+        None, description="http(s) address; null when not known, never invented."
+    )
+    published: PartialDate = Field(
+        description="Publication date at its known precision; not in the future."
+    )
     language: str = Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47.")
     text: Text = Field(min_length=1, description="The full stored text quotes are measured in.")
     sha256: str | None = Field(
@@ -312,6 +336,13 @@ class SourceCreate(_In):
         description="SHA-256 of the UTF-8 text; checked when given.",
     )
     curator_notes: Text | None = Field(None, description="How the metadata was established.")
+
+    @field_validator("published")
+    @classmethod
+    def _not_ahead(cls, published: str) -> str:
+        if parse_partial_date(published).first_day() > date.today():
+            raise ValueError(f"{published} is in the future")
+        return published
 
     @model_validator(mode="after")
     def _digest(self) -> Self:

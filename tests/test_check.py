@@ -207,3 +207,13 @@ def test_a_broken_derived_figure_is_refused(
     code, output = check(data_copy)
     assert code == 1
     assert f"derived.toml: {message}" in output
+
+
+def test_a_figure_dated_after_its_source_fails_check(data_copy: Path) -> None:
+    edit(data_copy / FIGURES, 'as_of = "2018-01-25"', 'as_of = "2018-03-01"')
+    code, output = check(data_copy)
+    assert code == 1
+    assert (
+        "figure 'blocked-deportations-2018-01-25': its date is 2018-03-01, after its "
+        "source was published (2018-02)"
+    ) in output

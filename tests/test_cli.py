@@ -96,3 +96,14 @@ def test_serve_creates_migrates_loads_and_serves_a_fresh_database(tmp_path: Path
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert "empty database: loaded" in output
+
+
+def test_a_bad_setting_is_named_by_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEPSTATS_MAX_PAGE_SIZE", "lots")
+    get_settings.cache_clear()
+    try:
+        result = runner.invoke(cli, ["token", "list"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "DEPSTATS_MAX_PAGE_SIZE: Input should be a valid integer" in result.output

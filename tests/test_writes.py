@@ -413,3 +413,52 @@ def test_eight_concurrent_corrections_with_one_if_match_let_exactly_one_win(
     history = httpx.get(f"{url}/history").json()
     assert [r["number"] for r in history] == [1, 2]
     assert httpx.get(url).json()["note"] == history[1]["state"]["note"]
+
+
+# --- Rules found by trying to break it ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"url": "javascript:alert(1)"}, "#/url"),
+        ({"title": "Evil\nER  - \nTY  - JOUR\nTI  - injected"}, "#/title"),  # forged RIS
+        ({"publisher": "Tab\tPress"}, "#/publisher"),
+        ({"published": "2999"}, "#/published"),
+    ],
+)
+def test_a_source_with_an_unsafe_or_impossible_field_is_refused(
+    client: TestClient, admin: dict[str, str], change: dict, pointer: str
+) -> None:
+    source = {
+        "id": "unsafe-2019",
+        "title": "A title",
+        "publisher": "A paper",
+        "published": "2019-03",
+        "language": "en",
+        "text": "Nine were counted.",
+        "url": "https://example.org/a",
+        **change,
+    }
+    problem = assert_problem(client.post("/v1/sources", headers=admin, json=source), 422)
+    assert [e["pointer"] for e in problem["errors"]] == [pointer]
+
+
+def test_a_figure_dated_after_its_source_is_refused(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    late = {**NEW, "as_of": "2030-01"}
+    problem = assert_problem(client.post("/v1/figures", headers=writer, json=late), 422)
+    assert problem["errors"][0]["pointer"] == "#/as_of"
+    assert "after its source was published (2018-02)" in problem["errors"][0]["detail"]
+
+
+def test_malformed_json_points_at_the_body_and_says_where(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    response = client.post(
+        "/v1/figures", content=b'{"note": ', headers={**writer, "Content-Type": "application/json"}
+    )
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0]["pointer"] == "#"
+    assert "at character 9" in problem["errors"][0]["detail"]

@@ -129,7 +129,8 @@ def _stream(
             return Response(status_code=304, headers={"ETag": etag})
         if request.scope.get(HEAD_FLAG):
             session.close()
-            return Response(media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+            # No body and no Content-Length: the download's length is not known ahead.
+            return StreamingResponse(iter(()), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
     except BaseException:
         session.close()
         raise

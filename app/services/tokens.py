@@ -39,13 +39,15 @@ def list_tokens(session: Session) -> list[Token]:
     return list(session.scalars(select(Token).order_by(Token.created_at, Token.id)))
 
 
-def revoke_token(session: Session, name: str) -> Token:
+def revoke_token(session: Session, name: str) -> bool:
+    """Revoke the named token; False if it was revoked already."""
     token = session.scalar(select(Token).where(Token.name == name))
     if token is None:
         raise NotFound(f"no token named {name!r}")
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-    return token
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    return True
 
 
 def authenticate(session: Session, secret: str) -> Token | None:

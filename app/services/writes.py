@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.curation import cannot_restate, part_exceeds_whole, quote_findings
+from app.curation import cannot_restate, dated_after, part_exceeds_whole, quote_findings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Figure, Measure, Source
@@ -152,9 +152,12 @@ def _new_revision(
 def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
     """Find missing spans in the source text, validate like `depstats check`, and check the
     figure against what the database holds; 422 naming the field otherwise."""
-    text = session.scalar(select(Source.text).where(Source.id == data["source"]))
-    if text is None:
+    found = session.execute(
+        select(Source.text, Source.published).where(Source.id == data["source"])
+    ).first()
+    if found is None:
         raise _invalid("source", f"no source with id {data['source']!r}")
+    text, published = found
     measure = session.get(Measure, data["measure"])
     if measure is None:
         raise _invalid("measure", f"no measure with id {data['measure']!r}")
@@ -188,6 +191,9 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
     problems = quote_findings(item, text)
     if problems:
         raise _invalid("quote_span", problems[0])
+    late = dated_after(item, published)
+    if late:
+        raise _invalid("period" if item.period else "as_of", late)
     if measure.kind == "flow" and item.period is None:
         raise _invalid("period", f"measure {measure.id!r} is a flow: give a period")
     if measure.kind == "stock" and item.as_of is None:
