@@ -156,12 +156,40 @@ def check_references(dataset: Dataset) -> list[Finding]:
                 problem = check(figure, other)
                 if problem:
                     say(problem)
+    findings += _loops(dataset)
     for item in dataset.derived.values():
         findings += [
             Finding(dataset.files[("derived", item.id)], f"derived {item.id!r}", m)
             for m in derived_findings(item, dataset.figures)
         ]
     return findings
+
+
+def _loops(dataset: Dataset) -> list[Finding]:
+    """No figure may be, through others, a part (or a restatement) of itself."""
+    found = []
+    for kind in ("part_of", "restates"):
+        edges = {
+            f.id: [r.figure for r in f.relations if r.type == kind]
+            for f in dataset.figures.values()
+        }
+        for start in sorted(edges):
+            seen, frontier = set(), list(edges[start])
+            while frontier:
+                current = frontier.pop()
+                if current == start:
+                    found.append(
+                        Finding(
+                            dataset.files[("figure", start)],
+                            f"figure {start!r}",
+                            f"its {kind} relations loop back to itself",
+                        )
+                    )
+                    break
+                if current not in seen:
+                    seen.add(current)
+                    frontier += edges.get(current, [])
+    return found
 
 
 def derived_findings(item: DerivedCreate, figures: dict[str, FigureCreate]) -> list[str]:

@@ -217,3 +217,17 @@ def test_a_figure_dated_after_its_source_fails_check(data_copy: Path) -> None:
         "figure 'blocked-deportations-2018-01-25': its date is 2018-03-01, after its "
         "source was published (2018-02)"
     ) in output
+
+
+def test_a_loop_of_relations_fails_check(data_copy: Path) -> None:
+    edit(
+        data_copy / FIGURES,
+        "value_span = { start = 2852, end = 2857 }",
+        'value_span = { start = 2852, end = 2857 }\nrelations = [{ type = "part_of", '
+        'figure = "final-removal-orders-criminal-2017-12" }]',
+    )
+    code, output = check(data_copy)
+    assert code == 1
+    assert (
+        "figure 'final-removal-orders-2017-12': its part_of relations loop back to itself" in output
+    )

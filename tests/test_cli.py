@@ -107,3 +107,17 @@ def test_a_bad_setting_is_named_by_its_variable(monkeypatch: pytest.MonkeyPatch)
         get_settings.cache_clear()
     assert result.exit_code == 2
     assert "DEPSTATS_MAX_PAGE_SIZE: Input should be a valid integer" in result.output
+
+
+def test_token_commands_create_list_and_revoke(db_url: str) -> None:
+    created = runner.invoke(cli, ["token", "create", "--name", "desk", "--scope", "admin"])
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[0]
+    assert secret.startswith("dps_") and len(secret) == 47
+    listed = runner.invoke(cli, ["token", "list"]).output
+    assert "desk" in listed and "admin" in listed
+    assert secret not in listed
+    assert runner.invoke(cli, ["token", "create", "--name", "desk"]).exit_code == 1
+    assert "revoked" in runner.invoke(cli, ["token", "revoke", "desk"]).output
+    assert "was revoked already" in runner.invoke(cli, ["token", "revoke", "desk"]).output
+    assert runner.invoke(cli, ["token", "revoke", "nobody"]).exit_code == 1

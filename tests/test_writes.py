@@ -462,3 +462,20 @@ def test_malformed_json_points_at_the_body_and_says_where(
     problem = assert_problem(response, 422)
     assert problem["errors"][0]["pointer"] == "#"
     assert "at character 9" in problem["errors"][0]["detail"]
+
+
+def test_a_relation_that_would_loop_is_refused(client: TestClient, writer: dict[str, str]) -> None:
+    # removals-2017 is part of removals-since-2002: the reverse would make a loop. Made
+    # "about", 572 has no bounds to compare, so only the loop check stands in the way.
+    response = client.patch(
+        "/v1/figures/removals-since-2002",
+        headers={**writer, "If-Match": etag(client, "removals-since-2002")},
+        json={
+            "qualifier": "about",
+            "reason": "r",
+            "relations": [{"type": "part_of", "figure": "removals-2017"}],
+        },
+    )
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0]["pointer"] == "#/relations/0"
+    assert "would make a loop" in problem["errors"][0]["detail"]

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, selectinload
 from app.curation import cannot_restate, dated_after, part_exceeds_whole, quote_findings
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
-from app.models import Figure, Measure, Source
-from app.schemas import FigureCreate, FigurePatch, FigureSubmit, SourceCreate
+from app.models import Figure, FigureRelation, Measure, Source
+from app.schemas import FigureCreate, FigurePatch, FigureSubmit, RelationIn, SourceCreate
 from app.services.figures import get_figure
 from app.services.loader import (
     apply_figure,
@@ -207,7 +207,27 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
         if other is None or other.id == item.id:
             raise _invalid(f"relations/{index}/figure", f"no other figure {relation.figure!r}")
         check = part_exceeds_whole if relation.type == "part_of" else cannot_restate
-        problem = check(item, figure_as_create(other))
+        problem = check(item, figure_as_create(other)) or _loop(session, item.id, relation)
         if problem:
             raise _invalid(f"relations/{index}", problem)
     return item
+
+
+def _loop(session: Session, figure_id: str, relation: RelationIn) -> str | None:
+    """A figure cannot be, through other figures, a part (or a restatement) of itself."""
+    seen, frontier = set(), [relation.figure]
+    while frontier:
+        current = frontier.pop()
+        if current == figure_id:
+            return (
+                f"{relation.type} {relation.figure!r} would make a loop: that figure is "
+                f"already, through others, {relation.type} {figure_id!r}"
+            )
+        if current not in seen:
+            seen.add(current)
+            frontier += session.scalars(
+                select(FigureRelation.target_id).where(
+                    FigureRelation.figure_id == current, FigureRelation.type == relation.type
+                )
+            ).all()
+    return None
