@@ -42,6 +42,8 @@ class Dataset:
     # Every source file's text by its file name's id, valid or not, so that figures are still
     # checked against a text whose metadata failed (a curator mid-edit sees every quote moved).
     texts: dict[str, str] = field(default_factory=dict)
+    # Ids of blocks that are there but failed validation: reported once, never as missing.
+    broken: set[str] = field(default_factory=set)
     # Where each item was read from, as "sources/x.toml", for messages and revision reasons.
     files: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -104,6 +106,8 @@ def read_dataset(data_dir: Path) -> Dataset:
             figure = _validate(FigureCreate, block, rel(path), "figure", findings)
             if figure is not None:
                 _add(dataset, "figure", dataset.figures, figure, rel(path), findings)
+            elif isinstance(block, dict) and isinstance(block.get("id"), str):
+                dataset.broken.add(block["id"])
 
     derived_path = data_dir / "derived.toml"
     if derived_path.is_file():
@@ -148,7 +152,8 @@ def check_references(dataset: Dataset) -> list[Finding]:
         for relation in figure.relations:
             other = dataset.figures.get(relation.figure)
             if other is None:
-                say(f"{relation.type} {relation.figure!r}: no such figure")
+                if relation.figure not in dataset.broken:
+                    say(f"{relation.type} {relation.figure!r}: no such figure")
             elif relation.figure == figure.id:
                 say(f"{relation.type} itself")
             else:
@@ -160,7 +165,7 @@ def check_references(dataset: Dataset) -> list[Finding]:
     for item in dataset.derived.values():
         findings += [
             Finding(dataset.files[("derived", item.id)], f"derived {item.id!r}", m)
-            for m in derived_findings(item, dataset.figures)
+            for m in derived_findings(item, dataset.figures, dataset.broken)
         ]
     return findings
 
@@ -192,11 +197,16 @@ def _loops(dataset: Dataset) -> list[Finding]:
     return found
 
 
-def derived_findings(item: DerivedCreate, figures: dict[str, FigureCreate]) -> list[str]:
-    """Its inputs exist and can be combined (no ratio over zero)."""
+def derived_findings(
+    item: DerivedCreate,
+    figures: dict[str, FigureCreate],
+    broken: set[str] | frozenset[str] = frozenset(),
+) -> list[str]:
+    """Its inputs exist and can be combined (no ratio over zero). An input that is there but
+    broken has its own finding; this one says nothing more of it."""
     missing = [i for i in item.inputs if i not in figures]
     if missing:
-        return [f"input {i!r}: no such figure" for i in missing]
+        return [f"input {i!r}: no such figure" for i in missing if i not in broken]
     try:
         combine(item.operation, [quantity_of(figures[i]) for i in item.inputs])
     except ValueError as exc:

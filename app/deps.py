@@ -161,6 +161,25 @@ def _invalid(field: str, detail: str) -> InvalidInput:
     )
 
 
+def _each_once(request: Request) -> None:
+    """A parameter given twice (`measure=a&measure=b`) would silently keep the last value:
+    refuse it, as a list that looks filtered but is not would mislead."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInput(
+            f"invalid input: query {', '.join(repeated)}",
+            errors=[
+                {
+                    "pointer": f"#/{name}",
+                    "location": "query",
+                    "detail": "given more than once; each filter takes one value",
+                }
+                for name in repeated
+            ],
+        )
+
+
 def _limit(query: PageQuery, settings: Settings) -> int:
     limit = query.limit if query.limit is not None else settings.default_page_size
     if limit > settings.max_page_size:
@@ -171,7 +190,10 @@ def _limit(query: PageQuery, settings: Settings) -> int:
 class Paging:
     """A page of a list ordered by id: its size and where it starts."""
 
-    def __init__(self, query: Annotated[PageQuery, Query()], settings: SettingsDep) -> None:
+    def __init__(
+        self, request: Request, query: Annotated[PageQuery, Query()], settings: SettingsDep
+    ) -> None:
+        _each_once(request)
         self.limit = _limit(query, settings)
         self.cursor = Cursor.decode(query.cursor, catalog.BY_ID) if query.cursor else None
         self.format = query.format
@@ -187,8 +209,13 @@ class FigureListQuery:
     default_sort = "id"
 
     def __init__(
-        self, query: Annotated[FigureQuery, Query()], session: SessionDep, settings: SettingsDep
+        self,
+        request: Request,
+        query: Annotated[FigureQuery, Query()],
+        session: SessionDep,
+        settings: SettingsDep,
     ) -> None:
+        _each_once(request)
         self.limit = _limit(query, settings)
         if query.q is not None and len(query.q) > settings.max_query_length:
             raise _invalid("q", f"must be at most {settings.max_query_length} characters")

@@ -164,7 +164,8 @@ class FigureCreate(_In):
     quote_span: Span = Field(description="Where the quote stands in the source text.")
     value_span: Span = Field(description="Where value_text stands in the source text.")
     attribution: Attribution = Field(
-        default_factory=Attribution, description="Who stated it, as the text gives them."
+        description="Who stated it, as the text gives them; for the source's own voice, its "
+        "publisher as organisation. Required, so that no figure is credited by default."
     )
     relations: list[RelationIn] = Field(
         default_factory=list, description="How it relates to other figures."
@@ -183,6 +184,16 @@ class FigureCreate(_In):
                 f"which reads as {printed.normalize():f}"
             )
         return value_text
+
+    @field_validator("attribution")
+    @classmethod
+    def _someone(cls, attribution: Attribution) -> Attribution:
+        if not any(attribution.model_dump().values()):
+            raise ValueError(
+                "say who stated it: a person, a role, an organisation or the "
+                "source's words; for the source's own voice, its publisher"
+            )
+        return attribution
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -103,6 +103,7 @@ def _figure(figure_id: str) -> dict[str, object]:
         "value_text": "1,412",
         "as_of": "2017-12",
         "quote": QUOTE,
+        "attribution": {"person": "Brendan Raedy"},
     }
 
 

@@ -27,6 +27,7 @@ NEW_FIGURE = {
     "value_text": "1,412",
     "as_of": "2017-12",
     "quote": "1,412 of whom have criminal convictions",
+    "attribution": {"person": "Brendan Raedy"},
 }
 
 # Every write route, with a body it would accept from a token with the right scope.

@@ -231,3 +231,28 @@ def test_a_loop_of_relations_fails_check(data_copy: Path) -> None:
     assert (
         "figure 'final-removal-orders-2017-12': its part_of relations loop back to itself" in output
     )
+
+
+def test_a_broken_figure_is_reported_once_not_again_as_missing(data_copy: Path) -> None:
+    # final-removal-orders-2017-12 is referred to by a relation and by two derived figures.
+    edit(
+        data_copy / FIGURES,
+        "value_span = { start = 2852, end = 2857 }",
+        "value_span = { start = 2853, end = 2858 }",
+    )
+    code, output = check(data_copy)
+    assert code == 1
+    assert "1 problem(s)" in output
+    assert "no such figure" not in output
+
+
+def test_a_figure_must_say_who_stated_it(data_copy: Path) -> None:
+    edit(
+        data_copy / FIGURES,
+        'attribution = { organisation = "Khmer Times" }\n'
+        'note = "Stated by Khmer Times in its own voice',
+        'note = "Stated by Khmer Times in its own voice',
+    )
+    code, output = check(data_copy)
+    assert code == 1
+    assert "figure 'blocked-deportations-2018-01-25': attribution: Field required" in output

@@ -109,3 +109,17 @@ def test_an_unexpected_failure_is_a_generic_500_without_a_trace(settings) -> Non
     body = assert_problem(response, 500)
     assert "secret" not in response.text
     assert body["detail"] == "the server failed to answer this request; it has been logged"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "measure=removals-us-to-cambodia&measure=final-removal-orders",
+        "qualifier=exact&qualifier=more_than",
+        "limit=1&limit=2",
+    ],
+)
+def test_a_filter_given_twice_is_a_422_not_the_last_value(client: TestClient, query: str) -> None:
+    body = assert_problem(client.get(f"/v1/figures?{query}"), 422)
+    assert "given more than once" in body["errors"][0]["detail"]
+    assert_problem(client.get("/v1/measures?limit=1&limit=2"), 422)

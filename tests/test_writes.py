@@ -190,6 +190,7 @@ def test_a_created_figure_gets_201_its_location_and_revision_1(
         ({"value": 1413}, 422, "#/value_text"),
         ({"value_text": "one thousand four hundred and twelve"}, 422, "#/value_text"),
         ({"source": "no-such-paper"}, 422, "#/source"),
+        ({"attribution": {}}, 422, "#/attribution"),  # nobody credited by default
         ({"status": "published"}, 422, "#/status"),
         ({"quote_span": {"start": 0, "end": 39}}, 422, "#/quote_span"),
         (
@@ -304,6 +305,7 @@ def test_an_admin_adds_a_source_and_the_server_computes_its_digest(
             "value_text": "Forty-three",
             "period": {"start": "2019-03", "end": "2019-03"},
             "quote": "Forty-three Cambodians were deported on Tuesday.",
+            "attribution": {"organisation": "Phnom Penh Post"},
         },
     )
     assert created.status_code == 201, created.text
