@@ -58,6 +58,13 @@ class Settings(BaseSettings):
         description="Bodies of at least this many bytes are gzipped for clients that accept it.",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The address clients reach the API at (https://host[/path]). "
+        "When set, absolute links (next pages, permalinks, JSON-LD ids) use it instead of the "
+        "request's Host header, which a client can forge.",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+    )
     db_pool_size: Annotated[int, Field(ge=1)] = Field(
         default=5,
         description="PostgreSQL: connections each API process keeps open. With N "

@@ -187,3 +187,21 @@ def test_the_access_log_speaks_json_when_asked(settings, caplog: pytest.LogCaptu
         "status": 404,
     }
     assert line["duration_ms"] >= 0
+
+
+def test_links_use_the_public_url_not_a_forged_host(settings) -> None:
+    from app.main import create_app
+
+    app = create_app(settings.model_copy(update={"public_url": "https://stats.example.org"}))
+    with TestClient(app) as client:
+        forged = {"Host": "evil.example"}
+        page = client.get("/v1/figures?limit=2", headers=forged)
+        assert page.json()["next"].startswith("https://stats.example.org/v1/figures?")
+        assert page.headers["link"].startswith("<https://stats.example.org/v1/figures?")
+        citation = client.get("/v1/figures/removals-2017/citation", headers=forged).text
+        assert "https://stats.example.org/v1/figures/removals-2017" in citation
+        assert "evil.example" not in citation
+        document = client.get(
+            "/v1/figures/removals-2017", headers={**forged, "Accept": "application/ld+json"}
+        ).json()
+        assert document["@id"] == "https://stats.example.org/v1/figures/removals-2017"

@@ -7,6 +7,7 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.datastructures import URL
 
 from app import citations, models
 from app.errors import NotAcceptable
@@ -32,14 +33,26 @@ def page_of(
     """The JSON list envelope, with the next page's URL in `next` and in a `Link` header."""
     next_url = None
     if next_cursor is not None:
-        next_url = str(request.url.include_query_params(cursor=next_cursor.encode()))
+        next_url = str(
+            _public(request, request.url.include_query_params(cursor=next_cursor.encode()))
+        )
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return Page[T](items=list(items), total=total, limit=limit, next=next_url)
 
 
+def _public(request: Request, url: URL) -> URL:
+    """The URL as clients should see it: under DEPSTATS_PUBLIC_URL when set, so that a forged
+    Host header cannot put another site into links that caches keep."""
+    public = request.app.state.settings.public_url
+    if not public:
+        return url
+    base = URL(public.rstrip("/"))
+    return url.replace(scheme=base.scheme, netloc=base.netloc, path=base.path + url.path)
+
+
 def base_url(request: Request) -> str:
-    """ "http://host:port", for absolute links and ids."""
-    return str(request.base_url).rstrip("/")
+    """ "https://host", for absolute links and ids."""
+    return str(_public(request, request.base_url)).rstrip("/")
 
 
 def citation_response(
