@@ -60,15 +60,41 @@ def figure_rows(session: Session, *, filters: FigureFilters, sort: Sort) -> Iter
         cursor = page.next_cursor
 
 
-def _rows_by_id(
-    session: Session,
-    fetch: Callable[..., catalog.IdPage[Any]],
-    read: Callable[[list[Any]], list[BaseModel]],
-) -> Iterator[BaseModel]:
+def _read_measures(session: Session, items: list[Any]) -> list[BaseModel]:
+    return [MeasureRead.of(m) for m in items]
+
+
+def _read_sources(session: Session, items: list[Any]) -> list[BaseModel]:
+    return [SourceRead.of(s) for s in items]
+
+
+def _read_derived(session: Session, items: list[Any]) -> list[BaseModel]:
+    inputs = derived.input_figures(session, items)
+    return [DerivedRead.of(d, inputs) for d in items]
+
+
+@dataclass(frozen=True)
+class ById:
+    """A table listed in id order: how to fetch a page of it, and how to show its rows."""
+
+    fetch: Callable[..., catalog.IdPage[Any]]
+    read: Callable[[Session, list[Any]], list[BaseModel]]
+
+
+BY_ID = {
+    "measures": ById(catalog.list_measures, _read_measures),
+    "sources": ById(catalog.list_sources, _read_sources),
+    "derived": ById(derived.list_derived, _read_derived),
+}
+
+
+def rows_by_id(session: Session, name: str) -> Iterator[BaseModel]:
+    """Every row of a table listed in id order, a batch at a time."""
+    spec = BY_ID[name]
     cursor: Cursor | None = None
     while True:
-        page = fetch(session, limit=BATCH, cursor=cursor)
-        rows = read(page.items)
+        page = spec.fetch(session, limit=BATCH, cursor=cursor)
+        rows = spec.read(session, page.items)
         session.expunge_all()
         yield from rows
         if page.next_cursor is None:
@@ -76,32 +102,14 @@ def _rows_by_id(
         cursor = page.next_cursor
 
 
-def measure_rows(session: Session) -> Iterator[BaseModel]:
-    return _rows_by_id(
-        session, catalog.list_measures, lambda items: [MeasureRead.of(m) for m in items]
-    )
-
-
 def source_rows(session: Session) -> Iterator[BaseModel]:
-    return _rows_by_id(
-        session, catalog.list_sources, lambda items: [SourceRead.of(s) for s in items]
-    )
-
-
-def derived_rows(session: Session) -> Iterator[BaseModel]:
-    def read(items: list[Any]) -> list[BaseModel]:
-        inputs = derived.input_figures(session, items)
-        return [DerivedRead.of(d, inputs) for d in items]
-
-    return _rows_by_id(session, derived.list_derived, read)
+    return rows_by_id(session, "sources")
 
 
 def all_rows(session: Session, table: str) -> Iterator[BaseModel]:
     if table == "figures":
         return figure_rows(session, filters=FigureFilters(), sort=Sort("id", descending=False))
-    return {"measures": measure_rows, "sources": source_rows, "derived": derived_rows}[table](
-        session
-    )
+    return rows_by_id(session, table)
 
 
 def datapackage(path_of: Callable[[str], str], sources: list[SourceRead]) -> dict[str, Any]:

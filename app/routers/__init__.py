@@ -15,7 +15,7 @@ from app.middleware import HEAD_FLAG, etag_from, etag_hasher, etag_matches
 from app.negotiation import choose
 from app.paging import Cursor
 from app.schemas import Page
-from app.tables import Table
+from app.tables import BY_ID, TABLES, Table, rows_by_id
 from app.tabular import csv_lines, ndjson_lines
 
 T = TypeVar("T")
@@ -155,3 +155,31 @@ def _stream(
             session.close()
 
     return StreamingResponse(body(), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+
+
+def id_list_answer(
+    request: Request, response: Response, session: Session, paging: Any, name: str
+) -> Page[Any] | Response:
+    """A table listed in id order (measures, sources, derived), in any list format."""
+    spec = BY_ID[name]
+
+    def page() -> Page[Any]:
+        found = spec.fetch(session, limit=paging.limit, cursor=paging.cursor)
+        return page_of(
+            request,
+            response,
+            spec.read(session, found.items),
+            total=found.total,
+            limit=paging.limit,
+            next_cursor=found.next_cursor,
+        )
+
+    return list_answer(
+        request,
+        response,
+        fmt=list_format(request, paging.format),
+        table=TABLES[name],
+        bounded=paging.bounded,
+        page=page,
+        rows=lambda s: rows_by_id(s, name),
+    )

@@ -4,10 +4,9 @@ from fastapi import APIRouter, Request, Response
 
 from app.deps import DerivedDep, JsonOnly, PagingDep, SessionDep
 from app.openapi import list_responses, problem_responses
-from app.routers import list_answer, list_format, page_of
+from app.routers import id_list_answer
 from app.schemas import DerivedRead, Page
 from app.services import derived as service
-from app.tables import TABLES, derived_rows
 
 router = APIRouter(prefix="/v1/derived", tags=["derived"])
 
@@ -18,28 +17,7 @@ def list_derived(
 ) -> Page[DerivedRead] | Response:
     """Every derived figure, by id, computed from its inputs as they stand now: a JSON page,
     or CSV or NDJSON."""
-
-    def page() -> Page[DerivedRead]:
-        found = service.list_derived(session, limit=paging.limit, cursor=paging.cursor)
-        inputs = service.input_figures(session, found.items)
-        return page_of(
-            request,
-            response,
-            [DerivedRead.of(d, inputs) for d in found.items],
-            total=found.total,
-            limit=paging.limit,
-            next_cursor=found.next_cursor,
-        )
-
-    return list_answer(
-        request,
-        response,
-        fmt=list_format(request, paging.format),
-        table=TABLES["derived"],
-        bounded=paging.bounded,
-        page=page,
-        rows=derived_rows,
-    )
+    return id_list_answer(request, response, session, paging, "derived")
 
 
 @router.get(

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request, Response
 
 from app.deps import JsonOnly, MeasureDep, PagingDep, SeriesListDep, SessionDep
 from app.openapi import list_responses, problem_responses
-from app.routers import list_answer, list_format, page_of
+from app.routers import id_list_answer, list_answer, list_format
 from app.routers.figures import figure_page
 from app.schemas import FigureRead, MeasureDetail, MeasureRead, Page, SeriesPoint
-from app.services import catalog, figures
-from app.tables import TABLES, figure_rows, measure_rows
+from app.services import figures
+from app.tables import TABLES, figure_rows
 
 router = APIRouter(prefix="/v1/measures", tags=["measures"])
 
@@ -20,27 +20,7 @@ def list_measures(
     request: Request, response: Response, paging: PagingDep, session: SessionDep
 ) -> Page[MeasureRead] | Response:
     """Every measure, by id: a JSON page, or CSV or NDJSON."""
-
-    def page() -> Page[MeasureRead]:
-        found = catalog.list_measures(session, limit=paging.limit, cursor=paging.cursor)
-        return page_of(
-            request,
-            response,
-            [MeasureRead.of(m) for m in found.items],
-            total=found.total,
-            limit=paging.limit,
-            next_cursor=found.next_cursor,
-        )
-
-    return list_answer(
-        request,
-        response,
-        fmt=list_format(request, paging.format),
-        table=TABLES["measures"],
-        bounded=paging.bounded,
-        page=page,
-        rows=measure_rows,
-    )
+    return id_list_answer(request, response, session, paging, "measures")
 
 
 @router.get(

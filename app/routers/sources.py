@@ -8,10 +8,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from app import citations
 from app.deps import AdminDep, JsonOnly, PagingDep, SessionDep, SourceDep, WriteSessionDep
 from app.openapi import citation_responses, list_responses, problem_responses
-from app.routers import citation_response, list_answer, list_format, page_of
+from app.routers import citation_response, id_list_answer
 from app.schemas import Page, SourceCreate, SourceDetail, SourceRead
-from app.services import catalog, figures, writes
-from app.tables import TABLES, source_rows
+from app.services import figures, writes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
@@ -21,27 +20,7 @@ def list_sources(
     request: Request, response: Response, paging: PagingDep, session: SessionDep
 ) -> Page[SourceRead] | Response:
     """Every source, by id: a JSON page, or CSV or NDJSON."""
-
-    def page() -> Page[SourceRead]:
-        found = catalog.list_sources(session, limit=paging.limit, cursor=paging.cursor)
-        return page_of(
-            request,
-            response,
-            [SourceRead.of(s) for s in found.items],
-            total=found.total,
-            limit=paging.limit,
-            next_cursor=found.next_cursor,
-        )
-
-    return list_answer(
-        request,
-        response,
-        fmt=list_format(request, paging.format),
-        table=TABLES["sources"],
-        bounded=paging.bounded,
-        page=page,
-        rows=source_rows,
-    )
+    return id_list_answer(request, response, session, paging, "sources")
 
 
 @router.post(
