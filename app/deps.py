@@ -314,3 +314,41 @@ def _scoped(scope: str):
 
 WriterDep = Annotated[Token, Depends(_scoped("write"))]
 AdminDep = Annotated[Token, Depends(_scoped("admin"))]
+
+
+_QUERY_NAMES: dict[tuple[str, str], set[str]] | None = None
+
+
+def known_query_parameters(request: Request) -> None:
+    """Every route refuses query parameters it does not declare (`?styel=apa` is a 422, not
+    the default style), as the list routes' own models do; read from the OpenAPI document."""
+    global _QUERY_NAMES
+    template = getattr(request.scope.get("route"), "path_format", None)
+    table = _QUERY_NAMES
+    if table is None:
+        # Parameter names come from the code, not the settings: one table per process.
+        table = _QUERY_NAMES = {
+            (path, method.upper()): {
+                p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+            }
+            for path, operations in request.app.openapi()["paths"].items()
+            for method, operation in operations.items()
+        }
+    method = "GET" if request.method == "HEAD" else request.method
+    allowed = table.get((template, method))
+    if allowed is None:
+        return  # not an operation of the API (the docs pages)
+    unknown = sorted({name for name in request.query_params} - allowed)
+    if unknown:
+        raise InvalidInput(
+            f"invalid input: query {', '.join(unknown)}",
+            errors=[
+                {
+                    "pointer": f"#/{name}",
+                    "location": "query",
+                    "detail": "not a parameter of this route"
+                    + (f"; it takes {', '.join(sorted(allowed))}" if allowed else ""),
+                }
+                for name in unknown
+            ],
+        )

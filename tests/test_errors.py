@@ -27,7 +27,7 @@ from helpers import assert_problem
         ("measure=Final Orders", "measure", "should match pattern"),
         ("cursor=not%20base64!", "cursor", "should match pattern"),
         ("include_retracted=perhaps", "include_retracted", "boolean"),
-        ("mesure=final-removal-orders", "mesure", "Extra inputs"),
+        ("mesure=final-removal-orders", "mesure", "not a parameter of this route"),
     ],
 )
 def test_bad_figure_list_input_is_a_422_pointing_at_the_field(
@@ -123,3 +123,18 @@ def test_a_filter_given_twice_is_a_422_not_the_last_value(client: TestClient, qu
     body = assert_problem(client.get(f"/v1/figures?{query}"), 422)
     assert "given more than once" in body["errors"][0]["detail"]
     assert_problem(client.get("/v1/measures?limit=1&limit=2"), 422)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/figures/removals-2017/citation?styel=apa",
+        "/v1/figures/removals-2017?foo=1",
+        "/v1/measures/final-removal-orders?format=csv",
+        "/v1/figures/removals-2017/history?limit=1",
+        "/healthz?x=1",
+    ],
+)
+def test_every_route_refuses_a_parameter_it_does_not_take(client: TestClient, path: str) -> None:
+    body = assert_problem(client.get(path), 422)
+    assert "not a parameter of this route" in body["errors"][0]["detail"]
