@@ -11,6 +11,7 @@ from app import citations, linked_data
 from app.deps import (
     FigureDep,
     FigureListDep,
+    FigureListQuery,
     JsonOnly,
     SessionDep,
     WriterDep,
@@ -33,7 +34,7 @@ from app.schemas import (
     figure_statement,
 )
 from app.services import figures, writes
-from app.services.figures import FigureList
+from app.services.figures import FigureFilters, FigureList
 from app.tables import TABLES, figure_rows
 
 router = APIRouter(prefix="/v1/figures", tags=["figures"])
@@ -54,14 +55,21 @@ def list_figures(
 ) -> Page[FigureRead] | Response:
     """Figures matching the filters: a JSON page at a time (follow `next`), or every match as
     CSV or NDJSON (`Accept` or `?format=`)."""
+    return figure_list_answer(request, response, session, query, query.filters)
+
+
+def figure_list_answer(
+    request: Request,
+    response: Response,
+    session: Session,
+    query: FigureListQuery,
+    filters: FigureFilters,
+) -> Page[FigureRead] | Response:
+    """A list of figures in the format asked for: a JSON page, or every match streamed."""
 
     def page() -> Page[FigureRead]:
         result = figures.list_figures(
-            session,
-            filters=query.filters,
-            sort=query.sort,
-            limit=query.limit,
-            cursor=query.cursor,
+            session, filters=filters, sort=query.sort, limit=query.limit, cursor=query.cursor
         )
         return figure_page(request, response, result, query.limit)
 
@@ -72,7 +80,7 @@ def list_figures(
         table=TABLES["figures"],
         bounded=query.bounded,
         page=page,
-        rows=lambda s: figure_rows(s, filters=query.filters, sort=query.sort),
+        rows=lambda s: figure_rows(s, filters=filters, sort=query.sort),
     )
 
 

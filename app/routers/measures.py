@@ -6,11 +6,10 @@ from fastapi import APIRouter, Request, Response
 
 from app.deps import JsonOnly, MeasureDep, PagingDep, SeriesListDep, SessionDep
 from app.openapi import list_responses, problem_responses
-from app.routers import id_list_answer, list_answer, list_format
-from app.routers.figures import figure_page
+from app.routers import id_list_answer
+from app.routers.figures import figure_list_answer
 from app.schemas import FigureRead, MeasureDetail, MeasureRead, Page, SeriesPoint
 from app.services import figures
-from app.tables import TABLES, figure_rows
 
 router = APIRouter(prefix="/v1/measures", tags=["measures"])
 
@@ -47,18 +46,4 @@ def list_measure_figures(
     of /v1/figures; a JSON page, or every match as CSV or NDJSON."""
     filters = replace(query.filters, measure=measure.id)
 
-    def page() -> Page[FigureRead]:
-        result = figures.list_figures(
-            session, filters=filters, sort=query.sort, limit=query.limit, cursor=query.cursor
-        )
-        return figure_page(request, response, result, query.limit)
-
-    return list_answer(
-        request,
-        response,
-        fmt=list_format(request, query.format),
-        table=TABLES["figures"],
-        bounded=query.bounded,
-        page=page,
-        rows=lambda s: figure_rows(s, filters=filters, sort=query.sort),
-    )
+    return figure_list_answer(request, response, session, query, filters)
