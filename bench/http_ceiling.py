@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from helpers import free_port  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from bulk_memory import grow  # noqa: E402
 
 BARE = """
 BODY = open({body!r}, "rb").read()
@@ -106,20 +108,6 @@ def wrk(url: str, *, duration: int, connections: int, header: str | None = None)
         "p99_ms": round(_seconds(latency["99"]) * 1000, 3),
         "errors": int(non_2xx.group(1)) if non_2xx else 0,
     }
-
-
-def grow(database: Path, n: int) -> None:
-    connection = sqlite3.connect(database)
-    others = [row[1] for row in connection.execute("PRAGMA table_info(figures)") if row[1] != "id"]
-    names = ", ".join(others)
-    connection.execute(
-        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?) "
-        f"INSERT INTO figures (id, {names}) SELECT printf('synthetic-%07d', i), {names} "
-        "FROM figures, k WHERE figures.id = 'final-removal-orders-2017-12'",
-        (n,),
-    )
-    connection.commit()
-    connection.close()
 
 
 def main() -> None:
