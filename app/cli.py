@@ -285,6 +285,20 @@ def db_upgrade() -> None:
         engine.dispose()
 
 
+@db_cli.command("render")
+def db_render() -> None:
+    """Make every figure's stored representations again. The API keeps them current itself;
+    this is for after rows were changed with SQL behind its back."""
+    settings = _settings()
+    engine = create_db_engine(settings)
+    try:
+        migrate.upgrade(engine, settings)
+        done = migrate.refresh_renders(engine, force=True)
+    finally:
+        engine.dispose()
+    typer.echo(f"rendered {done} figure(s)")
+
+
 def prepare(settings: Settings) -> None:
     """Upgrade the database to head and, if it holds nothing yet, load the data folder."""
     engine = create_db_engine(settings)

@@ -5,8 +5,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.db import WRITE_LOCK
 
 
 def alembic_config(settings: Settings) -> Config:
@@ -26,6 +28,19 @@ def upgrade(engine: Engine, settings: Settings) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    refresh_renders(engine)
+
+
+def refresh_renders(engine: Engine, *, force: bool = False) -> int:
+    """Re-render every figure if the code that shows them changed since they were rendered
+    (or if `force`), holding the write lock so that workers starting together do it once."""
+    from app.services import renders  # the schemas are not needed to migrate
+
+    with Session(engine) as session:
+        session.connection(execution_options={WRITE_LOCK: True})
+        done = renders.ensure_current(session, force=force)
+        session.commit()
+        return done
 
 
 def head_revision(settings: Settings) -> str | None:

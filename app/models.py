@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Date,
     Float,
@@ -69,6 +70,17 @@ class Figure(Base):
             name="period_or_as_of",
         ),
         Index("ix_figures_time", "time_start", "time_end"),
+        # Migration 0004: filtered pages of one measure, and the whole list, in id order.
+        Index(
+            "ix_figures_measure_listing",
+            "measure_id",
+            "status",
+            "id",
+            "qualifier",
+            "time_start",
+            "time_end",
+        ),
+        Index("ix_figures_status_id", "status", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(SLUG), primary_key=True)
@@ -194,3 +206,28 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FigureRender(Base):
+    """A figure's representations, made once when the data behind them changes (see
+    app/services/renders.py) and sent as they are: its JSON object, its CSV line, its ETag."""
+
+    __tablename__ = "figure_renders"
+
+    figure_id: Mapped[str] = mapped_column(ForeignKey("figures.id"), primary_key=True)
+    json: Mapped[str] = mapped_column(Text)
+    csv: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(200))
+
+
+class DatasetState(Base):
+    """One row: `version` grows with every revision (a trigger counts them, migration 0004), so
+    a cache holds an answer while the version it was made at is current; `render_fingerprint`
+    names the code the stored renders were made by."""
+
+    __tablename__ = "dataset_state"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+    render_fingerprint: Mapped[str] = mapped_column(String(64))

@@ -76,23 +76,35 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def csv_lines(model: type[BaseModel], rows: Iterable[BaseModel]) -> Iterator[bytes]:
-    """The header, then one CSV line per row (RFC 4180: CRLF, quotes where needed)."""
-    names = columns(model)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+class CsvRows:
+    """CSV lines for rows of `model` (RFC 4180: CRLF, quotes where needed)."""
 
-    def line(values: list[str]) -> bytes:
-        writer.writerow(values)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.names = columns(model)
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+
+    def _write(self, values: list[str]) -> bytes:
+        self._writer.writerow(values)
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
         return text.encode("utf-8")
 
-    yield line(names)
+    def header(self) -> bytes:
+        return self._write(self.names)
+
+    def line(self, data: dict[str, Any]) -> bytes:
+        """The line of one row, given as its JSON-mode dump."""
+        return self._write([cell(_get(data, name)) for name in self.names])
+
+
+def csv_lines(model: type[BaseModel], rows: Iterable[BaseModel]) -> Iterator[bytes]:
+    """The header, then one CSV line per row."""
+    lines = CsvRows(model)
+    yield lines.header()
     for row in rows:
-        data = row.model_dump(mode="json")
-        yield line([cell(_get(data, name)) for name in names])
+        yield lines.line(row.model_dump(mode="json"))
 
 
 def ndjson_lines(rows: Iterable[BaseModel]) -> Iterator[bytes]:

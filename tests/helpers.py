@@ -4,6 +4,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -116,3 +117,11 @@ def database_url(folder: Path, name: str, *, template: str | None = None) -> str
 def drop_databases() -> None:
     while _made:
         _on_server(f"DROP DATABASE IF EXISTS {_made.pop()} WITH (FORCE)")
+
+
+def rerender(engine: Any) -> None:
+    """After a test changes rows with SQL behind the app's back, make their renders again
+    (as `depstats db render` does)."""
+    from app.migrate import refresh_renders
+
+    refresh_renders(engine, force=True)

@@ -3,7 +3,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from helpers import SOURCE_ID, assert_problem
+from helpers import SOURCE_ID, assert_problem, rerender
 
 # (id, value, qualifier, display) for all eight figures of DESIGN.md section 1.
 EXPECTED = {
@@ -192,6 +192,7 @@ def test_retracted_figures_are_hidden_unless_asked_for(client: TestClient, engin
         connection.execute(
             text("UPDATE figures SET status = 'retracted' WHERE id = 'removals-2017'")
         )
+    rerender(engine)
     assert "removals-2017" not in ids(client.get("/v1/figures"))
     assert "removals-2017" in ids(client.get("/v1/figures?include_retracted=true"))
     # Still readable by its permalink.
@@ -218,6 +219,7 @@ def _add_figure(engine, figure_id: str) -> None:
             ),
             {"id": figure_id},
         )
+    rerender(engine)
 
 
 def test_a_cursor_neither_skips_nor_repeats_when_figures_are_added_between_pages(

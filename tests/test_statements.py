@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.qualifiers import Qualifier
 from app.statements import Said, ap_date, ap_number, statement, time_phrase
+from helpers import rerender
 
 EXPECTED = {
     "removals-2017": "In 2017, 28 Cambodian nationals were removed from the US to Cambodia, "
@@ -131,4 +132,5 @@ def test_a_retracted_figure_says_so(client: TestClient, engine) -> None:
         connection.execute(
             text("UPDATE figures SET status = 'retracted' WHERE id = 'removals-2017'")
         )
+    rerender(engine)
     assert client.get("/v1/figures/removals-2017").json()["statement"].startswith("Retracted: ")

@@ -31,13 +31,16 @@ def page_of(
     next_cursor: Cursor | None,
 ) -> Page[T]:
     """The JSON list envelope, with the next page's URL in `next` and in a `Link` header."""
-    next_url = None
-    if next_cursor is not None:
-        next_url = str(
-            _public(request, request.url.include_query_params(cursor=next_cursor.encode()))
-        )
+    next_url = next_link(request, next_cursor)
+    if next_url is not None:
         response.headers["Link"] = f'<{next_url}>; rel="next"'
     return Page[T](items=list(items), total=total, limit=limit, next=next_url)
+
+
+def next_link(request: Request, next_cursor: Cursor | None) -> str | None:
+    if next_cursor is None:
+        return None
+    return str(_public(request, request.url.include_query_params(cursor=next_cursor.encode())))
 
 
 def _public(request: Request, url: URL) -> URL:
@@ -94,7 +97,7 @@ def _encode(fmt: str, table: Table, rows: Iterator[BaseModel]) -> Iterator[bytes
     return csv_lines(table.model, rows) if fmt == "csv" else ndjson_lines(rows)
 
 
-def _download_headers(fmt: str, table: Table) -> dict[str, str]:
+def download_headers(fmt: str, table: Table) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{table.name}.{fmt}"'}
 
 
@@ -115,7 +118,7 @@ def list_answer(
     if bounded:
         found = page()
         body = b"".join(_encode(fmt, table, iter(found.items)))
-        headers = _download_headers(fmt, table)
+        headers = download_headers(fmt, table)
         if "link" in response.headers:
             headers["Link"] = response.headers["link"]
         return Response(body, media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
@@ -136,7 +139,7 @@ def _stream(
         for chunk in _encode(fmt, table, rows(session)):
             hasher.update(chunk)
         etag = etag_from(hasher)
-        headers = {"ETag": etag, **_download_headers(fmt, table)}
+        headers = {"ETag": etag, **download_headers(fmt, table)}
         if etag_matches(request.headers.get("if-none-match"), etag):
             session.close()
             return Response(status_code=304, headers={"ETag": etag})

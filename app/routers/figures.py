@@ -1,10 +1,11 @@
 """Figures: the list with its filters, one figure (JSON or JSON-LD), its citation, its history."""
 
+from collections.abc import Iterator
 from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from app import citations, linked_data
@@ -19,11 +20,19 @@ from app.deps import (
     checked_id,
 )
 from app.errors import NotAcceptable, PreconditionFailed, PreconditionRequired
-from app.middleware import etag_hasher, etag_matches
+from app.middleware import HEAD_FLAG, etag_hasher, etag_matches
 from app.models import Figure
 from app.negotiation import choose
 from app.openapi import citation_responses, list_responses, problem_responses
-from app.routers import base_url, citation_response, list_answer, list_format, page_of
+from app.paging import Sort
+from app.routers import (
+    LIST_MEDIA_TYPES,
+    base_url,
+    citation_response,
+    download_headers,
+    list_format,
+    next_link,
+)
 from app.schemas import (
     FigurePatch,
     FigureRead,
@@ -33,20 +42,11 @@ from app.schemas import (
     RevisionRead,
     figure_statement,
 )
-from app.services import figures, writes
-from app.services.figures import FigureFilters, FigureList
-from app.tables import TABLES, figure_rows
+from app.services import figures, renders, writes
+from app.services.figures import FigureFilters
+from app.tables import TABLES
 
 router = APIRouter(prefix="/v1/figures", tags=["figures"])
-
-
-def figure_page(
-    request: Request, response: Response, result: FigureList, limit: int
-) -> Page[FigureRead]:
-    items = [FigureRead.of(f, result.incoming.get(f.id, [])) for f in result.items]
-    return page_of(
-        request, response, items, total=result.total, limit=limit, next_cursor=result.next_cursor
-    )
 
 
 @router.get("", response_model=Page[FigureRead], responses=list_responses())
@@ -64,24 +64,84 @@ def figure_list_answer(
     session: Session,
     query: FigureListQuery,
     filters: FigureFilters,
-) -> Page[FigureRead] | Response:
-    """A list of figures in the format asked for: a JSON page, or every match streamed."""
-
-    def page() -> Page[FigureRead]:
-        result = figures.list_figures(
-            session, filters=filters, sort=query.sort, limit=query.limit, cursor=query.cursor
-        )
-        return figure_page(request, response, result, query.limit)
-
-    return list_answer(
-        request,
-        response,
-        fmt=list_format(request, query.format),
-        table=TABLES["figures"],
-        bounded=query.bounded,
-        page=page,
-        rows=lambda s: figure_rows(s, filters=filters, sort=query.sort),
+) -> Response:
+    """A list of figures in the format asked for: a JSON page, or every match streamed. Built
+    from the figures' stored renders: no objects, no validation, one join."""
+    fmt = list_format(request, query.format)
+    if fmt != "json" and not query.bounded:
+        return stream_figures(request, fmt, filters, query.sort)
+    result = figures.rendered_figures(
+        session,
+        filters=filters,
+        sort=query.sort,
+        limit=query.limit,
+        cursor=query.cursor,
+        column="csv" if fmt == "csv" else "json",
     )
+    next_url = next_link(request, result.next_cursor)
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+    if fmt == "json":
+        body = (
+            f'{{"items":[{",".join(result.rows)}],"total":{result.total},'
+            f'"limit":{query.limit},"next":{orjson.dumps(next_url).decode()}}}'
+        )
+        return Response(body, media_type="application/json", headers=headers)
+    return Response(
+        _lines(fmt, result.rows),
+        media_type=LIST_MEDIA_TYPES[fmt],
+        headers={**headers, **download_headers(fmt, TABLES["figures"])},
+    )
+
+
+def _lines(fmt: str, rows: list[str]) -> bytes:
+    if fmt == "csv":
+        return renders.CSV_HEADER + "".join(rows).encode()
+    return "".join(f"{row}\n" for row in rows).encode()
+
+
+def stream_figures(request: Request, fmt: str, filters: FigureFilters, sort: Sort) -> Response:
+    """Every matching figure, streamed from one read transaction. The ETag is made of the
+    dataset's version and the query (weak: it names what was asked of which data), so a 304
+    or a HEAD costs no pass over the rows, and the body is sent in one."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            # The version and the rows must come from one snapshot.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        version = renders.dataset_version(session)
+        asked = etag_hasher()
+        asked.update(repr((fmt, filters, str(sort))).encode())
+        etag = f'W/"v{version}.{asked.hexdigest()[:16]}"'
+        headers = {"ETag": etag, **download_headers(fmt, TABLES["figures"])}
+        if etag_matches(request.headers.get("if-none-match"), etag):
+            session.close()
+            return Response(status_code=304, headers={"ETag": etag})
+        if request.scope.get(HEAD_FLAG):
+            session.close()
+            # No body and no Content-Length: the download's length is not known ahead.
+            return StreamingResponse(iter(()), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+    except BaseException:
+        session.close()
+        raise
+    column = "csv" if fmt == "csv" else "json"
+
+    def body() -> Iterator[bytes]:
+        try:
+            if fmt == "csv":
+                yield renders.CSV_HEADER
+            ending = "" if fmt == "csv" else "\n"
+            batch: list[str] = []
+            for row in figures.all_rendered(session, filters=filters, sort=sort, column=column):
+                batch.append(row)
+                if len(batch) == 1000:
+                    yield (ending.join(batch) + ending).encode()
+                    batch = []
+            if batch:
+                yield (ending.join(batch) + ending).encode()
+        finally:
+            session.close()
+
+    return StreamingResponse(body(), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
 
 
 FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]
@@ -90,16 +150,6 @@ FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]
 def figure_read(session: Session, figure: Figure) -> FigureRead:
     incoming = figures.incoming_relations(session, [figure.id])
     return FigureRead.of(figure, incoming.get(figure.id, []))
-
-
-def figure_etag(figure: Figure, read: FigureRead) -> str:
-    """Derived from the figure's revision, so JSON and JSON-LD of one revision share it, and
-    from what else its representations show (its measure, source and related figures), so it
-    still changes whenever the data behind them does."""
-    hasher = etag_hasher()
-    hasher.update(orjson.dumps(read.model_dump(mode="json")))
-    hasher.update(figure.measure.definition.encode())
-    return f'W/"{figure.id}.r{figure.revision}.{hasher.hexdigest()[:16]}"'
 
 
 def check_if_match(
@@ -113,7 +163,7 @@ def check_if_match(
                 "made since you read the figure is not overwritten"
             )
         return
-    current = figure_etag(figure, figure_read(session, figure))
+    current = renders.figure_etag(figure, figure_read(session, figure))
     if not etag_matches(if_match, current):
         raise PreconditionFailed(
             f"figure {figure.id!r} has changed since that ETag (it is now at revision "
@@ -125,7 +175,7 @@ def written(session: Session, figure_id: str, *, status: int = 200) -> JSONRespo
     """The figure as it now stands, with its new ETag; never cached."""
     figure = figures.get_figure(session, figure_id, fresh=True)
     read = figure_read(session, figure)
-    headers = {"ETag": figure_etag(figure, read), "Cache-Control": "no-store"}
+    headers = {"ETag": renders.figure_etag(figure, read), "Cache-Control": "no-store"}
     if status == 201:
         headers["Location"] = f"/v1/figures/{figure.id}"
     return JSONResponse(read.model_dump(mode="json"), status_code=status, headers=headers)
@@ -209,25 +259,24 @@ def retract_figure(
     },
 )
 def read_figure(
-    figure: FigureDep,
+    figure_id: Annotated[str, Path(description="The figure's id, e.g. `removals-2017`.")],
     session: SessionDep,
     request: Request,
-    response: Response,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> FigureRead | Response:
     """One figure: its value and qualifier, the exact quote and its spans, who said it, when.
 
     With `Accept: application/ld+json`, the same figure as schema.org linked data."""
+    body, etag = figures.rendered_figure(session, checked_id("figure", figure_id))
     media_type = choose(accept, FIGURE_MEDIA_TYPES)
     if media_type is None:
         raise NotAcceptable(f"this figure is served as {' or '.join(FIGURE_MEDIA_TYPES)}")
-    read = figure_read(session, figure)
-    etag = figure_etag(figure, read)
     if media_type == linked_data.MEDIA_TYPE:
+        figure = figures.get_figure(session, figure_id)
+        read = FigureRead.model_validate_json(body)
         document = linked_data.figure_document(read, figure.measure, base_url(request))
         return JSONResponse(document, media_type=linked_data.MEDIA_TYPE, headers={"ETag": etag})
-    response.headers["ETag"] = etag
-    return read
+    return Response(body, media_type="application/json", headers={"ETag": etag})
 
 
 @router.get(

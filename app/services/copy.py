@@ -5,13 +5,17 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 
 from app.db import Base
 from app.errors import Conflict
+from app.migrate import refresh_renders
 
 BATCH = 1000
+MADE_BY_TARGET = {"dataset_state", "figure_renders"}
 
 
 def copy_database(source: Engine, target: Engine) -> dict[str, int]:
     """Rows copied per table. The target must be at head and hold no data yet."""
-    tables = Base.metadata.sorted_tables  # parents before the rows that refer to them
+    # Parents before the rows that refer to them; what the target makes itself is left out
+    # (its version counts the revisions copied; renders are made afresh, below).
+    tables = [t for t in Base.metadata.sorted_tables if t.name not in MADE_BY_TARGET]
     copied: dict[str, int] = {}
     with source.connect() as reading, target.begin() as writing:
         busy = [t.name for t in tables if writing.scalar(select(func.count()).select_from(t))]
@@ -26,6 +30,7 @@ def copy_database(source: Engine, target: Engine) -> dict[str, int]:
                 writing.execute(insert(table), [row._asdict() for row in batch])
                 copied[table.name] += len(batch)
         _advance_sequences(writing)
+    refresh_renders(target, force=True)
     return copied
 
 

@@ -1,15 +1,16 @@
 """Finding figures: one by id, filtered and sorted lists with keyset paging, a measure's series."""
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from app.errors import NotFound
-from app.models import Figure, FigureRelation, Measure, Revision, Source
+from app.models import Figure, FigureRelation, FigureRender, Measure, Revision, Source
 from app.paging import Cursor, Sort
 from app.qualifiers import Qualifier
 
@@ -99,6 +100,78 @@ def _conditions(filters: FigureFilters) -> list[ColumnElement[bool]]:
             )
         )
     return conditions
+
+
+def _needs_measure(filters: FigureFilters) -> bool:
+    return bool(filters.country or filters.q)
+
+
+@dataclass
+class RenderedList:
+    rows: list[str]  # each figure's stored JSON object or CSV line, in order
+    total: int
+    next_cursor: Cursor | None
+
+
+def _rendered(filters: FigureFilters, sort: Sort, column: str) -> Select[tuple[str, Any, str]]:
+    """The stored renders of the figures matching `filters`, in `sort` order; plain columns,
+    no objects: these are the hot reads."""
+    key = _SORT_COLUMNS[sort.field]
+    order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
+    statement = select(Figure.id, key, getattr(FigureRender, column)).join(
+        FigureRender, FigureRender.figure_id == Figure.id
+    )
+    if _needs_measure(filters):
+        statement = statement.join(Figure.measure)
+    return statement.where(*_conditions(filters)).order_by(*order)
+
+
+def count_figures(session: Session, filters: FigureFilters) -> int:
+    statement = select(func.count()).select_from(Figure)
+    if _needs_measure(filters):
+        statement = statement.join(Figure.measure)
+    return session.scalar(statement.where(*_conditions(filters))) or 0
+
+
+def rendered_figures(
+    session: Session,
+    *,
+    filters: FigureFilters,
+    sort: Sort,
+    limit: int,
+    cursor: Cursor | None,
+    column: str = "json",
+) -> RenderedList:
+    """One page of `list_figures`, as the stored renders (`json` or `csv`)."""
+    statement = _rendered(filters, sort, column)
+    if cursor is not None:
+        statement = statement.where(_after(cursor))
+    found = session.execute(statement.limit(limit + 1)).all()
+    next_cursor = None
+    if len(found) > limit:
+        found = found[:limit]
+        next_cursor = Cursor(sort, found[-1][1], found[-1][0])
+    return RenderedList([row[2] for row in found], count_figures(session, filters), next_cursor)
+
+
+def all_rendered(
+    session: Session, *, filters: FigureFilters, sort: Sort, column: str
+) -> Iterator[str]:
+    """Every matching figure's stored render, streamed from one query (a server-side cursor
+    on PostgreSQL), so memory stays flat however many there are."""
+    statement = _rendered(filters, sort, column).execution_options(yield_per=2000)
+    for row in session.execute(statement):
+        yield row[2]
+
+
+def rendered_figure(session: Session, figure_id: str) -> tuple[str, str]:
+    """A figure's stored JSON and ETag; NotFound if there is no such figure."""
+    found = session.execute(
+        select(FigureRender.json, FigureRender.etag).where(FigureRender.figure_id == figure_id)
+    ).first()
+    if found is None:
+        raise NotFound(f"no figure with id {figure_id!r}")
+    return found[0], found[1]
 
 
 def _after(cursor: Cursor) -> ColumnElement[bool]:

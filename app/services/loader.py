@@ -19,6 +19,7 @@ from app.db import utcnow
 from app.errors import Conflict
 from app.models import Derived, DerivedInput, Figure, FigureRelation, Measure, Revision, Source
 from app.schemas import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
+from app.services import renders  # noqa: F401  (its session events render every commit's changes)
 
 LOAD_ACTOR = "load"
 
