@@ -58,6 +58,16 @@ class Settings(BaseSettings):
         description="Bodies of at least this many bytes are gzipped for clients that accept it.",
     )
 
+    response_cache_bytes: Annotated[int, Field(ge=0)] = Field(
+        default=64 * 1024 * 1024,
+        description="Memory each process may keep finished read responses in, until the "
+        "dataset changes; 0 turns the cache off.",
+    )
+    response_cache_entry_bytes: Annotated[int, Field(ge=0)] = Field(
+        default=1024 * 1024,
+        description="Responses larger than this (bulk downloads) are streamed, never kept.",
+    )
+
     public_url: str | None = Field(
         default=None,
         description="The address clients reach the API at (https://host[/path]). "

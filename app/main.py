@@ -8,6 +8,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import __version__
+from app.cache import DatasetVersion, ResponseCache
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_sessionmaker
 from app.deps import known_query_parameters
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.dataset_version.close()
         engine.dispose()
 
     app = FastAPI(
@@ -72,6 +74,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Accept", "If-None-Match", "X-Request-ID"],
         expose_headers=["ETag", "Link", "X-Request-ID", "Content-Disposition"],
         max_age=600,
+    )
+    # Inside the request id and the log (every answer gets its own id and line), outside the
+    # rest: a kept answer is the whole of what they made.
+    app.state.dataset_version = DatasetVersion(engine)
+    app.add_middleware(
+        ResponseCache,
+        version=app.state.dataset_version,
+        max_bytes=settings.response_cache_bytes,
+        max_entry_bytes=settings.response_cache_entry_bytes,
     )
     app.add_middleware(RequestContext, log_format=settings.log_format)
     for module in (meta, figures, derived, measures, sources):

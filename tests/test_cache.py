@@ -1,0 +1,226 @@
+"""The response cache: every process answers with new data on the request after a write or a
+load, and a kept answer never reaches a request for another representation."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.cache import ResponseCache
+from app.config import Settings
+from app.main import create_app
+from helpers import SOURCE_ID, start_server
+
+FIGURE = "/v1/figures/removals-2017"
+MEASURE_NAME = "Removals of Cambodian nationals from the US to Cambodia"
+# Reads the write and load below change, each in several representations.
+READS = [
+    FIGURE,
+    "/v1/figures",
+    "/v1/figures?format=csv",
+    "/v1/figures?format=ndjson&limit=3&measure=removals-us-to-cambodia",
+    "/v1/measures/removals-us-to-cambodia/figures",
+    "/v1/measures/removals-us-to-cambodia",
+    f"/v1/sources/{SOURCE_ID}",
+    "/v1/figures/removals-2017/citation",
+]
+
+SHOW_NOTES = READS[:5]
+SHOW_MEASURE_NAMES = READS[:6]
+
+
+def writer(tokens: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['write']}"}
+
+
+def correct_note(base_or_client, tokens: dict[str, str], note: str) -> None:
+    get, patch = base_or_client.get, base_or_client.patch
+    tag = get(FIGURE).headers["etag"]
+    response = patch(
+        FIGURE, json={"note": note, "reason": "r"}, headers={**writer(tokens), "If-Match": tag}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_repeated_read_is_answered_from_the_cache(client: TestClient) -> None:
+    first, second = client.get("/v1/figures"), client.get("/v1/figures")
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("miss", "hit")
+    assert first.content == second.content
+    assert first.headers["etag"] == second.headers["etag"]
+    # Each answer still has its own request id.
+    assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+def test_a_write_is_read_on_the_next_request(client: TestClient, tokens) -> None:
+    for path in READS:
+        client.get(path)
+        assert client.get(path).headers["x-cache"] == "hit", path
+    correct_note(client, tokens, "corrected once")
+    assert client.get(FIGURE).json()["note"] == "corrected once"
+    list_note = {f["id"]: f["note"] for f in client.get("/v1/figures").json()["items"]}
+    assert list_note["removals-2017"] == "corrected once"
+    assert "corrected once" in client.get("/v1/figures?format=csv").text
+
+
+def test_a_revalidation_after_a_write_gets_the_new_body(client: TestClient, tokens) -> None:
+    old = client.get(FIGURE).headers["etag"]
+    assert client.get(FIGURE, headers={"If-None-Match": old}).status_code == 304
+    assert client.get(FIGURE, headers={"If-None-Match": old}).headers["x-cache"] == "hit"
+    correct_note(client, tokens, "corrected")
+    again = client.get(FIGURE, headers={"If-None-Match": old})
+    assert again.status_code == 200
+    assert again.json()["note"] == "corrected"
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"Accept-Encoding": "gzip"}, {"Accept-Encoding": "identity"}),
+        ({"Accept-Encoding": "identity"}, {"Accept-Encoding": "gzip"}),
+        ({"Accept": "text/csv"}, {"Accept": "application/json"}),
+        ({"Accept": "application/x-ndjson"}, {"Accept": "text/csv"}),
+        ({"Origin": "https://news.example"}, {}),
+        ({}, {"Origin": "https://news.example"}),
+    ],
+)
+def test_a_kept_answer_never_crosses_representations(
+    settings: Settings, first: dict[str, str], second: dict[str, str]
+) -> None:
+    """The second request, answered after the first was kept, gets exactly what it gets
+    from an app with no cache at all."""
+    uncached = settings.model_copy(update={"response_cache_bytes": 0})
+    with TestClient(create_app(settings)) as cached, TestClient(create_app(uncached)) as plain:
+        for path in ("/v1/figures", "/v1/figures?limit=2"):
+            cached.get(path, headers=first)
+            got = cached.get(path, headers=second)
+            want = plain.get(path, headers=second)
+            assert got.content == want.content, path
+            for name in ("content-type", "content-encoding", "access-control-allow-origin",
+                         "etag", "vary", "link"):  # fmt: skip
+                assert got.headers.get(name) == want.headers.get(name), (path, name)
+
+
+def test_a_gzipped_answer_is_only_sent_to_clients_that_take_gzip(client: TestClient) -> None:
+    zipped = client.get("/v1/figures", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    raw = httpx.Client(transport=client._transport, base_url="http://testserver")
+    plain = raw.get("/v1/figures", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.json()["total"] == 8
+
+
+def test_head_is_answered_from_the_kept_get_without_a_body(client: TestClient) -> None:
+    got = client.get("/v1/figures")
+    head = client.head("/v1/figures")
+    assert head.headers["x-cache"] == "hit"
+    assert head.content == b""
+    assert head.headers["etag"] == got.headers["etag"]
+
+
+def test_writes_and_requests_with_credentials_pass_by_the_cache(client: TestClient) -> None:
+    client.get("/v1/figures")
+    with_token = client.get("/v1/figures", headers={"Authorization": "Bearer whatever"})
+    assert "x-cache" not in with_token.headers
+    assert "x-cache" not in client.get("/readyz").headers or (
+        client.get("/readyz").headers["x-cache"] == "miss"
+    )
+
+
+def test_answers_marked_no_store_are_never_kept(client: TestClient) -> None:
+    client.get("/readyz")
+    assert client.get("/readyz").headers["x-cache"] == "miss"
+
+
+def test_the_cache_holds_no_more_than_its_bound() -> None:
+    """Many distinct answers: the oldest go, the total stays within max_bytes."""
+    import asyncio
+
+    async def app(scope, receive, send):
+        body = scope["query_string"] * 100
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"x"')]})
+        await send({"type": "http.response.body", "body": body})
+
+    cache = ResponseCache(app, version=lambda: 1, max_bytes=20_000, max_entry_bytes=5_000)
+
+    async def get(query: bytes) -> None:
+        scope = {"type": "http", "method": "GET", "scheme": "http", "path": "/",
+                 "query_string": query, "headers": []}  # fmt: skip
+
+        async def send(message):
+            pass
+
+        await cache(scope, None, send)
+
+    async def many() -> None:
+        for n in range(500):
+            await get(f"n={n:04d}".encode())
+        await get(b"big" * 2000)  # 600 kB: over the entry bound, passed through unkept
+
+    asyncio.run(many())
+    assert 0 < cache.size <= 20_000
+    assert len(cache.entries) < 500
+    assert (("http", "/", b"n=0499", ()) in cache.entries) is True
+    assert all(b"big" not in key[2] for key in cache.entries)
+
+
+def test_every_process_answers_with_new_data_after_a_write_and_a_load(
+    settings: Settings, tokens: dict[str, str], data_copy: Path
+) -> None:
+    """Two servers on one database, one of them with two workers: every process has kept
+    every read, then a write through one and a load from the command line are seen by all
+    of them on their next request."""
+    first, one = start_server(settings.database_url, "--workers", "2")
+    second, other = start_server(settings.database_url)
+    try:
+
+        def read_everywhere(check, times: int = 6) -> None:
+            # New connections each time, so that both of the first server's workers answer.
+            for base in (one, other):
+                for _ in range(times):
+                    for path in READS:
+                        check(path, httpx.get(base + path))
+
+        read_everywhere(lambda path, r: r.raise_for_status(), times=24)
+        hits = []
+        read_everywhere(lambda path, r: hits.append(r.headers.get("x-cache")))
+        assert set(hits) == {"hit"}, "every read was kept by every process"
+
+        correct_note(httpx.Client(base_url=one), tokens, "seen everywhere")
+
+        def shows_the_write(path: str, response: httpx.Response) -> None:
+            if path in SHOW_NOTES:
+                assert "seen everywhere" in response.text, path
+
+        read_everywhere(shows_the_write)
+
+        measures = data_copy / "measures.toml"
+        measures.write_text(measures.read_text().replace(MEASURE_NAME, "Removals, loaded later"))
+        loaded = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "depstats"),
+                "load",
+                "--data",
+                str(data_copy),
+                "--overwrite",
+                "--reason",
+                "r",
+            ],
+            env={"DEPSTATS_DATABASE_URL": settings.database_url, "PATH": ""},
+            capture_output=True,
+            text=True,
+        )
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+
+        def shows_the_load(path: str, response: httpx.Response) -> None:
+            if path in SHOW_MEASURE_NAMES:
+                assert "Removals, loaded later" in response.text, path
+                assert MEASURE_NAME not in response.text, path
+
+        read_everywhere(shows_the_load)
+    finally:
+        for process in (first, second):
+            process.terminate()
+            process.communicate(timeout=30)
