@@ -1,27 +1,36 @@
 """How fast are reads, against the ceiling and against Datasette? One run, one machine.
 
-    python bench/http_ceiling.py [--duration 5] [--connections 32] [--datasette PATH]
+    python bench/http_ceiling.py [--duration 5] [--datasette PATH] [--figures 1000000]
 
 Each server runs pinned to CPU 0 (taskset), wrk runs on CPU 1, over loopback only:
 
   (a) a bare ASGI app returning precomputed bytes: the ceiling for any Python server here;
   (b) a FastAPI route returning the same precomputed bytes: the framework's ceiling;
-  (c) this API, every convention on, its default logging: /v1/figures, /v1/figures/{id},
-      a 304 revalidation, the CSV of a list, and a filtered 100-row page of a table grown to
-      100,000 figures;
+  (c) this API, every convention on, its default settings and logging: /v1/figures,
+      /v1/figures/{id}, a 304 revalidation and the CSV of the list, 32 connections;
   (d) Datasette (if --datasette names its executable; install it in a venv of its own, it is
-      no dependency of ours) serving the same figures table, and a 100-row page of the
-      100,000-row table.
+      no dependency of ours) on the same SQLite file: the figures table, one figure, and a
+      100-row filtered page of the big table;
+  (s) at scale, this API on a database of --figures synthetic figures (bench/make_figures.py
+      makes it once and reuses it) with its response cache off, 4 connections: filtered
+      100-row pages over 1,000 distinct combinations of measure, qualifier, from and to;
+      figures by id at random; the whole CSV streamed (rows/s and the server's peak memory);
+      the first and the last page of a keyset walk; and start-up: `depstats serve` to its
+      first answer, and `python -c "import app.main"`.
 
 (a) and (b) log like (c): uvicorn's access log at its default level. Prints requests/s,
-p50 and p99 latency and each result as a ratio to (b); writes bench/results/http_ceiling.json.
+p50 and p99 latency and each result as a ratio to (b) and to Datasette on the same request,
+then the targets of issue 7 with what was measured; writes bench/results/http_ceiling.json.
 Needs wrk (Debian: apt-get install wrk) and Linux's taskset.
 """
 
 import argparse
 import json
 import os
+import random
 import re
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,10 +41,12 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from helpers import free_port  # noqa: E402
-
 sys.path.insert(0, str(ROOT / "bench"))
-from bulk_memory import grow  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from make_figures import DEFAULT_DATABASE, MEASURES, QUALIFIERS, make  # noqa: E402
+
+from app.paging import Cursor, Sort  # noqa: E402
+from helpers import free_port  # noqa: E402
 
 BARE = """
 BODY = open({body!r}, "rb").read()
@@ -55,15 +66,30 @@ app = FastAPI()
 def figures() -> Response:
     return Response(BODY, media_type="application/json")
 """
+# wrk picks the next path from a list for every request, so that no two requests in a row
+# ask the same thing.
+PATHS_SCRIPT = """
+paths = {{{paths}}}
+i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+FIGURE = "/v1/figures/final-removal-orders-2017-12"
 
 
-def wait_ready(url: str) -> None:
-    for _ in range(300):
+def wait_ready(url: str, process: subprocess.Popen[bytes] | None = None) -> float:
+    """Seconds until `url` answers below 500."""
+    started = time.perf_counter()
+    for _ in range(3000):
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited")
         try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
+            if httpx.get(url, timeout=5).status_code < 500:
+                return time.perf_counter() - started
         except httpx.TransportError:
-            time.sleep(0.1)
+            time.sleep(0.01)
     raise RuntimeError(f"{url} did not answer")
 
 
@@ -74,7 +100,7 @@ def serve(command: list[str], env: dict[str, str], ready: str) -> subprocess.Pop
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    wait_ready(ready)
+    wait_ready(ready, process)
     return process
 
 
@@ -83,21 +109,24 @@ def _seconds(text: str) -> float:
     return float(number) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[unit]
 
 
-def wrk(url: str, *, duration: int, connections: int, header: str | None = None) -> dict:
-    command = [
-        "taskset",
-        "-c",
-        "1",
-        "wrk",
-        "-t1",
-        f"-c{connections}",
-        f"-d{duration}s",
-        "--latency",
-        url,
-    ]
+def wrk(
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    header: str | None = None,
+    paths: list[str] | None = None,
+) -> dict:
+    command = ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s"]
+    command += ["--latency", "--timeout", "10s"]
     if header:
-        command[5:5] = ["-H", header]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        command += ["-H", header]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if paths:
+            script.write(PATHS_SCRIPT.format(paths=", ".join(json.dumps(p) for p in paths)))
+            script.flush()
+            command += ["-s", script.name]
+        out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     latency = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
     if "50" not in latency:
         raise RuntimeError(f"could not read wrk's output for {url}:\n{out}")
@@ -110,106 +139,276 @@ def wrk(url: str, *, duration: int, connections: int, header: str | None = None)
     }
 
 
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def combinations(count: int, seed: int = 7) -> list[str]:
+    """`count` distinct filtered, 100-row list paths; each names a measure (so it matches at
+    most 5,000 figures) and some of qualifier, from and to."""
+    pick = random.Random(seed)
+    found: set[str] = set()
+    while len(found) < count:
+        query = [f"measure=synthetic-measure-{pick.randrange(MEASURES):03d}"]
+        if pick.random() < 0.6:
+            query.append(f"qualifier={pick.choice(QUALIFIERS)}")
+        start = pick.randrange(1975, 2026)
+        if pick.random() < 0.6:
+            query.append(f"from={start}")
+        if pick.random() < 0.6:
+            query.append(f"to={pick.randrange(start, 2026)}")
+        found.add("/v1/figures?" + "&".join(query) + "&limit=100")
+    return sorted(found)
+
+
+def figure_ids(database: Path, count: int, seed: int = 11) -> list[str]:
+    with sqlite3.connect(database) as connection:
+        total = connection.execute("SELECT count(*) FROM figures").fetchone()[0]
+    pick = random.Random(seed)
+    return [f"/v1/figures/synthetic-{pick.randrange(1, total - 8):07d}" for _ in range(count)]
+
+
+def last_page_path(database: Path, query: str, where: str, limit: int = 100) -> str:
+    """The URL of the last page of a keyset walk: its cursor made from the row before it."""
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            f"SELECT id FROM figures WHERE status = 'published' {where} "
+            f"ORDER BY id DESC LIMIT 1 OFFSET {limit}"
+        ).fetchone()
+    if rows is None:  # one page holds them all
+        return f"/v1/figures?{query}limit={limit}"
+    cursor = Cursor(Sort("id", descending=False), rows[0], rows[0]).encode()
+    return f"/v1/figures?{query}limit={limit}&cursor={cursor}"
+
+
+def timed(url: str, times: int = 40) -> dict:
+    """Median and worst of `times` sequential requests (one connection)."""
+    took = []
+    with httpx.Client(timeout=60) as client:
+        client.get(url).raise_for_status()
+        for _ in range(times):
+            started = time.perf_counter()
+            client.get(url).raise_for_status()
+            took.append((time.perf_counter() - started) * 1000)
+    return {"median_ms": round(statistics.median(took), 3), "max_ms": round(max(took), 3)}
+
+
+def stream_csv(base: str, pid: int) -> dict:
+    before = peak_rss_mib(pid)
+    rows = -1  # the header
+    size = 0
+    started = time.perf_counter()
+    # As curl asks by default: no compression (a gzipped download is slower to make).
+    url = f"{base}/v1/figures?format=csv"
+    with httpx.stream("GET", url, headers={"Accept-Encoding": "identity"}, timeout=600) as response:
+        for chunk in response.iter_raw(1 << 20):
+            rows += chunk.count(b"\r\n")
+            size += len(chunk)
+    seconds = time.perf_counter() - started
+    return {
+        "rows": rows,
+        "mib": round(size / 2**20, 1),
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "peak_rss_mib_before": round(before, 1),
+        "peak_rss_mib_after": round(peak_rss_mib(pid), 1),
+    }
+
+
+def import_seconds() -> float:
+    took = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import app.main"], check=True, cwd=ROOT)
+        took.append(time.perf_counter() - started)
+    return round(statistics.median(took), 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--datasette", help="path of a datasette executable")
+    parser.add_argument("--figures", type=int, default=1_000_000)
+    parser.add_argument("--database", type=Path, help="where the big database is kept")
     options = parser.parse_args()
-    run = {"duration": options.duration, "connections": options.connections}
+    hot = {"duration": options.duration, "connections": options.connections}
+    scale = {"duration": options.duration, "connections": 4}
     results: dict[str, dict] = {}
     processes: list[subprocess.Popen[bytes]] = []
     depstats = str(Path(sys.executable).parent / "depstats")
+    big = make(
+        options.figures,
+        options.database or DEFAULT_DATABASE.with_name(f"figures-{options.figures}.db"),
+    )
+    began = time.perf_counter()
+
+    def stop(process: subprocess.Popen[bytes]) -> None:
+        process.terminate()
+        process.wait(timeout=30)
+        processes.remove(process)
+
     with tempfile.TemporaryDirectory() as folder:
-        small, big = Path(folder) / "small.db", Path(folder) / "big.db"
+        small = Path(folder) / "small.db"
         env = {**os.environ, "DEPSTATS_DATABASE_URL": f"sqlite:///{small}"}
         subprocess.run([depstats, "load"], env=env, check=True, capture_output=True)
-        subprocess.run(
-            [depstats, "load"],
-            env={**env, "DEPSTATS_DATABASE_URL": f"sqlite:///{big}"},
-            check=True,
-            capture_output=True,
-        )
-        grow(big, 100_000)
         try:
             # (c) first, to take the exact body the ceilings will return.
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            processes.append(serve([depstats, "serve", "--port", str(port)], env, f"{base}/readyz"))
+            server = serve([depstats, "serve", "--port", str(port)], env, f"{base}/readyz")
+            processes.append(server)
             body = httpx.get(f"{base}/v1/figures").content
             etag = httpx.get(f"{base}/v1/figures").headers["etag"]
             body_path = Path(folder) / "body.json"
             body_path.write_bytes(body)
             for name, path, header in (
                 ("c_figures", "/v1/figures", None),
-                ("c_figure", "/v1/figures/final-removal-orders-2017-12", None),
+                ("c_figure", FIGURE, None),
                 ("c_304", "/v1/figures", f"If-None-Match: {etag}"),
                 ("c_csv", "/v1/figures?format=csv", None),
             ):
-                results[name] = wrk(base + path, header=header, **run)
-            big_port = free_port()
-            big_base = f"http://127.0.0.1:{big_port}"
-            processes.append(
-                serve(
-                    [depstats, "serve", "--port", str(big_port)],
-                    {**env, "DEPSTATS_DATABASE_URL": f"sqlite:///{big}"},
-                    f"{big_base}/readyz",
-                )
-            )
-            results["c_filtered_100k"] = wrk(
-                f"{big_base}/v1/figures?measure=final-removal-orders&limit=100", **run
-            )
+                results[name] = wrk(base + path, header=header, **hot)
+            stop(server)
             for name, source in (("a_bare_asgi", BARE), ("b_fastapi", FRAMEWORK)):
                 module = Path(folder) / f"{name}.py"
                 module.write_text(source.format(body=str(body_path)))
                 port = free_port()
-                processes.append(
-                    serve(
-                        [
-                            sys.executable,
-                            "-m",
-                            "uvicorn",
-                            f"{name}:app",
-                            "--app-dir",
-                            folder,
-                            "--port",
-                            str(port),
-                        ],
-                        env,
-                        f"http://127.0.0.1:{port}/v1/figures",
-                    )
-                )
-                results[name] = wrk(f"http://127.0.0.1:{port}/v1/figures", **run)
+                command = [sys.executable, "-m", "uvicorn", f"{name}:app", "--app-dir", folder]
+                url = f"http://127.0.0.1:{port}/v1/figures"
+                server = serve([*command, "--port", str(port)], env, url)
+                processes.append(server)
+                results[name] = wrk(url, **hot)
+                stop(server)
             if options.datasette:
-                for name, database, path in (
-                    ("d_datasette_figures", small, "/small/figures.json?_shape=array"),
-                    ("d_datasette_100k_page", big, "/big/figures.json?_shape=array&_size=100"),
+                for name, database, paths, run in (
+                    ("d_figures", small, ["/small/figures.json?_shape=array"], hot),
+                    ("d_figure", small, ["/small/figures/final-removal-orders-2017-12.json"], hot),
+                    (
+                        "d_filtered_big",
+                        big,
+                        [
+                            p.replace("/v1/figures?", f"/{big.stem}/figures.json?_shape=array&")
+                            .replace("measure=", "measure_id=")
+                            .replace("limit=", "_size=")
+                            for p in combinations(1000)
+                            if "from" not in p and "to=" not in p
+                        ],
+                        scale,
+                    ),
                 ):
                     port = free_port()
-                    processes.append(
-                        serve(
-                            [options.datasette, "serve", str(database), "--port", str(port)],
-                            env,
-                            f"http://127.0.0.1:{port}{path}",
-                        )
+                    url = f"http://127.0.0.1:{port}"
+                    server = serve(
+                        [options.datasette, "serve", str(database), "--port", str(port)],
+                        env,
+                        url + paths[0],
                     )
-                    results[name] = wrk(f"http://127.0.0.1:{port}{path}", **run)
+                    processes.append(server)
+                    results[name] = wrk(url, paths=paths, **run)
+                    stop(server)
+            # (s): the big database, the response cache off: every answer made afresh.
+            big_env = {
+                **os.environ,
+                "DEPSTATS_DATABASE_URL": f"sqlite:///{big}",
+                "DEPSTATS_RESPONSE_CACHE_BYTES": "0",
+            }
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            started = time.perf_counter()
+            server = subprocess.Popen(
+                ["taskset", "-c", "0", depstats, "serve", "--port", str(port)],
+                env=big_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            processes.append(server)
+            wait_ready(f"{base}/v1/figures?limit=1", server)
+            results["startup"] = {
+                "first_answer_s": round(time.perf_counter() - started, 3),
+                "import_app_main_s": import_seconds(),
+            }
+            results["s_filtered"] = wrk(base, paths=combinations(1000), **scale)
+            results["s_figure"] = wrk(base, paths=figure_ids(big, 1000), **scale)
+            results["s_csv"] = stream_csv(base, server.pid)
+            measure = "synthetic-measure-007"
+            results["s_keyset"] = {
+                "first_page": timed(f"{base}/v1/figures?limit=100"),
+                "last_page": timed(base + last_page_path(big, "", "")),
+                "first_page_of_a_measure": timed(f"{base}/v1/figures?measure={measure}&limit=100"),
+                "last_page_of_a_measure": timed(
+                    base
+                    + last_page_path(big, f"measure={measure}&", f"AND measure_id = '{measure}'")
+                ),
+            }
+            stop(server)
         finally:
-            for process in processes:
-                process.terminate()
-                process.wait(timeout=30)
+            for process in list(processes):
+                stop(process)
+    report(results, options, time.perf_counter() - began)
+
+
+def report(results: dict[str, dict], options: argparse.Namespace, seconds: float) -> None:
     ceiling = results["b_fastapi"]["requests_per_s"]
-    print(f"{'':24} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'x (b)':>7} {'errors':>7}")
+    same = {"c_figures": "d_figures", "c_figure": "d_figure", "c_304": "d_figures",
+            "s_filtered": "d_filtered_big"}  # fmt: skip
+    print(
+        f"{'':18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x (b)':>7} {'x (d)':>7} {'non-2xx':>8}"
+    )
     for name, result in results.items():
+        if "requests_per_s" not in result:
+            continue
         result["ratio_to_b"] = round(result["requests_per_s"] / ceiling, 3)
+        datasette = results.get(same.get(name, ""), {}).get("requests_per_s")
+        if datasette:
+            result["ratio_to_datasette"] = round(result["requests_per_s"] / datasette, 1)
         print(
-            f"{name:24} {result['requests_per_s']:10.0f} {result['p50_ms']:8.2f} "
-            f"{result['p99_ms']:8.2f} {result['ratio_to_b']:7.3f} {result['errors']:7}"
+            f"{name:18} {result['requests_per_s']:9.0f} {result['p50_ms']:8.2f} "
+            f"{result['p99_ms']:8.2f} {result['ratio_to_b']:7.3f} "
+            f"{result.get('ratio_to_datasette', ''):>7} {result['errors']:8}"
         )
+    for name in ("s_csv", "s_keyset", "startup"):
+        print(f"{name}: {json.dumps(results[name])}")
+    keyset = results["s_keyset"]
+    checks = [
+        ("/v1/figures >= 1.0 x (b)", results["c_figures"]["ratio_to_b"] >= 1.0),
+        ("/v1/figures/{id} >= 1.0 x (b)", results["c_figure"]["ratio_to_b"] >= 1.0),
+        ("304 >= 1.0 x (b)", results["c_304"]["ratio_to_b"] >= 1.0),
+        ("filtered page p99 <= 20 ms", results["s_filtered"]["p99_ms"] <= 20),
+        ("figure by id p99 <= 5 ms", results["s_figure"]["p99_ms"] <= 5),
+        ("CSV >= 200,000 rows/s", results["s_csv"]["rows_per_s"] >= 200_000),
+        ("CSV peak memory <= 200 MB", results["s_csv"]["peak_rss_mib_after"] * 1.048576 <= 200),
+        (
+            "last keyset page <= 1.5 x first",
+            keyset["last_page"]["median_ms"] <= 1.5 * keyset["first_page"]["median_ms"],
+        ),
+        ("first answer <= 2 s", results["startup"]["first_answer_s"] <= 2),
+        ("import app.main <= 1.0 s", results["startup"]["import_app_main_s"] <= 1.0),
+    ]
+    if options.datasette:
+        for name in ("c_figures", "c_figure", "c_304"):
+            checks.append(
+                (f"{name} >= 15 x Datasette", results[name].get("ratio_to_datasette", 0) >= 15)
+            )
+    for label, ok in checks:
+        print(f"  {'met    ' if ok else 'MISSED '} {label}")
+    run = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "duration": options.duration,
+        "connections": options.connections,
+        "figures": options.figures,
+        "seconds": round(seconds),
+    }
     out = ROOT / "bench" / "results" / "http_ceiling.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"run": run, "results": results}, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    targets = {label: ok for label, ok in checks}
+    out.write_text(
+        json.dumps({"run": run, "results": results, "targets": targets}, indent=2) + "\n"
+    )
+    print(f"wrote {out.relative_to(ROOT)} ({seconds:.0f} s)")
 
 
 if __name__ == "__main__":

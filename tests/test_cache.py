@@ -224,3 +224,20 @@ def test_every_process_answers_with_new_data_after_a_write_and_a_load(
         for process in (first, second):
             process.terminate()
             process.communicate(timeout=30)
+
+
+def test_a_kept_count_is_counted_again_after_a_write(settings: Settings, tokens) -> None:
+    """With the response cache off, list totals are still kept per version: a retraction
+    must change the next page's total."""
+    uncached = settings.model_copy(update={"response_cache_bytes": 0})
+    with TestClient(create_app(uncached)) as client:
+        path = "/v1/figures?measure=removals-us-to-cambodia&limit=1"
+        before = client.get(path).json()["total"]
+        assert client.get(path).json()["total"] == before
+        retracted = client.post(
+            "/v1/figures/removals-since-2002-rounded/retract",
+            headers=writer(tokens),
+            json={"reason": "a test"},
+        )
+        assert retracted.status_code == 200, retracted.text
+        assert client.get(path).json()["total"] == before - 1

@@ -77,6 +77,7 @@ def figure_list_answer(
         limit=query.limit,
         cursor=query.cursor,
         column="csv" if fmt == "csv" else "json",
+        total=counted(request, session, filters),
     )
     next_url = next_link(request, result.next_cursor)
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
@@ -91,6 +92,25 @@ def figure_list_answer(
         media_type=LIST_MEDIA_TYPES[fmt],
         headers={**headers, **download_headers(fmt, TABLES["figures"])},
     )
+
+
+def counted(request: Request, session: Session, filters: FigureFilters) -> int:
+    """How many figures match, counted once per dataset version and filters in each process:
+    every page of a walk through a million figures shares one count."""
+    counts: dict[tuple[int, FigureFilters], int] = request.app.state.counts
+    version = renders.dataset_version(session)
+    total = counts.get((version, filters))
+    if total is None:
+        total = figures.count_figures(session, filters)
+        # Kept only if no commit came in between (PostgreSQL reads each statement afresh).
+        if renders.dataset_version(session) == version:
+            if len(counts) >= COUNTS_KEPT:
+                counts.clear()
+            counts[(version, filters)] = total
+    return total
+
+
+COUNTS_KEPT = 10_000
 
 
 def _lines(fmt: str, rows: list[str]) -> bytes:

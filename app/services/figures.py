@@ -141,8 +141,10 @@ def rendered_figures(
     limit: int,
     cursor: Cursor | None,
     column: str = "json",
+    total: int | None = None,
 ) -> RenderedList:
-    """One page of `list_figures`, as the stored renders (`json` or `csv`)."""
+    """One page of `list_figures`, as the stored renders (`json` or `csv`); counts the
+    matches unless `total` is given."""
     statement = _rendered(filters, sort, column)
     if cursor is not None:
         statement = statement.where(_after(cursor))
@@ -151,7 +153,9 @@ def rendered_figures(
     if len(found) > limit:
         found = found[:limit]
         next_cursor = Cursor(sort, found[-1][1], found[-1][0])
-    return RenderedList([row[2] for row in found], count_figures(session, filters), next_cursor)
+    if total is None:
+        total = count_figures(session, filters)
+    return RenderedList([row[2] for row in found], total, next_cursor)
 
 
 def all_rendered(
