@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -215,8 +216,8 @@ class FigureRender(Base):
     __tablename__ = "figure_renders"
 
     figure_id: Mapped[str] = mapped_column(ForeignKey("figures.id"), primary_key=True)
-    json: Mapped[str] = mapped_column(Text)
-    csv: Mapped[str] = mapped_column(Text)
+    json: Mapped[bytes] = mapped_column(LargeBinary)
+    csv: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(200))
 
 

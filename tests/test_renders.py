@@ -68,7 +68,7 @@ def test_the_list_and_the_figure_send_the_stored_renders(client: TestClient, eng
     assert one.headers["etag"] == renders_now["removals-2017"]["etag"]
     csv = client.get("/v1/figures?format=csv").content.decode()
     assert sorted(csv.splitlines(keepends=True)[1:]) == sorted(
-        r["csv"] for r in renders_now.values()
+        r["csv"].decode() for r in renders_now.values()
     )
 
 
@@ -147,7 +147,7 @@ def test_a_failed_write_leaves_the_renders_as_they_were(
 
 def test_renders_made_by_other_code_are_made_again_on_upgrade(engine: Engine, settings) -> None:
     with Session(engine) as session, session.begin():
-        session.execute(update(FigureRender).values(json="{}", csv="", etag="old"))
+        session.execute(update(FigureRender).values(json=b"{}", csv=b"", etag="old"))
         session.execute(update(DatasetState).values(render_fingerprint="an older release"))
     before = version(engine)
     migrate.upgrade(engine, settings)

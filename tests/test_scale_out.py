@@ -68,7 +68,9 @@ def _table_digests(engine: Engine) -> dict[str, tuple[int, str]]:
             count = 0
             for row in rows:
                 count += 1
-                digest.update(orjson.dumps(row._asdict(), option=orjson.OPT_SORT_KEYS))
+                digest.update(
+                    orjson.dumps(row._asdict(), option=orjson.OPT_SORT_KEYS, default=bytes.hex)
+                )
             found[table.name] = (count, digest.hexdigest())
     return found
 

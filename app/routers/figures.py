@@ -82,9 +82,14 @@ def figure_list_answer(
     next_url = next_link(request, result.next_cursor)
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
     if fmt == "json":
-        body = (
-            f'{{"items":[{",".join(result.rows)}],"total":{result.total},'
-            f'"limit":{query.limit},"next":{orjson.dumps(next_url).decode()}}}'
+        body = b"".join(
+            (
+                b'{"items":[',
+                b",".join(result.rows),
+                b'],"total":%d,"limit":%d,"next":' % (result.total, query.limit),
+                orjson.dumps(next_url),
+                b"}",
+            )
         )
         return Response(body, media_type="application/json", headers=headers)
     return Response(
@@ -113,10 +118,10 @@ def counted(request: Request, session: Session, filters: FigureFilters) -> int:
 COUNTS_KEPT = 10_000
 
 
-def _lines(fmt: str, rows: list[str]) -> bytes:
+def _lines(fmt: str, rows: list[bytes]) -> bytes:
     if fmt == "csv":
-        return renders.CSV_HEADER + "".join(rows).encode()
-    return "".join(f"{row}\n" for row in rows).encode()
+        return renders.CSV_HEADER + b"".join(rows)
+    return b"".join(row + b"\n" for row in rows)
 
 
 def stream_figures(request: Request, fmt: str, filters: FigureFilters, sort: Sort) -> Response:
@@ -149,15 +154,15 @@ def stream_figures(request: Request, fmt: str, filters: FigureFilters, sort: Sor
         try:
             if fmt == "csv":
                 yield renders.CSV_HEADER
-            ending = "" if fmt == "csv" else "\n"
-            batch: list[str] = []
+            ending = b"" if fmt == "csv" else b"\n"
+            batch: list[bytes] = []
             for row in figures.all_rendered(session, filters=filters, sort=sort, column=column):
                 batch.append(row)
                 if len(batch) == 1000:
-                    yield (ending.join(batch) + ending).encode()
+                    yield ending.join(batch) + ending
                     batch = []
             if batch:
-                yield (ending.join(batch) + ending).encode()
+                yield ending.join(batch) + ending
         finally:
             session.close()
 

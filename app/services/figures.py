@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from app.errors import NotFound
@@ -108,12 +108,12 @@ def _needs_measure(filters: FigureFilters) -> bool:
 
 @dataclass
 class RenderedList:
-    rows: list[str]  # each figure's stored JSON object or CSV line, in order
+    rows: list[bytes]  # each figure's stored JSON object or CSV line, in order
     total: int
     next_cursor: Cursor | None
 
 
-def _rendered(filters: FigureFilters, sort: Sort, column: str) -> Select[tuple[str, Any, str]]:
+def _rendered(filters: FigureFilters, sort: Sort, column: str) -> Select[tuple[str, Any, bytes]]:
     """The stored renders of the figures matching `filters`, in `sort` order; plain columns,
     no objects: these are the hot reads."""
     key = _SORT_COLUMNS[sort.field]
@@ -160,7 +160,7 @@ def rendered_figures(
 
 def all_rendered(
     session: Session, *, filters: FigureFilters, sort: Sort, column: str
-) -> Iterator[str]:
+) -> Iterator[bytes]:
     """Every matching figure's stored render, streamed from one query (a server-side cursor
     on PostgreSQL), so memory stays flat however many there are."""
     statement = _rendered(filters, sort, column).execution_options(yield_per=2000)
@@ -168,7 +168,7 @@ def all_rendered(
         yield row[2]
 
 
-def rendered_figure(session: Session, figure_id: str) -> tuple[str, str]:
+def rendered_figure(session: Session, figure_id: str) -> tuple[bytes, str]:
     """A figure's stored JSON and ETag; NotFound if there is no such figure."""
     found = session.execute(
         select(FigureRender.json, FigureRender.etag).where(FigureRender.figure_id == figure_id)
@@ -179,10 +179,17 @@ def rendered_figure(session: Session, figure_id: str) -> tuple[str, str]:
 
 
 def _after(cursor: Cursor) -> ColumnElement[bool]:
+    """Rows after the cursor in its order, as one row-value comparison: an index on the sort
+    key is then searched from the cursor on, so the last page of a walk costs what the first
+    does (an OR of the two cases made the database scan from the start)."""
     column = _SORT_COLUMNS[cursor.sort.field]
-    if cursor.sort.descending:
-        return or_(column < cursor.key, and_(column == cursor.key, Figure.id < cursor.id))
-    return or_(column > cursor.key, and_(column == cursor.key, Figure.id > cursor.id))
+    if column is Figure.id:
+        return Figure.id < cursor.id if cursor.sort.descending else Figure.id > cursor.id
+    row, after = (
+        tuple_(column, Figure.id),
+        tuple_(literal(cursor.key, column.type), literal(cursor.id)),
+    )
+    return row < after if cursor.sort.descending else row > after
 
 
 def list_figures(

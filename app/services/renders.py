@@ -80,8 +80,8 @@ def _render(figure: Figure, incoming: list[FigureRelation]) -> dict[str, str]:
     data = read.model_dump(mode="json")
     return {
         "figure_id": figure.id,
-        "json": orjson.dumps(data).decode(),
-        "csv": _CSV.line(data).decode(),
+        "json": orjson.dumps(data),
+        "csv": _CSV.line(data),
         "etag": figure_etag(figure, read),
     }
 

@@ -54,8 +54,9 @@ def upgrade() -> None:
     op.create_table(
         "figure_renders",
         sa.Column("figure_id", sa.String(length=80), nullable=False),
-        sa.Column("json", sa.Text(), nullable=False),
-        sa.Column("csv", sa.Text(), nullable=False),
+        # Bytes, as they are sent: no decoding and encoding again on the way out.
+        sa.Column("json", sa.LargeBinary(), nullable=False),
+        sa.Column("csv", sa.LargeBinary(), nullable=False),
         sa.Column("etag", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(
             ["figure_id"], ["figures.id"], name=op.f("fk_figure_renders_figure_id_figures")
