@@ -25,7 +25,9 @@ from app.services.figures import FigureFilters
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _settings(request: Request) -> Settings:
+# Dependencies that only read the request are `async def`: FastAPI runs a plain `def` in
+# its thread pool, a hop that costs more than the work here.
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -200,7 +202,13 @@ class Paging:
         self.bounded = query.limit is not None or query.cursor is not None
 
 
-PagingDep = Annotated[Paging, Depends()]
+async def _paging(
+    request: Request, query: Annotated[PageQuery, Query()], settings: SettingsDep
+) -> Paging:
+    return Paging(request, query, settings)
+
+
+PagingDep = Annotated[Paging, Depends(_paging)]
 
 
 class FigureListQuery:
@@ -212,7 +220,6 @@ class FigureListQuery:
         self,
         request: Request,
         query: Annotated[FigureQuery, Query()],
-        session: SessionDep,
         settings: SettingsDep,
     ) -> None:
         _each_once(request)
@@ -220,13 +227,7 @@ class FigureListQuery:
         if query.q is not None and len(query.q) > settings.max_query_length:
             raise _invalid("q", f"must be at most {settings.max_query_length} characters")
         self.sort = Sort.parse(query.sort or self.default_sort)
-        for name, exists in (
-            ("measure", catalog.measure_exists),
-            ("source", catalog.source_exists),
-        ):
-            value = getattr(query, name)
-            if value is not None and not exists(session, value):
-                raise _invalid(name, f"no {name} with id {value[:100]!r}")
+        self._named = {"measure": query.measure, "source": query.source}
         start = parse_partial_date(query.from_).first_day() if query.from_ else None
         end = parse_partial_date(query.to).last_day() if query.to else None
         if start and end and start > end:
@@ -245,6 +246,17 @@ class FigureListQuery:
         self.format = query.format
         self.bounded = query.limit is not None or query.cursor is not None
 
+    def check(self, session: Session) -> None:
+        """The measure and source it filters on exist (a 422 otherwise): a typo must not
+        look like an empty list. Done with the route's own queries, in its thread."""
+        for name, exists in (
+            ("measure", catalog.measure_exists),
+            ("source", catalog.source_exists),
+        ):
+            value = self._named[name]
+            if value is not None and not exists(session, value):
+                raise _invalid(name, f"no {name} with id {value[:100]!r}")
+
 
 class SeriesListQuery(FigureListQuery):
     """A measure's figures: in time order unless the client sorts otherwise."""
@@ -252,11 +264,24 @@ class SeriesListQuery(FigureListQuery):
     default_sort = "time"
 
 
-FigureListDep = Annotated[FigureListQuery, Depends()]
-SeriesListDep = Annotated[SeriesListQuery, Depends()]
+# Built by `async` functions: FastAPI would run the classes themselves in its thread pool.
+async def _figure_list_query(
+    request: Request, query: Annotated[FigureQuery, Query()], settings: SettingsDep
+) -> FigureListQuery:
+    return FigureListQuery(request, query, settings)
 
 
-def json_only(request: Request) -> None:
+async def _series_list_query(
+    request: Request, query: Annotated[FigureQuery, Query()], settings: SettingsDep
+) -> SeriesListQuery:
+    return SeriesListQuery(request, query, settings)
+
+
+FigureListDep = Annotated[FigureListQuery, Depends(_figure_list_query)]
+SeriesListDep = Annotated[SeriesListQuery, Depends(_series_list_query)]
+
+
+async def json_only(request: Request) -> None:
     """For routes that answer JSON alone: an Accept that excludes it is a 406."""
     if choose(request.headers.get("accept"), ["application/json"]) is None:
         raise NotAcceptable("this resource is served as application/json")
@@ -319,7 +344,7 @@ AdminDep = Annotated[Token, Depends(_scoped("admin"))]
 _QUERY_NAMES: dict[tuple[str, str], set[str]] | None = None
 
 
-def known_query_parameters(request: Request) -> None:
+async def known_query_parameters(request: Request) -> None:
     """Every route refuses query parameters it does not declare (`?styel=apa` is a 422, not
     the default style), as the list routes' own models do; read from the OpenAPI document."""
     global _QUERY_NAMES

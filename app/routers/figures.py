@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
 from app import citations, linked_data
+from app.db import off_the_loop
 from app.deps import (
     FigureDep,
     FigureListDep,
@@ -50,12 +51,14 @@ router = APIRouter(prefix="/v1/figures", tags=["figures"])
 
 
 @router.get("", response_model=Page[FigureRead], responses=list_responses())
-def list_figures(
+async def list_figures(
     request: Request, response: Response, query: FigureListDep, session: SessionDep
 ) -> Page[FigureRead] | Response:
     """Figures matching the filters: a JSON page at a time (follow `next`), or every match as
     CSV or NDJSON (`Accept` or `?format=`)."""
-    return figure_list_answer(request, response, session, query, query.filters)
+    return await off_the_loop(
+        session, figure_list_answer, request, response, session, query, query.filters
+    )
 
 
 def figure_list_answer(
@@ -67,6 +70,7 @@ def figure_list_answer(
 ) -> Response:
     """A list of figures in the format asked for: a JSON page, or every match streamed. Built
     from the figures' stored renders: no objects, no validation, one join."""
+    query.check(session)
     fmt = list_format(request, query.format)
     if fmt != "json" and not query.bounded:
         return stream_figures(request, fmt, filters, query.sort)
@@ -105,7 +109,7 @@ def counted(request: Request, session: Session, filters: FigureFilters) -> int:
     counts: dict[tuple[int, FigureFilters], int] = request.app.state.counts
     version = renders.dataset_version(session)
     total = counts.get((version, filters))
-    if total is None:
+    if total is None:  # counted afresh
         total = figures.count_figures(session, filters)
         # Kept only if no commit came in between (PostgreSQL reads each statement afresh).
         if renders.dataset_version(session) == version:
@@ -283,7 +287,7 @@ def retract_figure(
         },
     },
 )
-def read_figure(
+async def read_figure(
     figure_id: Annotated[str, Path(description="The figure's id, e.g. `removals-2017`.")],
     session: SessionDep,
     request: Request,
@@ -292,6 +296,12 @@ def read_figure(
     """One figure: its value and qualifier, the exact quote and its spans, who said it, when.
 
     With `Accept: application/ld+json`, the same figure as schema.org linked data."""
+    return await off_the_loop(session, _figure_answer, session, request, figure_id, accept)
+
+
+def _figure_answer(
+    session: Session, request: Request, figure_id: str, accept: str | None
+) -> Response:
     body, etag = figures.rendered_figure(session, checked_id("figure", figure_id))
     media_type = choose(accept, FIGURE_MEDIA_TYPES)
     if media_type is None:

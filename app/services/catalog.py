@@ -54,11 +54,14 @@ def get_measure(session: Session, measure_id: str) -> Measure:
 
 
 def measure_exists(session: Session, measure_id: str) -> bool:
-    return session.get(Measure, measure_id) is not None
+    # Plain Core on the session's connection: no object loaded for a yes or no.
+    found = select(Measure.id).where(Measure.id == measure_id)
+    return session.connection().execute(found).first() is not None
 
 
 def source_exists(session: Session, source_id: str) -> bool:
-    return session.scalar(select(Source.id).where(Source.id == source_id)) is not None
+    found = select(Source.id).where(Source.id == source_id)
+    return session.connection().execute(found).first() is not None
 
 
 def list_sources(session: Session, *, limit: int, cursor: Cursor | None) -> IdPage[Source]:

@@ -130,7 +130,7 @@ def count_figures(session: Session, filters: FigureFilters) -> int:
     statement = select(func.count()).select_from(Figure)
     if _needs_measure(filters):
         statement = statement.join(Figure.measure)
-    return session.scalar(statement.where(*_conditions(filters))) or 0
+    return session.connection().execute(statement.where(*_conditions(filters))).scalar() or 0
 
 
 def rendered_figures(
@@ -148,7 +148,8 @@ def rendered_figures(
     statement = _rendered(filters, sort, column)
     if cursor is not None:
         statement = statement.where(_after(cursor))
-    found = session.execute(statement.limit(limit + 1)).all()
+    # Core on the session's connection: these reads make no objects, so skip the ORM's path.
+    found = session.connection().execute(statement.limit(limit + 1)).all()
     next_cursor = None
     if len(found) > limit:
         found = found[:limit]
@@ -170,9 +171,13 @@ def all_rendered(
 
 def rendered_figure(session: Session, figure_id: str) -> tuple[bytes, str]:
     """A figure's stored JSON and ETag; NotFound if there is no such figure."""
-    found = session.execute(
-        select(FigureRender.json, FigureRender.etag).where(FigureRender.figure_id == figure_id)
-    ).first()
+    found = (
+        session.connection()
+        .execute(
+            select(FigureRender.json, FigureRender.etag).where(FigureRender.figure_id == figure_id)
+        )
+        .first()
+    )
     if found is None:
         raise NotFound(f"no figure with id {figure_id!r}")
     return found[0], found[1]

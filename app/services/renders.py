@@ -108,8 +108,11 @@ def ensure_current(session: Session, *, force: bool = False) -> int:
     return done
 
 
+_VERSION = select(DatasetState.version).where(DatasetState.id == 1)
+
+
 def dataset_version(session: Session) -> int:
-    return session.scalar(select(DatasetState.version).where(DatasetState.id == 1)) or 0
+    return session.connection().execute(_VERSION).scalar() or 0
 
 
 # Collecting what each transaction changed, and rendering it before it commits.
