@@ -61,6 +61,8 @@ def run(n: int) -> None:
         depstats = Path(sys.executable).parent / "depstats"
         subprocess.run([str(depstats), "load"], env=env, check=True, capture_output=True)
         grow(database, n)
+        # Rows added with SQL have no stored renders until they are made.
+        subprocess.run([str(depstats), "db", "render"], env=env, check=True, capture_output=True)
         port = free_port()
         server = subprocess.Popen(
             [str(depstats), "serve", "--port", str(port)],

@@ -123,6 +123,10 @@ def render_all(database: Path) -> None:
 
 def make(n: int, database: Path) -> Path:
     if synthetic_count(database) == n:
+        # Renders made by older code are made again now, not by the server's first start.
+        env = {**os.environ, "DEPSTATS_DATABASE_URL": f"sqlite:///{database}"}
+        depstats = Path(sys.executable).parent / "depstats"
+        subprocess.run([str(depstats), "db", "upgrade"], env=env, check=True, capture_output=True)
         return database
     database.parent.mkdir(parents=True, exist_ok=True)
     for leftover in database.parent.glob(database.name + "*"):
