@@ -241,3 +241,61 @@ def test_a_kept_count_is_counted_again_after_a_write(settings: Settings, tokens)
         )
         assert retracted.status_code == 200, retracted.text
         assert client.get(path).json()["total"] == before - 1
+
+
+IDS = {
+    "figure_id": "removals-2017",
+    "measure_id": "removals-us-to-cambodia",
+    "source_id": SOURCE_ID,
+    "derived_id": "final-removal-orders-criminal-share-2017-12",
+}
+
+
+def every_read(app) -> list[str]:
+    """A request for every GET operation in the OpenAPI document, ids filled in (a new route
+    with a parameter not named in IDS fails here, so that it gets a check)."""
+    paths = []
+    for template, operations in app.openapi()["paths"].items():
+        if "get" in operations:
+            paths.append(template.format(**IDS))
+    return paths
+
+
+def test_every_route_answers_the_new_data_on_the_next_request_after_a_load(
+    settings: Settings, data_copy: Path
+) -> None:
+    """Every GET route, kept, then the data behind all of them changed by a load through
+    another engine: each answers exactly what an app with no cache answers."""
+    measures = data_copy / "measures.toml"
+    measures.write_text(measures.read_text().replace(MEASURE_NAME, "Removals, renamed"))
+    source = data_copy / f"sources/{SOURCE_ID}.toml"
+    source.write_text(source.read_text().replace("Cambodia committed", "Cambodia, committed"))
+    figures = data_copy / "figures/khmer-times-2018-02-us-deportees.toml"
+    figures.write_text(
+        figures.read_text().replace('note = "\\"Last year', 'note = "Renamed: \\"Last year', 1)
+    )
+    uncached = settings.model_copy(update={"response_cache_bytes": 0})
+    with TestClient(create_app(settings)) as cached, TestClient(create_app(uncached)) as plain:
+        reads = every_read(cached.app)
+        assert len(reads) >= 15
+        for path in reads:
+            cached.get(path)
+        kept = [p for p in reads if cached.get(p).headers.get("x-cache") == "hit"]
+        assert len(kept) >= len(reads) - 2, "all but the health probes are kept"
+        loaded = subprocess.run(
+            [str(Path(sys.executable).parent / "depstats"), "load", "--data", str(data_copy)],
+            env={"DEPSTATS_DATABASE_URL": settings.database_url, "PATH": ""},
+            capture_output=True,
+            text=True,
+        )
+        assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+        changed = 0
+        for path in kept:
+            got, want = cached.get(path), plain.get(path)
+            assert got.status_code == want.status_code, path
+            assert got.content == want.content, path
+            assert got.headers.get("etag") == want.headers.get("etag"), path
+            changed += any(
+                new in got.content for new in (b"renamed", b"Renamed", b"Cambodia, committed")
+            )
+        assert changed >= 9, "the load changed what most routes say"
