@@ -1,5 +1,6 @@
 """create_app(): the engine's life, the error handlers, the routers, the OpenAPI document."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -45,6 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Everything made so far (the app, its routes and models) lives as long as the
+        # process: keep it out of the collector's full passes, which would otherwise walk it
+        # all and stall a request now and then (the long tail of latency).
+        gc.freeze()
         yield
         app.state.dataset_version.close()
         engine.dispose()

@@ -21,7 +21,7 @@ from app.deps import (
     checked_id,
 )
 from app.errors import NotAcceptable, PreconditionFailed, PreconditionRequired
-from app.middleware import HEAD_FLAG, etag_hasher, etag_matches
+from app.middleware import HEAD_FLAG, etag_from, etag_hasher, etag_matches
 from app.models import Figure
 from app.negotiation import choose
 from app.openapi import citation_responses, list_responses, problem_responses
@@ -45,6 +45,7 @@ from app.schemas import (
 )
 from app.services import figures, renders, writes
 from app.services.figures import FigureFilters
+from app.services.figures import RenderedList as FigureList
 from app.tables import TABLES
 
 router = APIRouter(prefix="/v1/figures", tags=["figures"])
@@ -84,7 +85,9 @@ def figure_list_answer(
         total=counted(request, session, filters),
     )
     next_url = next_link(request, result.next_cursor)
-    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
+    headers = {"ETag": _page_etag(fmt, result, query.limit, next_url)}
+    if next_url:
+        headers["Link"] = f'<{next_url}>; rel="next"'
     if fmt == "json":
         body = b"".join(
             (
@@ -101,6 +104,15 @@ def figure_list_answer(
         media_type=LIST_MEDIA_TYPES[fmt],
         headers={**headers, **download_headers(fmt, TABLES["figures"])},
     )
+
+
+def _page_etag(fmt: str, result: FigureList, limit: int, next_url: str | None) -> str:
+    """Made of what the page is made of (each figure's ETag, the total, the limit and the next
+    link) rather than of its 150 kB: it changes exactly when the page does, for less."""
+    hasher = etag_hasher()
+    hasher.update(f"{fmt}|{result.total}|{limit}|{next_url}|".encode())
+    hasher.update("|".join(result.etags).encode())
+    return etag_from(hasher)
 
 
 def counted(request: Request, session: Session, filters: FigureFilters) -> int:
@@ -159,14 +171,8 @@ def stream_figures(request: Request, fmt: str, filters: FigureFilters, sort: Sor
             if fmt == "csv":
                 yield renders.CSV_HEADER
             ending = b"" if fmt == "csv" else b"\n"
-            batch: list[bytes] = []
-            for row in figures.all_rendered(session, filters=filters, sort=sort, column=column):
-                batch.append(row)
-                if len(batch) == 1000:
-                    yield ending.join(batch) + ending
-                    batch = []
-            if batch:
-                yield ending.join(batch) + ending
+            for rows in figures.all_rendered(session, filters=filters, sort=sort, column=column):
+                yield ending.join(rows) + ending
         finally:
             session.close()
 

@@ -109,16 +109,19 @@ def _needs_measure(filters: FigureFilters) -> bool:
 @dataclass
 class RenderedList:
     rows: list[bytes]  # each figure's stored JSON object or CSV line, in order
+    etags: list[str]  # each figure's ETag, in the same order
     total: int
     next_cursor: Cursor | None
 
 
-def _rendered(filters: FigureFilters, sort: Sort, column: str) -> Select[tuple[str, Any, bytes]]:
+def _rendered(
+    filters: FigureFilters, sort: Sort, column: str
+) -> Select[tuple[str, Any, bytes, str]]:
     """The stored renders of the figures matching `filters`, in `sort` order; plain columns,
     no objects: these are the hot reads."""
     key = _SORT_COLUMNS[sort.field]
     order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
-    statement = select(Figure.id, key, getattr(FigureRender, column)).join(
+    statement = select(Figure.id, key, getattr(FigureRender, column), FigureRender.etag).join(
         FigureRender, FigureRender.figure_id == Figure.id
     )
     if _needs_measure(filters):
@@ -156,17 +159,27 @@ def rendered_figures(
         next_cursor = Cursor(sort, found[-1][1], found[-1][0])
     if total is None:
         total = count_figures(session, filters)
-    return RenderedList([row[2] for row in found], total, next_cursor)
+    return RenderedList([row[2] for row in found], [row[3] for row in found], total, next_cursor)
 
 
 def all_rendered(
-    session: Session, *, filters: FigureFilters, sort: Sort, column: str
-) -> Iterator[bytes]:
-    """Every matching figure's stored render, streamed from one query (a server-side cursor
-    on PostgreSQL), so memory stays flat however many there are."""
-    statement = _rendered(filters, sort, column).execution_options(yield_per=2000)
-    for row in session.execute(statement):
-        yield row[2]
+    session: Session, *, filters: FigureFilters, sort: Sort, column: str, batch: int = 2000
+) -> Iterator[list[bytes]]:
+    """Every matching figure's stored render, `batch` at a time, streamed from one query (a
+    server-side cursor on PostgreSQL), so memory stays flat however many there are.
+
+    On SQLite the rows are taken from the driver's cursor as it gives them: one bytes column
+    needs no result processing, and skipping it sends a million rows seconds sooner."""
+    statement = _rendered(filters, sort, column).with_only_columns(getattr(FigureRender, column))
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        cursor = connection.execute(statement).cursor  # nothing fetched from it yet
+        while rows := cursor.fetchmany(batch):
+            yield [row[0] for row in rows]
+        return
+    streamed = connection.execute(statement.execution_options(stream_results=True))
+    for rows in streamed.partitions(batch):
+        yield [bytes(row[0]) for row in rows]
 
 
 def rendered_figure(session: Session, figure_id: str) -> tuple[bytes, str]:
