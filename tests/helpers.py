@@ -33,7 +33,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(database_url: str, *extra_args: str, timeout: float = 60):
+def start_server(
+    database_url: str, *extra_args: str, timeout: float = 60, env: dict[str, str] | None = None
+):
     """`depstats serve` as a real process on a free loopback port, once it answers /readyz.
     Returns (process, base URL); the caller terminates it."""
     import os
@@ -45,7 +47,7 @@ def start_server(database_url: str, *extra_args: str, timeout: float = 60):
     import httpx
 
     port = free_port()
-    env = {**os.environ, "DEPSTATS_DATABASE_URL": database_url}
+    env = {**os.environ, "DEPSTATS_DATABASE_URL": database_url, **(env or {})}
     depstats = Path(sys.executable).parent / "depstats"
     process = subprocess.Popen(
         [str(depstats), "serve", "--port", str(port), *extra_args],

@@ -299,3 +299,25 @@ def test_every_route_answers_the_new_data_on_the_next_request_after_a_load(
                 new in got.content for new in (b"renamed", b"Renamed", b"Cambodia, committed")
             )
         assert changed >= 9, "the load changed what most routes say"
+
+
+def test_many_concurrent_reads_of_every_kind_all_complete(settings: Settings) -> None:
+    """Reads made in the event loop must never wait there for a pooled connection: 64 at
+    once, streamed CSVs among them, with the response cache off, all answer."""
+    import asyncio
+
+    process, base = start_server(settings.database_url, env={"DEPSTATS_RESPONSE_CACHE_BYTES": "0"})
+    paths = ["/v1/figures?format=csv", "/v1/figures?format=ndjson", "/v1/figures", FIGURE] * 16
+
+    async def read_all() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=64)
+        async with httpx.AsyncClient(base_url=base, timeout=20, limits=limits) as client:
+            return await asyncio.gather(*(client.get(p) for p in paths))
+
+    try:
+        answers = asyncio.run(read_all())
+        assert [a.status_code for a in answers] == [200] * len(paths)
+        assert all(a.text.count("\n") == 9 for a in answers[::4])  # header and 8 rows
+    finally:
+        process.terminate()
+        process.wait(timeout=20)  # it stops: nothing is stuck
