@@ -246,15 +246,11 @@ class FigureListQuery:
         self.format = query.format
         self.bounded = query.limit is not None or query.cursor is not None
 
-    def check(self, session: Session) -> None:
+    def check(self, known: dict[str, frozenset[str]]) -> None:
         """The measure and source it filters on exist (a 422 otherwise): a typo must not
-        look like an empty list. Done with the route's own queries, in its thread."""
-        for name, exists in (
-            ("measure", catalog.measure_exists),
-            ("source", catalog.source_exists),
-        ):
-            value = self._named[name]
-            if value is not None and not exists(session, value):
+        look like an empty list. `known` holds the ids of each (see routers.figures)."""
+        for name, value in self._named.items():
+            if value is not None and value not in known[name]:
                 raise _invalid(name, f"no {name} with id {value[:100]!r}")
 
 

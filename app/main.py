@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.rate_limits = RateLimits(settings)
     app.state.counts = {}  # see app.routers.figures.counted
+    app.state.known_ids = {}  # see app.routers.figures.known_ids
     install_error_handlers(app)
     # Outermost last: request id and log see everything; CORS answers preflights; GZip
     # compresses what the conditional layer has already given its ETag (kept for both).

@@ -321,3 +321,28 @@ def test_many_concurrent_reads_of_every_kind_all_complete(settings: Settings) ->
     finally:
         process.terminate()
         process.wait(timeout=20)  # it stops: nothing is stuck
+
+
+def test_a_source_added_is_a_filter_the_next_request_accepts(
+    settings: Settings, tokens: dict[str, str]
+) -> None:
+    """The ids a filter may name are kept per version too: a new source is known at once."""
+    uncached = settings.model_copy(update={"response_cache_bytes": 0})
+    with TestClient(create_app(uncached)) as client:
+        path = "/v1/figures?source=phnom-penh-post-2019-03"
+        assert client.get(path).status_code == 422
+        source = {
+            "id": "phnom-penh-post-2019-03",
+            "title": "Deportees return home",
+            "publisher": "Phnom Penh Post",
+            "published": "2019-03",
+            "language": "en",
+            "text": "Forty-three Cambodians were deported on Tuesday.",
+        }
+        added = client.post(
+            "/v1/sources", headers={"Authorization": f"Bearer {tokens['admin']}"}, json=source
+        )
+        assert added.status_code == 201, added.text
+        answer = client.get(path)
+        assert answer.status_code == 200
+        assert answer.json()["total"] == 0

@@ -43,7 +43,7 @@ from app.schemas import (
     RevisionRead,
     figure_statement,
 )
-from app.services import figures, renders, writes
+from app.services import catalog, figures, renders, writes
 from app.services.figures import FigureFilters
 from app.services.figures import RenderedList as FigureList
 from app.tables import TABLES
@@ -71,7 +71,8 @@ def figure_list_answer(
 ) -> Response:
     """A list of figures in the format asked for: a JSON page, or every match streamed. Built
     from the figures' stored renders: no objects, no validation, one join."""
-    query.check(session)
+    version = renders.dataset_version(session)
+    query.check(known_ids(request, session, version))
     fmt = list_format(request, query.format)
     if fmt != "json" and not query.bounded:
         return stream_figures(request, fmt, filters, query.sort)
@@ -82,7 +83,7 @@ def figure_list_answer(
         limit=query.limit,
         cursor=query.cursor,
         column="csv" if fmt == "csv" else "json",
-        total=counted(request, session, filters),
+        total=counted(request, session, filters, version),
     )
     next_url = next_link(request, result.next_cursor)
     headers = {"ETag": _page_etag(fmt, result, query.limit, next_url)}
@@ -115,20 +116,40 @@ def _page_etag(fmt: str, result: FigureList, limit: int, next_url: str | None) -
     return etag_from(hasher)
 
 
-def counted(request: Request, session: Session, filters: FigureFilters) -> int:
+def known_ids(request: Request, session: Session, version: int) -> dict[str, frozenset[str]]:
+    """The ids of every measure and source, read once per dataset version in each process:
+    checking that a filter names one costs no query."""
+    known = request.app.state.known_ids
+    if known.get("version") != version:
+        ids = catalog.all_ids(session)
+        if _same_snapshot(session, version):
+            known.clear()
+            known.update(ids, version=version)
+        return ids
+    return known
+
+
+def counted(request: Request, session: Session, filters: FigureFilters, version: int) -> int:
     """How many figures match, counted once per dataset version and filters in each process:
     every page of a walk through a million figures shares one count."""
     counts: dict[tuple[int, FigureFilters], int] = request.app.state.counts
-    version = renders.dataset_version(session)
     total = counts.get((version, filters))
     if total is None:  # counted afresh
         total = figures.count_figures(session, filters)
-        # Kept only if no commit came in between (PostgreSQL reads each statement afresh).
-        if renders.dataset_version(session) == version:
+        if _same_snapshot(session, version):
             if len(counts) >= COUNTS_KEPT:
                 counts.clear()
             counts[(version, filters)] = total
     return total
+
+
+def _same_snapshot(session: Session, version: int) -> bool:
+    """Whether what was just read belongs to `version`: always on SQLite, whose read
+    transaction keeps one snapshot; on PostgreSQL, where each statement reads afresh, if no
+    commit came in between."""
+    if session.get_bind().dialect.name == "sqlite":
+        return True
+    return renders.dataset_version(session) == version
 
 
 COUNTS_KEPT = 10_000

@@ -53,15 +53,13 @@ def get_measure(session: Session, measure_id: str) -> Measure:
     return measure
 
 
-def measure_exists(session: Session, measure_id: str) -> bool:
-    # Plain Core on the session's connection: no object loaded for a yes or no.
-    found = select(Measure.id).where(Measure.id == measure_id)
-    return session.connection().execute(found).first() is not None
-
-
-def source_exists(session: Session, source_id: str) -> bool:
-    found = select(Source.id).where(Source.id == source_id)
-    return session.connection().execute(found).first() is not None
+def all_ids(session: Session) -> dict[str, frozenset[str]]:
+    """Every measure's and every source's id (small tables: a few hundred rows at most)."""
+    connection = session.connection()
+    return {
+        "measure": frozenset(connection.execute(select(Measure.id)).scalars()),
+        "source": frozenset(connection.execute(select(Source.id)).scalars()),
+    }
 
 
 def list_sources(session: Session, *, limit: int, cursor: Cursor | None) -> IdPage[Source]:
