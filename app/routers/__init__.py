@@ -1,8 +1,9 @@
 """Thin HTTP endpoints, one module per resource; this module holds what lists share."""
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
@@ -151,13 +152,29 @@ def _stream(
         session.close()
         raise
 
-    def body() -> Iterator[bytes]:
+    lines = _encode(fmt, table, rows(session))
+
+    async def body() -> AsyncIterator[bytes]:
+        # In the streams' own threads, as figures' downloads are (see routers.figures).
+        streams = stream_threads(request)
         try:
-            yield from _encode(fmt, table, rows(session))
+            while line := await to_thread.run_sync(next, lines, None, limiter=streams):
+                yield line
         finally:
-            session.close()
+            await to_thread.run_sync(session.close, limiter=streams)
 
     return StreamingResponse(body(), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+
+
+def stream_threads(request: Request) -> CapacityLimiter:
+    """The threads bulk downloads read their batches in, apart from those requests use: a
+    stream holds a connection until it ends, and must always be able to go on while
+    requests wait for one (else the threads all wait and nothing moves). At most 8 streams
+    read at once; one limiter an app, made in its event loop."""
+    limiter = getattr(request.app.state, "streams", None)
+    if limiter is None:
+        limiter = request.app.state.streams = CapacityLimiter(8)
+    return limiter
 
 
 def id_list_answer(
@@ -177,10 +194,13 @@ def id_list_answer(
             next_cursor=found.next_cursor,
         )
 
+    fmt = list_format(request, paging.format)
+    if fmt != "json" and not paging.bounded:
+        session.close()  # the stream takes a connection of its own: never hold two
     return list_answer(
         request,
         response,
-        fmt=list_format(request, paging.format),
+        fmt=fmt,
         table=TABLES[name],
         bounded=paging.bounded,
         page=page,

@@ -1,9 +1,10 @@
 """Figures: the list with its filters, one figure (JSON or JSON-LD), its citation, its history."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import orjson
+from anyio import to_thread
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from sqlalchemy.orm import Session
@@ -33,6 +34,7 @@ from app.routers import (
     download_headers,
     list_format,
     next_link,
+    stream_threads,
 )
 from app.schemas import (
     FigurePatch,
@@ -75,6 +77,9 @@ def figure_list_answer(
     query.check(known_ids(request, session, version))
     fmt = list_format(request, query.format)
     if fmt != "json" and not query.bounded:
+        # Give the request's connection back before the stream takes its own: holding one
+        # while waiting for another is how a pool deadlocks under load.
+        session.close()
         return stream_figures(request, fmt, filters, query.sort)
     result = figures.rendered_figures(
         session,
@@ -186,16 +191,19 @@ def stream_figures(request: Request, fmt: str, filters: FigureFilters, sort: Sor
         session.close()
         raise
     column = "csv" if fmt == "csv" else "json"
+    batches = figures.all_rendered(session, filters=filters, sort=sort, column=column)
 
-    def body() -> Iterator[bytes]:
+    async def body() -> AsyncIterator[bytes]:
+        # In threads of the streams' own (see stream_threads).
+        streams = stream_threads(request)
         try:
             if fmt == "csv":
                 yield renders.CSV_HEADER
             ending = b"" if fmt == "csv" else b"\n"
-            for rows in figures.all_rendered(session, filters=filters, sort=sort, column=column):
+            while rows := await to_thread.run_sync(next, batches, None, limiter=streams):
                 yield ending.join(rows) + ending
         finally:
-            session.close()
+            await to_thread.run_sync(session.close, limiter=streams)
 
     return StreamingResponse(body(), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
 
