@@ -241,3 +241,22 @@ def test_a_cursor_neither_skips_nor_repeats_when_figures_are_added_between_pages
     assert "zzz-added-after-the-cursor" in seen  # after the cursor: reached
     assert "aaa-added-before-the-cursor" not in seen  # before it: already passed
     assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize("limit", [1, 3, 8, 100])
+@pytest.mark.parametrize(
+    "query", ["", "measure=removals-us-to-cambodia", "qualifier=more_than", "from=2018&to=2018"]
+)
+def test_every_page_of_a_walk_gives_the_total_of_the_whole_walk(
+    client: TestClient, query: str, limit: int
+) -> None:
+    """Whether the total is counted or read off a page that holds every match."""
+    url: str | None = f"/v1/figures?{query}&limit={limit}"
+    seen, totals = [], set()
+    while url:
+        page = client.get(url).json()
+        seen += [f["id"] for f in page["items"]]
+        totals.add(page["total"])
+        url = page["next"]
+    assert totals == {len(seen)}
+    assert len(seen) == len(set(seen))

@@ -88,7 +88,7 @@ def figure_list_answer(
         limit=query.limit,
         cursor=query.cursor,
         column="csv" if fmt == "csv" else "json",
-        total=counted(request, session, filters, version),
+        count=lambda: counted(request, session, filters, version),
     )
     next_url = next_link(request, result.next_cursor)
     headers = {"ETag": _page_etag(fmt, result, query.limit, next_url)}

@@ -1,7 +1,7 @@
 """Finding figures: one by id, filtered and sorted lists with keyset paging, a measure's series."""
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -144,10 +144,11 @@ def rendered_figures(
     limit: int,
     cursor: Cursor | None,
     column: str = "json",
-    total: int | None = None,
+    count: Callable[[], int] | None = None,
 ) -> RenderedList:
-    """One page of `list_figures`, as the stored renders (`json` or `csv`); counts the
-    matches unless `total` is given."""
+    """One page of `list_figures`, as the stored renders (`json` or `csv`). The total is the
+    page's own length when the first page is also the last; else `count()` (by default, a
+    count of the matches)."""
     statement = _rendered(filters, sort, column)
     if cursor is not None:
         statement = statement.where(_after(cursor))
@@ -157,8 +158,10 @@ def rendered_figures(
     if len(found) > limit:
         found = found[:limit]
         next_cursor = Cursor(sort, found[-1][1], found[-1][0])
-    if total is None:
-        total = count_figures(session, filters)
+    if cursor is None and next_cursor is None:
+        total = len(found)  # every match is on this page: no need to count them again
+    else:
+        total = count() if count is not None else count_figures(session, filters)
     return RenderedList([row[2] for row in found], [row[3] for row in found], total, next_cursor)
 
 
