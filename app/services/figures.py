@@ -4,9 +4,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, Date, Select, String, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from app.errors import NotFound
@@ -62,28 +63,69 @@ def _with_related(statement: Select[tuple[Figure]]) -> Select[tuple[Figure]]:
     )
 
 
-def _conditions(filters: FigureFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if not filters.include_retracted:
-        conditions.append(Figure.status == "published")
-    if filters.measure:
-        conditions.append(Figure.measure_id == filters.measure)
-    if filters.source:
-        conditions.append(Figure.source_id == filters.source)
-    if filters.qualifier:
-        conditions.append(Figure.qualifier == filters.qualifier.value)
-    if filters.country:
-        conditions.append(
-            or_(Measure.from_country == filters.country, Measure.to_country == filters.country)
+@dataclass(frozen=True)
+class _Shape:
+    """Which filters a request uses, not their values: statements are built once a shape
+    and their values bound when they run (building one cost more than running it)."""
+
+    include_retracted: bool
+    measure: bool
+    source: bool
+    qualifier: bool
+    country: bool
+    start: bool
+    end: bool
+    q: bool
+
+    @classmethod
+    def of(cls, filters: FigureFilters) -> "_Shape":
+        return cls(
+            filters.include_retracted,
+            *(
+                getattr(filters, name) is not None
+                for name in ("measure", "source", "qualifier", "country", "start", "end", "q")
+            ),
         )
-    # A figure covers the days from time_start to time_end; keep it if they meet [from, to].
-    if filters.start:
-        conditions.append(Figure.time_end >= filters.start)
-    if filters.end:
-        conditions.append(Figure.time_start <= filters.end)
+
+
+def _values(filters: FigureFilters, cursor: Cursor | None = None) -> dict[str, Any]:
+    """The values a statement of the filters' shape (and, with a cursor, `_after`) binds."""
+    values: dict[str, Any] = {
+        "measure": filters.measure,
+        "source": filters.source,
+        "qualifier": filters.qualifier.value if filters.qualifier else None,
+        "country": filters.country,
+        "start": filters.start,
+        "end": filters.end,
+    }
     if filters.q:
         escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        values["pattern"] = f"%{escaped}%"
+    if cursor is not None:
+        values["after_key"], values["after_id"] = cursor.key, cursor.id
+    return values
+
+
+def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if not shape.include_retracted:
+        conditions.append(Figure.status == "published")
+    if shape.measure:
+        conditions.append(Figure.measure_id == bindparam("measure"))
+    if shape.source:
+        conditions.append(Figure.source_id == bindparam("source"))
+    if shape.qualifier:
+        conditions.append(Figure.qualifier == bindparam("qualifier"))
+    if shape.country:
+        country = bindparam("country")
+        conditions.append(or_(Measure.from_country == country, Measure.to_country == country))
+    # A figure covers the days from time_start to time_end; keep it if they meet [from, to].
+    if shape.start:
+        conditions.append(Figure.time_end >= bindparam("start", type_=Date))
+    if shape.end:
+        conditions.append(Figure.time_start <= bindparam("end", type_=Date))
+    if shape.q:
+        pattern = bindparam("pattern")
         conditions.append(
             or_(
                 *(
@@ -102,10 +144,6 @@ def _conditions(filters: FigureFilters) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _needs_measure(filters: FigureFilters) -> bool:
-    return bool(filters.country or filters.q)
-
-
 @dataclass
 class RenderedList:
     rows: list[bytes]  # each figure's stored JSON object or CSV line, in order
@@ -114,26 +152,36 @@ class RenderedList:
     next_cursor: Cursor | None
 
 
+@lru_cache(maxsize=512)
 def _rendered(
-    filters: FigureFilters, sort: Sort, column: str
+    shape: _Shape, sort: Sort, column: str, after: bool = False
 ) -> Select[tuple[str, Any, bytes, str]]:
-    """The stored renders of the figures matching `filters`, in `sort` order; plain columns,
-    no objects: these are the hot reads."""
+    """The stored renders of the figures of this shape, in `sort` order (after a cursor, if
+    `after`; at most `limit` of them); plain columns, no objects: these are the hot reads."""
     key = _SORT_COLUMNS[sort.field]
     order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
     statement = select(Figure.id, key, getattr(FigureRender, column), FigureRender.etag).join(
         FigureRender, FigureRender.figure_id == Figure.id
     )
-    if _needs_measure(filters):
+    if shape.country or shape.q:
         statement = statement.join(Figure.measure)
-    return statement.where(*_conditions(filters)).order_by(*order)
+    statement = statement.where(*_conditions(shape)).order_by(*order)
+    if after:
+        statement = statement.where(_after(sort)).limit(bindparam("limit"))
+    return statement
+
+
+@lru_cache(maxsize=256)
+def _counting(shape: _Shape) -> Select[tuple[int]]:
+    statement = select(func.count()).select_from(Figure)
+    if shape.country or shape.q:
+        statement = statement.join(Figure.measure)
+    return statement.where(*_conditions(shape))
 
 
 def count_figures(session: Session, filters: FigureFilters) -> int:
-    statement = select(func.count()).select_from(Figure)
-    if _needs_measure(filters):
-        statement = statement.join(Figure.measure)
-    return session.connection().execute(statement.where(*_conditions(filters))).scalar() or 0
+    counting = _counting(_Shape.of(filters))
+    return session.connection().execute(counting, _values(filters)).scalar() or 0
 
 
 def rendered_figures(
@@ -149,11 +197,12 @@ def rendered_figures(
     """One page of `list_figures`, as the stored renders (`json` or `csv`). The total is the
     page's own length when the first page is also the last; else `count()` (by default, a
     count of the matches)."""
-    statement = _rendered(filters, sort, column)
-    if cursor is not None:
-        statement = statement.where(_after(cursor))
+    statement = _rendered(_Shape.of(filters), sort, column, cursor is not None)
+    if cursor is None:
+        statement = statement.limit(bindparam("limit"))
+    values = {**_values(filters, cursor), "limit": limit + 1}
     # Core on the session's connection: these reads make no objects, so skip the ORM's path.
-    found = session.connection().execute(statement.limit(limit + 1)).all()
+    found = session.connection().execute(statement, values).all()
     next_cursor = None
     if len(found) > limit:
         found = found[:limit]
@@ -173,14 +222,17 @@ def all_rendered(
 
     On SQLite the rows are taken from the driver's cursor as it gives them: one bytes column
     needs no result processing, and skipping it sends a million rows seconds sooner."""
-    statement = _rendered(filters, sort, column).with_only_columns(getattr(FigureRender, column))
+    statement = _rendered(_Shape.of(filters), sort, column).with_only_columns(
+        getattr(FigureRender, column)
+    )
+    values = _values(filters)
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        cursor = connection.execute(statement).cursor  # nothing fetched from it yet
+        cursor = connection.execute(statement, values).cursor  # nothing fetched from it yet
         while rows := cursor.fetchmany(batch):
             yield [row[0] for row in rows]
         return
-    streamed = connection.execute(statement.execution_options(stream_results=True))
+    streamed = connection.execute(statement.execution_options(stream_results=True), values)
     for rows in streamed.partitions(batch):
         yield [bytes(row[0]) for row in rows]
 
@@ -199,18 +251,18 @@ def rendered_figure(session: Session, figure_id: str) -> tuple[bytes, str]:
     return found[0], found[1]
 
 
-def _after(cursor: Cursor) -> ColumnElement[bool]:
-    """Rows after the cursor in its order, as one row-value comparison: an index on the sort
-    key is then searched from the cursor on, so the last page of a walk costs what the first
-    does (an OR of the two cases made the database scan from the start)."""
-    column = _SORT_COLUMNS[cursor.sort.field]
+def _after(sort: Sort) -> ColumnElement[bool]:
+    """Rows after the cursor (bound as after_key and after_id) in its order, as one
+    row-value comparison: an index on the sort key is then searched from the cursor on, so
+    the last page of a walk costs what the first does (an OR of the two cases made the
+    database scan from the start)."""
+    column = _SORT_COLUMNS[sort.field]
+    after_id = bindparam("after_id", type_=String)
     if column is Figure.id:
-        return Figure.id < cursor.id if cursor.sort.descending else Figure.id > cursor.id
-    row, after = (
-        tuple_(column, Figure.id),
-        tuple_(literal(cursor.key, column.type), literal(cursor.id)),
-    )
-    return row < after if cursor.sort.descending else row > after
+        return Figure.id < after_id if sort.descending else Figure.id > after_id
+    row = tuple_(column, Figure.id)
+    after = tuple_(bindparam("after_key", type_=column.type), after_id)
+    return row < after if sort.descending else row > after
 
 
 def list_figures(
@@ -225,23 +277,17 @@ def list_figures(
     """The figures matching `filters` in `sort` order, after `cursor`; all of them if no limit.
 
     `count=False` skips counting every match (total is then -1), for callers that page on."""
-    conditions = _conditions(filters)
-    total = -1
-    if count:
-        total = (
-            session.scalar(
-                select(func.count()).select_from(Figure).join(Figure.measure).where(*conditions)
-            )
-            or 0
-        )
+    total = count_figures(session, filters) if count else -1
     column = _SORT_COLUMNS[sort.field]
     order = (column.desc(), Figure.id.desc()) if sort.descending else (column, Figure.id)
-    statement = _with_related(select(Figure)).where(*conditions).order_by(*order)
+    statement = (
+        _with_related(select(Figure)).where(*_conditions(_Shape.of(filters))).order_by(*order)
+    )
     if cursor is not None:
-        statement = statement.where(_after(cursor))
+        statement = statement.where(_after(sort))
     if limit is not None:
         statement = statement.limit(limit + 1)
-    items = list(session.scalars(statement).unique())
+    items = list(session.scalars(statement, _values(filters, cursor)).unique())
     next_cursor = None
     if limit is not None and len(items) > limit:
         items = items[:limit]
