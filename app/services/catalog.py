@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.models import Derived, Figure, Measure, Revision, Source
+from app.models import DatasetState, Derived, Figure, Measure, Revision, Source
 from app.paging import Cursor, Sort
 
 T = TypeVar("T", Measure, Source, Derived)
@@ -85,10 +85,10 @@ class DatasetSummary:
 
 
 def dataset_summary(session: Session) -> DatasetSummary:
-    """Counts, and the dataset's version: the newest revision's id, which every change raises."""
-    version, last_change = session.execute(
-        select(func.coalesce(func.max(Revision.id), 0), func.max(Revision.created_at))
-    ).one()
+    """Counts, and the dataset's version: the one caches key on (every revision raises it, and
+    so does making the stored renders again), so that a client can key on it too."""
+    version = session.scalar(select(DatasetState.version).where(DatasetState.id == 1)) or 0
+    last_change = session.scalar(select(func.max(Revision.created_at)))
     by_status: dict[str, int] = {
         status: count
         for status, count in session.execute(
