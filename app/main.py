@@ -26,9 +26,10 @@ its qualifier ("more than 1,900" is not 1,900), its period or as-of date, and wh
 
 Reads carry a weak `ETag` (send it back in `If-None-Match` for a 304) and are answered from
 memory until the data changes: `X-Cache: hit` or `miss` says which, and a write or a load is
-seen on the next request. Errors are RFC 9457 `application/problem+json`. Lists are `{items, total, limit, next}` with
-the next page also in a `Link` header. The curated dataset is CC BY 4.0; source texts remain
-their publishers' and are served only so that quotes can be verified.
+seen on the next request. Errors are RFC 9457 `application/problem+json`. Lists are
+`{items, total, limit, next}` with the next page also in a `Link` header. The curated dataset
+is CC BY 4.0; source texts remain their publishers' and are served only so that quotes can be
+verified.
 """
 
 TAGS = [
