@@ -1,6 +1,7 @@
 """The declarative base, the engine factory (with SQLite's pragmas) and the per-request session."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -115,6 +116,7 @@ WRITE_LOCK = "depstats_write_lock"
 T = TypeVar("T")
 
 
+@contextmanager
 def _one_transaction(request: Request, **options: Any) -> Iterator[Session]:
     with request.app.state.sessionmaker() as session:
         if options:
@@ -133,13 +135,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     `async`, so that FastAPI does not hop to its thread pool to open and close it: a session
     connects on its first query, made in the route's thread; what is left here, ending a
     read transaction, is quick."""
-    with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with _one_transaction(request) as session:
+        yield session
 
 
 async def off_the_loop(session: Session, work: Callable[..., T], *args: Any) -> T:
@@ -154,4 +151,5 @@ async def off_the_loop(session: Session, work: Callable[..., T], *args: Any) -> 
 def get_write_session(request: Request) -> Iterator[Session]:
     """Like get_session, for requests that write: the transaction starts holding SQLite's
     write lock (BEGIN IMMEDIATE); on PostgreSQL, services lock the rows they change."""
-    yield from _one_transaction(request, **{WRITE_LOCK: True})
+    with _one_transaction(request, **{WRITE_LOCK: True}) as session:
+        yield session

@@ -129,37 +129,55 @@ def list_answer(
 def _stream(
     request: Request, fmt: str, table: Table, rows: Callable[[Session], Iterator[BaseModel]]
 ) -> Response:
-    """Stream every row from one read transaction: a first pass hashes the rows for the ETag
-    (so a 304 or a HEAD costs no download), a second pass sends them. Memory stays flat."""
-    session: Session = request.app.state.sessionmaker()
-    try:
-        if session.get_bind().dialect.name == "postgresql":
-            # Both passes must read the same snapshot.
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    """Stream every row: a first pass hashes the rows for the ETag (so a 304 or a HEAD costs
+    no download), a second pass sends them. Memory stays flat."""
+
+    def etag(session: Session) -> str:
         hasher = etag_hasher()
         for chunk in _encode(fmt, table, rows(session)):
             hasher.update(chunk)
-        etag = etag_from(hasher)
-        headers = {"ETag": etag, **download_headers(fmt, table)}
-        if etag_matches(request.headers.get("if-none-match"), etag):
+        return etag_from(hasher)
+
+    return stream_download(
+        request, fmt, table, etag=etag, chunks=lambda s: _encode(fmt, table, rows(s))
+    )
+
+
+def stream_download(
+    request: Request,
+    fmt: str,
+    table: Table,
+    *,
+    etag: Callable[[Session], str],
+    chunks: Callable[[Session], Iterator[bytes]],
+) -> Response:
+    """A bulk download from one read transaction: `etag(session)` first (a matching
+    If-None-Match is a 304, a HEAD gets the headers alone, neither reads the rows), then
+    `chunks(session)` streamed, read in the streams' own threads (see stream_threads)."""
+    session: Session = request.app.state.sessionmaker()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            # The ETag and the rows must come from one snapshot.
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        tag = etag(session)
+        headers = {"ETag": tag, **download_headers(fmt, table)}
+        if etag_matches(request.headers.get("if-none-match"), tag):
             session.close()
-            return Response(status_code=304, headers={"ETag": etag})
+            return Response(status_code=304, headers={"ETag": tag})
         if request.scope.get(HEAD_FLAG):
             session.close()
             # No body and no Content-Length: the download's length is not known ahead.
             return StreamingResponse(iter(()), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+        parts = chunks(session)
     except BaseException:
         session.close()
         raise
 
-    lines = _encode(fmt, table, rows(session))
-
     async def body() -> AsyncIterator[bytes]:
-        # In the streams' own threads, as figures' downloads are (see routers.figures).
         streams = stream_threads(request)
         try:
-            while line := await to_thread.run_sync(next, lines, None, limiter=streams):
-                yield line
+            while part := await to_thread.run_sync(next, parts, None, limiter=streams):
+                yield part
         finally:
             await to_thread.run_sync(session.close, limiter=streams)
 

@@ -1,12 +1,11 @@
 """Figures: the list with its filters, one figure (JSON or JSON-LD), its citation, its history."""
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Annotated
 
 import orjson
-from anyio import to_thread
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
 from app import citations, linked_data
@@ -22,7 +21,7 @@ from app.deps import (
     checked_id,
 )
 from app.errors import NotAcceptable, PreconditionFailed, PreconditionRequired
-from app.middleware import HEAD_FLAG, etag_from, etag_hasher, etag_matches
+from app.middleware import etag_from, etag_hasher, etag_matches
 from app.models import Figure
 from app.negotiation import choose
 from app.openapi import citation_responses, list_responses, problem_responses
@@ -34,7 +33,7 @@ from app.routers import (
     download_headers,
     list_format,
     next_link,
-    stream_threads,
+    stream_download,
 )
 from app.schemas import (
     FigurePatch,
@@ -167,45 +166,24 @@ def _lines(fmt: str, rows: list[bytes]) -> bytes:
 
 
 def stream_figures(request: Request, fmt: str, filters: FigureFilters, sort: Sort) -> Response:
-    """Every matching figure, streamed from one read transaction. The ETag is made of the
-    dataset's version and the query (weak: it names what was asked of which data), so a 304
-    or a HEAD costs no pass over the rows, and the body is sent in one."""
-    session: Session = request.app.state.sessionmaker()
-    try:
-        if session.get_bind().dialect.name == "postgresql":
-            # The version and the rows must come from one snapshot.
-            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        version = renders.dataset_version(session)
+    """Every matching figure's stored render, streamed. The ETag is made of the dataset's
+    version and the query (weak: it names what was asked of which data), so a 304 or a HEAD
+    costs no pass over the rows."""
+
+    def etag(session: Session) -> str:
         asked = etag_hasher()
         asked.update(repr((fmt, filters, str(sort))).encode())
-        etag = f'W/"v{version}.{asked.hexdigest()[:16]}"'
-        headers = {"ETag": etag, **download_headers(fmt, TABLES["figures"])}
-        if etag_matches(request.headers.get("if-none-match"), etag):
-            session.close()
-            return Response(status_code=304, headers={"ETag": etag})
-        if request.scope.get(HEAD_FLAG):
-            session.close()
-            # No body and no Content-Length: the download's length is not known ahead.
-            return StreamingResponse(iter(()), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
-    except BaseException:
-        session.close()
-        raise
-    column = "csv" if fmt == "csv" else "json"
-    batches = figures.all_rendered(session, filters=filters, sort=sort, column=column)
+        return f'W/"v{renders.dataset_version(session)}.{asked.hexdigest()[:16]}"'
 
-    async def body() -> AsyncIterator[bytes]:
-        # In threads of the streams' own (see stream_threads).
-        streams = stream_threads(request)
-        try:
-            if fmt == "csv":
-                yield renders.CSV_HEADER
-            ending = b"" if fmt == "csv" else b"\n"
-            while rows := await to_thread.run_sync(next, batches, None, limiter=streams):
-                yield ending.join(rows) + ending
-        finally:
-            await to_thread.run_sync(session.close, limiter=streams)
+    def chunks(session: Session) -> Iterator[bytes]:
+        if fmt == "csv":
+            yield renders.CSV_HEADER
+        ending = b"" if fmt == "csv" else b"\n"
+        column = "csv" if fmt == "csv" else "json"
+        for rows in figures.all_rendered(session, filters=filters, sort=sort, column=column):
+            yield ending.join(rows) + ending
 
-    return StreamingResponse(body(), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+    return stream_download(request, fmt, TABLES["figures"], etag=etag, chunks=chunks)
 
 
 FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]
