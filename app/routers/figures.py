@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
 from app import citations, linked_data
-from app.db import off_the_loop
+from app.db import DriverReads, driver_reads, off_the_loop
 from app.deps import (
     FigureDep,
     FigureListDep,
@@ -54,41 +54,39 @@ router = APIRouter(prefix="/v1/figures", tags=["figures"])
 
 @router.get("", response_model=Page[FigureRead], responses=list_responses())
 async def list_figures(
-    request: Request, response: Response, query: FigureListDep, session: SessionDep
+    request: Request, response: Response, query: FigureListDep
 ) -> Page[FigureRead] | Response:
     """Figures matching the filters: a JSON page at a time (follow `next`), or every match as
     CSV or NDJSON (`Accept` or `?format=`)."""
-    return await off_the_loop(
-        session, figure_list_answer, request, response, session, query, query.filters
-    )
+    engine = request.app.state.engine
+    return await off_the_loop(engine, figure_list_answer, request, query, query.filters)
 
 
 def figure_list_answer(
-    request: Request,
-    response: Response,
-    session: Session,
-    query: FigureListQuery,
-    filters: FigureFilters,
+    request: Request, query: FigureListQuery, filters: FigureFilters
 ) -> Response:
     """A list of figures in the format asked for: a JSON page, or every match streamed. Built
     from the figures' stored renders: no objects, no validation, one join."""
-    version = renders.dataset_version(session)
-    query.check(known_ids(request, session, version))
-    fmt = list_format(request, query.format)
-    if fmt != "json" and not query.bounded:
-        # Give the request's connection back before the stream takes its own: holding one
-        # while waiting for another is how a pool deadlocks under load.
-        session.close()
+    with driver_reads(request.app.state.engine) as reads:
+        version = reads.scalar(renders.VERSION) or 0
+        query.check(known_ids(request, reads, version))
+        fmt = list_format(request, query.format)
+        if fmt == "json" or query.bounded:
+            result = figures.rendered_figures(
+                reads,
+                filters=filters,
+                sort=query.sort,
+                limit=query.limit,
+                cursor=query.cursor,
+                column="csv" if fmt == "csv" else "json",
+                count=lambda: counted(request, reads, filters, version),
+            )
+        else:
+            result = None
+    if result is None:
+        # The stream takes a connection of its own once this one is back in the pool:
+        # holding one while waiting for another is how a pool deadlocks under load.
         return stream_figures(request, fmt, filters, query.sort)
-    result = figures.rendered_figures(
-        session,
-        filters=filters,
-        sort=query.sort,
-        limit=query.limit,
-        cursor=query.cursor,
-        column="csv" if fmt == "csv" else "json",
-        count=lambda: counted(request, session, filters, version),
-    )
     next_url = next_link(request, result.next_cursor)
     headers = {"ETag": _page_etag(fmt, result, query.limit, next_url)}
     if next_url:
@@ -120,40 +118,40 @@ def _page_etag(fmt: str, result: FigureList, limit: int, next_url: str | None) -
     return etag_from(hasher)
 
 
-def known_ids(request: Request, session: Session, version: int) -> dict[str, frozenset[str]]:
+def known_ids(request: Request, reads: DriverReads, version: int) -> dict[str, frozenset[str]]:
     """The ids of every measure and source, read once per dataset version in each process:
     checking that a filter names one costs no query."""
     known = request.app.state.known_ids
     if known.get("version") != version:
-        ids = catalog.all_ids(session)
-        if _same_snapshot(session, version):
+        ids = catalog.all_ids(reads)
+        if _same_snapshot(reads, version):
             known.clear()
             known.update(ids, version=version)
         return ids
     return known
 
 
-def counted(request: Request, session: Session, filters: FigureFilters, version: int) -> int:
+def counted(request: Request, reads: DriverReads, filters: FigureFilters, version: int) -> int:
     """How many figures match, counted once per dataset version and filters in each process:
     every page of a walk through a million figures shares one count."""
     counts: dict[tuple[int, FigureFilters], int] = request.app.state.counts
     total = counts.get((version, filters))
     if total is None:  # counted afresh
-        total = figures.count_figures(session, filters)
-        if _same_snapshot(session, version):
+        total = figures.count_rendered(reads, filters)
+        if _same_snapshot(reads, version):
             if len(counts) >= COUNTS_KEPT:
                 counts.clear()
             counts[(version, filters)] = total
     return total
 
 
-def _same_snapshot(session: Session, version: int) -> bool:
+def _same_snapshot(reads: DriverReads, version: int) -> bool:
     """Whether what was just read belongs to `version`: always on SQLite, whose read
     transaction keeps one snapshot; on PostgreSQL, where each statement reads afresh, if no
     commit came in between."""
-    if session.get_bind().dialect.name == "sqlite":
+    if reads.dialect.name == "sqlite":
         return True
-    return renders.dataset_version(session) == version
+    return reads.scalar(renders.VERSION) == version
 
 
 COUNTS_KEPT = 10_000
@@ -302,27 +300,30 @@ def retract_figure(
 )
 async def read_figure(
     figure_id: Annotated[str, Path(description="The figure's id, e.g. `removals-2017`.")],
-    session: SessionDep,
     request: Request,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> FigureRead | Response:
     """One figure: its value and qualifier, the exact quote and its spans, who said it, when.
 
     With `Accept: application/ld+json`, the same figure as schema.org linked data."""
-    return await off_the_loop(session, _figure_answer, session, request, figure_id, accept)
+    engine = request.app.state.engine
+    return await off_the_loop(engine, _figure_answer, request, figure_id, accept)
 
 
-def _figure_answer(
-    session: Session, request: Request, figure_id: str, accept: str | None
-) -> Response:
-    body, etag = figures.rendered_figure(session, checked_id("figure", figure_id))
+def _figure_answer(request: Request, figure_id: str, accept: str | None) -> Response:
+    checked_id("figure", figure_id)
+    with driver_reads(request.app.state.engine) as reads:
+        body, etag = figures.rendered_figure(reads, figure_id)
     media_type = choose(accept, FIGURE_MEDIA_TYPES)
     if media_type is None:
         raise NotAcceptable(f"this figure is served as {' or '.join(FIGURE_MEDIA_TYPES)}")
     if media_type == linked_data.MEDIA_TYPE:
-        figure = figures.get_figure(session, figure_id)
-        read = FigureRead.model_validate_json(body)
-        document = linked_data.figure_document(read, figure.measure, base_url(request))
+        # Made from the ORM's figure alone, so that it is one snapshot, however it changes.
+        with request.app.state.sessionmaker() as session:
+            figure = figures.get_figure(session, figure_id)
+            read = figure_read(session, figure)
+            document = linked_data.figure_document(read, figure.measure, base_url(request))
+            etag = renders.figure_etag(figure, read)
         return JSONResponse(document, media_type=linked_data.MEDIA_TYPE, headers={"ETag": etag})
     return Response(body, media_type="application/json", headers={"ETag": etag})
 

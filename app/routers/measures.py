@@ -45,5 +45,7 @@ def list_measure_figures(
     """The measure's figures, in time order unless `sort` says otherwise, with every filter
     of /v1/figures; a JSON page, or every match as CSV or NDJSON."""
     filters = replace(query.filters, measure=measure.id)
-
-    return figure_list_answer(request, response, session, query, filters)
+    # The list is read on a connection of its own: give this one back first, since holding
+    # one while waiting for another is how a pool deadlocks under load.
+    session.close()
+    return figure_list_answer(request, query, filters)

@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.db import DriverReads
 from app.errors import NotFound
 from app.models import DatasetState, Derived, Figure, Measure, Revision, Source
 from app.paging import Cursor, Sort
@@ -53,13 +54,12 @@ def get_measure(session: Session, measure_id: str) -> Measure:
     return measure
 
 
-def all_ids(session: Session) -> dict[str, frozenset[str]]:
+_IDS = {"measure": select(Measure.id), "source": select(Source.id)}
+
+
+def all_ids(reads: DriverReads) -> dict[str, frozenset[str]]:
     """Every measure's and every source's id (small tables: a few hundred rows at most)."""
-    connection = session.connection()
-    return {
-        "measure": frozenset(connection.execute(select(Measure.id)).scalars()),
-        "source": frozenset(connection.execute(select(Source.id)).scalars()),
-    }
+    return {kind: frozenset(row[0] for row in reads.all(ids)) for kind, ids in _IDS.items()}
 
 
 def list_sources(session: Session, *, limit: int, cursor: Cursor | None) -> IdPage[Source]:

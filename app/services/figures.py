@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, Select, String, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
+from app.db import DriverReads
 from app.errors import NotFound
 from app.models import Figure, FigureRelation, FigureRender, Measure, Revision, Source
 from app.paging import Cursor, Sort
@@ -154,10 +155,11 @@ class RenderedList:
 
 @lru_cache(maxsize=512)
 def _rendered(
-    shape: _Shape, sort: Sort, column: str, after: bool = False
+    shape: _Shape, sort: Sort, column: str, after: bool = False, limited: bool = True
 ) -> Select[tuple[str, Any, bytes, str]]:
     """The stored renders of the figures of this shape, in `sort` order (after a cursor, if
-    `after`; at most `limit` of them); plain columns, no objects: these are the hot reads."""
+    `after`; at most `limit` of them, if `limited`); plain columns, no objects: these are
+    the hot reads, built once a shape and prepared once (see `DriverReads`)."""
     key = _SORT_COLUMNS[sort.field]
     order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
     statement = select(Figure.id, key, getattr(FigureRender, column), FigureRender.etag).join(
@@ -167,8 +169,8 @@ def _rendered(
         statement = statement.join(Figure.measure)
     statement = statement.where(*_conditions(shape)).order_by(*order)
     if after:
-        statement = statement.where(_after(sort)).limit(bindparam("limit"))
-    return statement
+        statement = statement.where(_after(sort))
+    return statement.limit(bindparam("limit")) if limited else statement
 
 
 @lru_cache(maxsize=256)
@@ -184,8 +186,13 @@ def count_figures(session: Session, filters: FigureFilters) -> int:
     return session.connection().execute(counting, _values(filters)).scalar() or 0
 
 
+def count_rendered(reads: DriverReads, filters: FigureFilters) -> int:
+    """`count_figures`, on the hot reads' connection."""
+    return reads.scalar(_counting(_Shape.of(filters)), _values(filters)) or 0
+
+
 def rendered_figures(
-    session: Session,
+    reads: DriverReads,
     *,
     filters: FigureFilters,
     sort: Sort,
@@ -198,11 +205,7 @@ def rendered_figures(
     page's own length when the first page is also the last; else `count()` (by default, a
     count of the matches)."""
     statement = _rendered(_Shape.of(filters), sort, column, cursor is not None)
-    if cursor is None:
-        statement = statement.limit(bindparam("limit"))
-    values = {**_values(filters, cursor), "limit": limit + 1}
-    # Core on the session's connection: these reads make no objects, so skip the ORM's path.
-    found = session.connection().execute(statement, values).all()
+    found = reads.all(statement, {**_values(filters, cursor), "limit": limit + 1})
     next_cursor = None
     if len(found) > limit:
         found = found[:limit]
@@ -210,7 +213,7 @@ def rendered_figures(
     if cursor is None and next_cursor is None:
         total = len(found)  # every match is on this page: no need to count them again
     else:
-        total = count() if count is not None else count_figures(session, filters)
+        total = count() if count is not None else count_rendered(reads, filters)
     return RenderedList([row[2] for row in found], [row[3] for row in found], total, next_cursor)
 
 
@@ -222,7 +225,7 @@ def all_rendered(
 
     On SQLite the rows are taken from the driver's cursor as it gives them: one bytes column
     needs no result processing, and skipping it sends a million rows seconds sooner."""
-    statement = _rendered(_Shape.of(filters), sort, column).with_only_columns(
+    statement = _rendered(_Shape.of(filters), sort, column, limited=False).with_only_columns(
         getattr(FigureRender, column)
     )
     values = _values(filters)
@@ -237,18 +240,17 @@ def all_rendered(
         yield [bytes(row[0]) for row in rows]
 
 
-def rendered_figure(session: Session, figure_id: str) -> tuple[bytes, str]:
+_FIGURE_RENDER = select(FigureRender.json, FigureRender.etag).where(
+    FigureRender.figure_id == bindparam("id")
+)
+
+
+def rendered_figure(reads: DriverReads, figure_id: str) -> tuple[bytes, str]:
     """A figure's stored JSON and ETag; NotFound if there is no such figure."""
-    found = (
-        session.connection()
-        .execute(
-            select(FigureRender.json, FigureRender.etag).where(FigureRender.figure_id == figure_id)
-        )
-        .first()
-    )
-    if found is None:
+    found = reads.all(_FIGURE_RENDER, {"id": figure_id})
+    if not found:
         raise NotFound(f"no figure with id {figure_id!r}")
-    return found[0], found[1]
+    return bytes(found[0][0]), found[0][1]
 
 
 def _after(sort: Sort) -> ColumnElement[bool]:

@@ -108,11 +108,11 @@ def ensure_current(session: Session, *, force: bool = False) -> int:
     return done
 
 
-_VERSION = select(DatasetState.version).where(DatasetState.id == 1)
+VERSION = select(DatasetState.version).where(DatasetState.id == 1)
 
 
 def dataset_version(session: Session) -> int:
-    return session.connection().execute(_VERSION).scalar() or 0
+    return session.connection().execute(VERSION).scalar() or 0
 
 
 # Collecting what each transaction changed, and rendering it before it commits.
