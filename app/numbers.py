@@ -34,6 +34,9 @@ def parse_number(text: str) -> Decimal:
         if len(words) == 2 and words[1] in _SCALES:
             return value * _SCALES[words[1]]
         raise ValueError(f"{text!r} is not a number")
+    if words[-1] == "dozen" and len(words) > 1 and "dozen" not in words[:-1]:
+        # "a dozen", "two dozen": twelves
+        return Decimal(12) if words[:-1] == ["a"] else parse_number(" ".join(words[:-1])) * 12
     try:
         # "one thousand, one hundred": commas between word groups carry no value.
         return Decimal(_words_to_int(" ".join(words).replace(",", " ").split()))
