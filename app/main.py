@@ -17,7 +17,7 @@ from app.errors import install_error_handlers
 from app.middleware import BodyLimit, ConditionalGet, RequestContext
 from app.openapi import install_openapi
 from app.ratelimit import RateLimits
-from app.routers import derived, figures, measures, meta, sources
+from app.routers import derived, extract, figures, measures, meta, sources
 
 DESCRIPTION = """
 Figures about deportation and repatriation, starting with Cambodian nationals removed from
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_entry_bytes=settings.response_cache_entry_bytes,
     )
     app.add_middleware(RequestContext, log_format=settings.log_format)
-    for module in (meta, figures, derived, measures, sources):
+    for module in (meta, figures, derived, measures, sources, extract):
         app.include_router(module.router)
     install_openapi(app)
     return app

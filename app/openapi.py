@@ -26,6 +26,9 @@ EXAMPLE_REQUESTS = {
     "GET /v1/derived/{derived_id}": "/v1/derived/final-removal-orders-criminal-share-2017-12",
     "GET /v1/sources": "/v1/sources",
     "GET /v1/sources/{source_id}": "/v1/sources/khmer-times-2018-02-us-deportees",
+    "GET /v1/sources/{source_id}/candidates": (
+        "/v1/sources/khmer-times-2018-02-us-deportees/candidates"
+    ),
     "GET /v1/datapackage.json": "/v1/datapackage.json",
     "GET /healthz": "/healthz",
     "GET /readyz": "/readyz",

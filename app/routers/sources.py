@@ -6,10 +6,13 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app import citations
+from app.dates import parse_partial_date
 from app.deps import AdminDep, JsonOnly, PagingDep, SessionDep, SourceDep, WriteSessionDep
+from app.extract import extract
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.routers import citation_response, id_list_answer
-from app.schemas import Page, SourceCreate, SourceDetail, SourceRead
+from app.routers.extract import measure_kinds
+from app.schemas import Page, SourceCandidates, SourceCreate, SourceDetail, SourceRead
 from app.services import figures, writes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -85,3 +88,42 @@ def cite_source(
 def read_source_text(source: SourceDep) -> PlainTextResponse:
     """The stored text the quotes and spans refer to, byte for byte (check it with sha256)."""
     return PlainTextResponse(source.text, media_type="text/plain; charset=utf-8")
+
+
+@router.get(
+    "/{source_id}/candidates",
+    response_model=SourceCandidates,
+    responses=problem_responses(404, 406),
+    dependencies=[JsonOnly],
+)
+def source_candidates(source: SourceDep, session: SessionDep) -> SourceCandidates:
+    """The figures the extractor proposes from the stored text, each marked `curated` with
+    the id of a figure already made from that number (retracted ones too): an equal value
+    whose value_span overlaps. A curator starts from those still null."""
+    found = extract(
+        source.text,
+        parse_partial_date(source.published),
+        publisher=source.publisher,
+        source=source.id,
+        measures=measure_kinds(session),
+    )
+    curated = figures.figures_in_source(session, source.id)
+    candidates = []
+    for candidate in found.candidates:
+        start, end = candidate.value_span
+        match = next(
+            (
+                f.id
+                for f in curated
+                if f.value == float(candidate.value) and f.value_start < end and start < f.value_end
+            ),
+            None,
+        )
+        candidates.append({**candidate.as_dict(), "curated": match})
+    return SourceCandidates.model_validate(
+        {
+            "source": source.id,
+            "candidates": candidates,
+            "skipped": [s.as_dict() for s in found.skipped],
+        }
+    )

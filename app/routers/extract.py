@@ -1,0 +1,43 @@
+"""Proposed figures: the extractor run on a posted text, for a curator to review."""
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from app.dates import parse_partial_date
+from app.deps import SessionDep, WriterDep
+from app.extract import extract
+from app.models import Measure
+from app.openapi import problem_responses
+from app.schemas import ExtractionRead, ExtractRequest
+
+router = APIRouter(prefix="/v1/extract", tags=["extraction"])
+
+
+def measure_kinds(session: SessionDep) -> dict[str, str]:
+    """The measures a candidate may be given: those that exist, with their kinds."""
+    return {id_: kind for id_, kind in session.execute(select(Measure.id, Measure.kind))}
+
+
+@router.post(
+    "",
+    response_model=ExtractionRead,
+    responses=problem_responses(400, 401, 413, 422, 429),
+)
+def propose_figures(item: ExtractRequest, token: WriterDep, session: SessionDep) -> ExtractionRead:
+    """Propose candidate figures from a posted text (scope `write`; the body limit applies).
+
+    Nothing is stored: each candidate is in the shape of `data/figures/*.toml`, with the
+    reasons it was kept, and every number not proposed (a year, an age, money...) is listed
+    with the reason why. A person reviews them; `POST /v1/figures` adds those they keep."""
+    found = extract(
+        item.text,
+        parse_partial_date(item.published),
+        publisher=item.publisher,
+        measures=measure_kinds(session),
+    )
+    return ExtractionRead.model_validate(
+        {
+            "candidates": [c.as_dict() for c in found.candidates],
+            "skipped": [s.as_dict() for s in found.skipped],
+        }
+    )
