@@ -837,6 +837,11 @@ def extract(
     _restates(candidates)
     _name(candidates, source)
     skipped.sort(key=lambda s: s.span)
+    starts = [s.span[0] for s in skipped]
+    for candidate in candidates:  # the numbers beside it that are not counts, and why
+        first, last = candidate.quote_span
+        for near in skipped[bisect_left(starts, first) : bisect_left(starts, last)]:
+            candidate.reasons.append(f"beside it, “{near.text}” is not a count: {near.reason}")
     return Extraction(candidates, skipped)
 
 

@@ -95,6 +95,9 @@ def test_the_seed_relations_and_statement_dates_follow_the_text() -> None:
     assert relations[500] == [("restates", 572)]  # the rounded form of the report's 572
     assert relations[1412] == [("part_of", 1900)]  # "1,412 of whom"
     assert not relations[572] and not relations[92] and not relations[145000]
+    # Each candidate says why the numbers beside it were not proposed.
+    assert "beside it, “2002” is not a count: a year" in candidates[28].reasons
+    assert "beside it, “25” is not a count: a day of the month" in candidates[92].reasons
     # The 572 has no start of its own ("so far"): it takes 2002 from the 500 it restates.
     assert (str(candidates[572].period[0]), str(candidates[572].period[1])) == ("2002", "2018-02")
     stated = {v: str(c.stated) if c.stated else None for v, c in candidates.items()}
