@@ -92,6 +92,18 @@ def tokens(engine: Engine) -> dict[str, str]:
 
 
 @pytest.fixture
+def writer(tokens: dict[str, str]) -> dict[str, str]:
+    """Headers that authenticate with the `write` token."""
+    return {"Authorization": f"Bearer {tokens['write']}"}
+
+
+@pytest.fixture
+def admin(tokens: dict[str, str]) -> dict[str, str]:
+    """Headers that authenticate with the `admin` token."""
+    return {"Authorization": f"Bearer {tokens['admin']}"}
+
+
+@pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
     """A real `depstats serve` process on this test's database; yields its base URL."""
     from helpers import start_server

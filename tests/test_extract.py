@@ -449,11 +449,6 @@ def test_depstats_score_extraction_prints_the_three_figures() -> None:
 # --- The API ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def writer(tokens: dict[str, str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['write']}"}
-
-
 ARTICLE = {
     "text": "ICE deported 28 Cambodians last year, according to the Interior Ministry.",
     "published": "2018-02",
@@ -522,9 +517,8 @@ def test_source_candidates_mark_all_eight_seed_figures_as_curated(client: TestCl
 
 
 def test_a_new_source_starts_uncurated_and_a_posted_candidate_becomes_curated(
-    client: TestClient, tokens: dict[str, str], writer: dict[str, str]
+    client: TestClient, admin: dict[str, str], writer: dict[str, str]
 ) -> None:
-    admin = {"Authorization": f"Bearer {tokens['admin']}"}
     source = {
         "id": "phnom-penh-post-2019-03",
         "title": "Deportees return home",

@@ -11,16 +11,6 @@ from helpers import SOURCE_ID, assert_problem
 NOTE = '"Last year" is 2017: the article was published in February 2018.'
 
 
-@pytest.fixture
-def writer(tokens: dict[str, str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['write']}"}
-
-
-@pytest.fixture
-def admin(tokens: dict[str, str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['admin']}"}
-
-
 def revisions(engine: Engine) -> int:
     with Session(engine) as session:
         return session.scalar(select(func.count()).select_from(Revision)) or 0
