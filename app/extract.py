@@ -347,6 +347,8 @@ def _skip_reason(text: str, start: int, end: int, value: Decimal, printed: str) 
         return "a year"
     if re.fullmatch(r"\d{6,}", printed):
         return "a long digit string: an id or a phone number, not a count"
+    if value > 10**12:  # more than ten times everyone who ever lived
+        return "too large to be a count"
     return None
 
 

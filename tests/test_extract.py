@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -310,6 +312,7 @@ def test_parts_and_wholes_are_proposed_as_part_of(sentence: str, part: int, whol
         ("Dozens of Cambodians were deported.", "Dozens of", "vague"),
         ("One in five Cambodians was deported.", "One in five", "ratio"),
         ("Call the Cambodian hotline on (202) 555-0147.", "(202) 555-0147", "phone"),
+        ("1" + ",000" * 120 + " Cambodians were deported.", "1" + ",000" * 120, "too large"),
     ],
 )
 def test_what_is_not_a_count_is_skipped_with_its_reason(
@@ -392,6 +395,38 @@ def test_times_are_resolved_against_the_publication_date(
 def test_attribution_follows_the_text(text: str, attribution: dict[str, str]) -> None:
     [candidate] = the(text)
     assert {k: candidate["attribution"].get(k) for k in attribution} == attribution
+
+
+PIECES = st.sampled_from(
+    [
+        "Twenty-eight", "Cambodians", "were deported", "more than", "1,900", "4800", "2002",
+        "last year", "in December", "on January 25", "since 2002", "35 to 40", "of whom",
+        "a dozen", "1.4 million", "$50", "30 C", "Luka Meas, 48,", "percent", "half", "said",
+        "according to", "the Ministry", "“", "”", ",", ".", "\n", "\n\n", "\r\n", " ", "-",
+        "Page 2 of 3", "so far", "(202) 555-0147", "one hundred and five", "out of", "12",
+        "1" + ",000" * 120, "9" * 400, "0.5", "billion",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=40).map(" ".join),
+    st.sampled_from(["2018", "2018-02", "2018-02-28"]),
+)
+def test_any_text_gives_candidates_whose_spans_hold_their_words(text: str, published: str) -> None:
+    found = extract(text, parse_partial_date(published), publisher="Khmer Times")
+    ids = {c.id for c in found.candidates}
+    assert len(ids) == len(found.candidates)
+    for c in found.candidates:
+        assert text[c.value_span[0] : c.value_span[1]] == c.value_text
+        assert text[c.quote_span[0] : c.quote_span[1]] == c.quote
+        assert c.quote_span[0] <= c.value_span[0] < c.value_span[1] <= c.quote_span[1]
+        assert parse_number(c.value_text) == c.value
+        assert all(other in ids for _, other in c.relations)
+        CandidateRead.model_validate(c.as_dict())
+    for s in found.skipped:
+        assert text[s.span[0] : s.span[1]] == s.text and s.reason
 
 
 # --- depstats extract ------------------------------------------------------------------------
