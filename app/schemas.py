@@ -864,7 +864,11 @@ class ExtractRequest(_In):
     )
     published: PartialDate = Field(description="When it was published, at its precision.")
     publisher: Line | None = Field(
-        None, description="Who published it: the voice of figures no one else is said to state."
+        None,
+        min_length=1,
+        pattern=r"\S",
+        description="Who published it: the voice of figures no one else is said to state. "
+        "Without it, a figure no one is named as stating has no attribution.",
     )
 
 

@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -19,8 +21,10 @@ from app.curation import read_dataset
 from app.dates import parse_partial_date
 from app.extract import Candidate, extract, to_toml
 from app.numbers import parse_number
+from app.routers import extract as extract_route
 from app.schemas import CandidateRead
 from app.scoring import Labelled, match, read_labelled, score
+from app.services.tokens import create_token
 from helpers import SOURCE_ID, assert_problem
 
 ROOT = Path(__file__).parent.parent
@@ -527,6 +531,7 @@ def test_post_extract_needs_a_live_write_token(
         ({**ARTICLE, "text": ""}, "#/text"),
         ({**ARTICLE, "source": "x"}, "#/source"),
         ({**ARTICLE, "publisher": "two\nlines"}, "#/publisher"),
+        ({**ARTICLE, "publisher": "   "}, "#/publisher"),
     ],
 )
 def test_post_extract_refuses_bad_input_with_a_problem(
@@ -534,6 +539,26 @@ def test_post_extract_refuses_bad_input_with_a_problem(
 ) -> None:
     problem = assert_problem(client.post("/v1/extract", json=body, headers=writer), 422)
     assert pointer in [e["pointer"] for e in problem["errors"]]
+
+
+def test_other_writes_go_on_while_a_text_is_read(
+    client: TestClient, writer: dict[str, str], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a long text takes seconds: it must not hold the write lock the token check took."""
+    wrote = []
+
+    def write_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        with Session(engine) as session, session.begin():
+            if engine.dialect.name == "sqlite":  # fail at once, not after 5 s, if locked out
+                session.connection().exec_driver_sql("PRAGMA busy_timeout = 50")
+            create_token(session, name="meanwhile", scope="write")
+        wrote.append(True)
+        return extract(*args, **kwargs)
+
+    monkeypatch.setattr(extract_route, "extract", write_meanwhile)
+    response = client.post("/v1/extract", json=ARTICLE, headers=writer)
+    assert response.status_code == 200, response.text
+    assert wrote == [True] and response.json()["candidates"][0]["value"] == 28
 
 
 def test_post_extract_keeps_the_body_limit(client: TestClient, writer: dict[str, str]) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,12 @@ KNOWN_MEASURES = {
 # Cambodians.
 _MEASURE_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("non-refugee-admissions", re.compile(r"\bnon-?refugees?\b", re.I)),
-    ("refugee-admissions", re.compile(r"\brefugees?\b", re.I)),
+    (
+        "refugee-admissions",
+        re.compile(r"\brefugees?\b[^.;]{0,60}\b(?:admitted|accepted|resettled|arrived|entered|"
+                   r"came|welcomed)\b|\b(?:admitted|accepted|resettled|welcomed)\b[^.;]{0,40}"
+                   r"\brefugees?\b", re.I),
+    ),
     (
         "final-removal-orders",
         re.compile(r"\bfinal[ \t]+(?:orders?[ \t]+of[ \t]+(?:removal|deportation)|"
@@ -72,6 +78,10 @@ _EVERYONE = re.compile(
     r"[ \t]+(?:people|persons|immigrants|migrants|noncitizens|non-citizens|foreigners)\b", re.I
 )
 _OTHER_NATIONALITY = re.compile(r"[ \t]+(?!Cambodian)([A-Z][a-z]+(?:ans|ese|is|s))\b")
+# How many sentences apart one count may be said twice ("more than 500" ... "572").
+_RESTATED_WITHIN = 5
+_NO_MEASURE = "no known measure fits: choose one"
+_OF_WHOM = re.compile(r"[ \t]+of[ \t]+(?:whom|them|those|these)\b")
 _CONVICTIONS = re.compile(r"\b(?:convict\w*|criminal)\b", re.I)
 
 
@@ -136,10 +146,13 @@ def extract(
     for candidate in candidates:
         for _, whole in candidate.links:
             parts_of.setdefault(id(whole), []).append(candidate)
+    near = _Near(in_sentence, parts_of, [bool(_ABOUT_CAMBODIANS.search(s.text)) for s in sentences])
     for mention in mentions:
         candidate = by_mention[id(mention)]
-        _suggest_measure(text, sentences, mention, candidate, in_sentence, parts_of, measures)
+        candidate.sentence = mention.sentence
+        _suggest_measure(text, sentences, mention, candidate, near, measures)
         _anchor_time(mention, candidate, anchors.get(mention.sentence, []), measures)
+    _inherit_measure(candidates)
     _inherit_time(candidates)
     _restates(candidates)
     _name(candidates, source)
@@ -162,6 +175,9 @@ def _quote_speakers(
 ) -> dict[int, Any]:
     """Read sentences in order: their anchors, their speakers, and who speaks each quotation."""
     for index, sentence in enumerate(sentences):
+        if sentence.long:  # not prose: its numbers are skipped unread
+            anchors[index], said[index] = [], None
+            continue
         found = find_anchors(sentence.text, sentence.start, published)
         anchors[index] = found
         stated = next((a.last for a in found if a.stated), None)
@@ -232,11 +248,9 @@ def _relate(
             )
         ):
             _link(candidate, by_mention[id(after)], "part_of", "“X of Y”")
-        if before is not None and re.match(
-            r"^[ \t]+of[ \t]+(?:whom|them|those|these)\b", text[mention.end :]
-        ):
+        if before is not None and _OF_WHOM.match(text, mention.end):
             _link(candidate, by_mention[id(before)], "part_of", "“of whom”")
-        lead = text[sentence.start : mention.lead]
+        lead = text[max(sentence.start, mention.lead - 150) : mention.lead]
         if before is None or before.sentence < mention.sentence - 1:
             continue
         if before.sentence == mention.sentence and re.search(
@@ -257,19 +271,26 @@ def _link(part: Candidate, whole: Candidate, kind: str, why: str) -> None:
     part.reasons.append(f"{kind} {whole.value_text}: {why}")
 
 
+@dataclass
+class _Near:
+    """What a candidate's measure is read from, besides its own words."""
+
+    in_sentence: dict[int, list[Mention]]  # the numbers of each sentence, in order
+    parts_of: dict[int, list[Candidate]]  # by id() of the whole
+    about_cambodians: list[bool]  # by sentence
+
+
 def _suggest_measure(
     text: str,
     sentences: list[Sentence],
     mention: Mention,
     candidate: Candidate,
-    in_sentence: dict[int, list[Mention]],
-    parts_of: dict[int, list[Candidate]],
+    near: _Near,
     measures: dict[str, str],
 ) -> None:
     index = mention.sentence
     sentence = sentences[index]
-    context = " ".join(s.text for s in sentences[max(0, index - 2) : index + 1])
-    if not _ABOUT_CAMBODIANS.search(context):
+    if not any(near.about_cambodians[max(0, index - 2) : index + 1]):
         candidate.reasons.append("no measure: neither this sentence nor the two before it is about "
                                  "Cambodians")  # fmt: skip
         return
@@ -277,13 +298,13 @@ def _suggest_measure(
     if other:
         candidate.reasons.append(f"no measure: it counts {other.group(1)}, not Cambodians")
         return
-    parts = parts_of.get(id(candidate), [])
+    parts = near.parts_of.get(id(candidate), [])
     if parts and _EVERYONE.match(text, mention.end):
         candidate.reasons.append(
             "no measure: it counts people of every nationality, and a part of it is given"
         )
         return
-    order = in_sentence[index]
+    order = near.in_sentence[index]
     position = order.index(mention)
     after_end = order[position + 1].lead if position + 1 < len(order) else sentence.end
     before_start = order[position - 1].end if position else sentence.start
@@ -313,7 +334,7 @@ def _suggest_measure(
             candidate.measure = part.measure
             candidate.reasons.append(f"measure {part.measure}: that of its part")
             return
-    candidate.reasons.append("no known measure fits: choose one")
+    candidate.reasons.append(_NO_MEASURE)
 
 
 def _anchor_time(
@@ -327,7 +348,9 @@ def _anchor_time(
     def distance(a: Anchor) -> int:
         return max(a.start - mention.end, mention.lead - a.end, 0)
 
-    anchor = min(counted, key=distance)
+    # The anchors are in text order: the nearest is one of those around the number.
+    i = bisect_left([a.start for a in counted], mention.start)
+    anchor = min(counted[max(0, i - 2) : i + 2], key=distance)
     kind = measures.get(candidate.measure or "")
     stock = kind == "stock" or (kind is None and anchor.point)
     if stock:
@@ -341,6 +364,16 @@ def _anchor_time(
         candidate.open_end = anchor.last
         return
     candidate.reasons.append(f"{'as of' if stock else 'period'} from “{anchor.phrase}”")
+
+
+def _inherit_measure(candidates: list[Candidate]) -> None:
+    """A part with no measure of its own ("including about 110") counts what its whole does."""
+    for candidate in candidates:
+        whole = next((w for kind, w in candidate.links if kind == "part_of"), None)
+        if candidate.measure is None and whole is not None and whole.measure is not None:
+            candidate.measure = whole.measure
+            candidate.reasons = [r for r in candidate.reasons if r != _NO_MEASURE]
+            candidate.reasons.append(f"measure {whole.measure}: that of its whole")
 
 
 def _inherit_time(candidates: list[Candidate]) -> None:
@@ -357,16 +390,22 @@ def _inherit_time(candidates: list[Candidate]) -> None:
 
 def _restates(candidates: list[Candidate]) -> None:
     """One count said twice: the same value again, later, or a rounded form ("more than 500")
-    whose bounds hold an exact count of the same measure and time. Each restates the nearest
-    such partner; a missing period start is taken from it."""
+    whose bounds hold an exact count of the same measure and time, within a few sentences.
+    Each restates the nearest such partner; a missing period start is taken from it."""
     groups: dict[tuple[str, str], list[Candidate]] = {}
     for candidate in candidates:
         end = _end(candidate)
         if candidate.measure is not None and end is not None:
             groups.setdefault((candidate.measure, str(end)), []).append(candidate)
-    for group in groups.values():
+    for group in groups.values():  # in text order
+        sentences = [c.sentence for c in group]
         for a in group:
-            partners = [b for b in group if b is not a and _may_restate(a, b)]
+            nearby = group[
+                bisect_left(sentences, a.sentence - _RESTATED_WITHIN) : bisect_left(
+                    sentences, a.sentence + _RESTATED_WITHIN + 1
+                )
+            ]
+            partners = [b for b in nearby if b is not a and _may_restate(a, b)]
             if not partners:
                 continue
             b = min(partners, key=lambda b: abs(b.value_span[0] - a.value_span[0]))
@@ -402,6 +441,7 @@ def _end(candidate: Candidate) -> PartialDate | None:
 def _name(candidates: list[Candidate], source: str | None) -> None:
     """Suggested ids, `<measure>-<time>` as the curated ones read; relations use them."""
     used: set[str] = set()
+    last: dict[str, int] = {}  # the last number appended to each name, so as not to count again
     for candidate in candidates:
         time = (
             f"{candidate.period[0]}-{candidate.period[1]}"
@@ -411,10 +451,11 @@ def _name(candidates: list[Candidate], source: str | None) -> None:
             else str(candidate.as_of or "")
         )
         base = "-".join(p for p in (candidate.measure or source or "figure", time) if p)
-        name = base if base not in used else f"{base}-{int(candidate.value)}"
-        n = 2
+        stem = f"{base}-{int(candidate.value)}"
+        name = base if base not in used else stem
         while name in used:
-            name, n = f"{base}-{int(candidate.value)}-{n}", n + 1
+            n = last[stem] = last.get(stem, 1) + 1
+            name = f"{stem}-{n}"
         used.add(name)
         candidate.id = name
     for candidate in candidates:

@@ -4,6 +4,8 @@ and why a number is not a count (a year, an age, money...)."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -32,7 +34,8 @@ WORD_RUN = re.compile(
     rf"\b(?:an?[ \t]+)?(?:{_WORDS})(?:(?:[ \t]+and[ \t]+|[ \t]+|-)(?:{_WORDS}))*\b", re.I
 )
 # Anything with a digit in it: numbers, and the ids, times and codes that are not counts.
-DIGITS = re.compile(r"(?<![\w.,])[A-Za-z_#]*\d[\w#/\-.,:]*")
+# Anything with a digit in it, with the letters joined to it ("COVID-19", "IMG_4821").
+DIGITS = re.compile(r"(?<![\w.,])(?:[A-Za-z_#][\w#-]*)?\d[\w#/\-.,:]*")
 _NUMERAL = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _SCALE_AFTER = re.compile(r"[ \t]+(million|billion|thousand)\b")
 
@@ -87,6 +90,11 @@ _QUALIFIER_BEFORE = re.compile(
     r"(?:^|(?<=\W))(" + "|".join(re.escape(p) for p, _ in _QUALIFIERS) + r")[ \t]+$", re.I
 )
 _QUALIFIER_OF = {p: q for p, q in _QUALIFIERS}
+# Digits after "hotline", "call"...: a phone number, however it is grouped ("2411-2411").
+_PHONE_NAMED = re.compile(
+    r"\b(?:hotline|phone|telephone|call|tel|fax|whatsapp)\b[^.\d]{0,25}(\+?\d[\d ()-]{5,}\d)", re.I
+)
+_BETWEEN = re.compile(r"\bbetween[ \t]+$", re.I)
 _OR_MORE = re.compile(r"[ \t]+or[ \t]+(more|fewer|less)\b", re.I)
 
 _PEOPLE_NOUN = re.compile(r"^[ \t]+(?:[A-Z][a-z]+ans?\b|people\b|[a-z][\w-]*[^su\W]s\b)")
@@ -102,6 +110,11 @@ _FURNITURE_LINE = re.compile(
     re.I,
 )
 _CODE = "an id or code, not a count"
+# The most words one number takes: "nine hundred and ninety nine thousand nine hundred ..."
+_LONGEST_NUMBER = 24
+# Longer than any sentence a person writes: a table, a list, or a text that is not prose.
+_LONGEST_SENTENCE = 2000
+_TOO_LONG = f"in a run of over {_LONGEST_SENTENCE} characters with no sentence end: not prose"
 _FURNITURE = "page furniture: a line that is not a sentence (a headline, a caption, a byline)"
 _NOT_A_NAME = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|In|On|By|Since|Of|And|But|The|Last|This|So)$")
 
@@ -115,6 +128,11 @@ class Sentence:
     end: int
     text: str
     furniture: bool  # a line that is not prose: a headline, a caption, a page number
+
+    @property
+    def long(self) -> bool:
+        """Too long to be a sentence a person wrote: its numbers are skipped, unread."""
+        return len(self.text) > _LONGEST_SENTENCE
 
 
 @cache
@@ -134,14 +152,41 @@ def split_sentences(text: str) -> list[Sentence]:
         furniture = bool(_FURNITURE_LINE.match(body)) or (
             len(body) < 90 and not re.search(r"[.!?…”\"’)]$", body)
         )
-        for span in _segmenter().segment(line.group()):
-            raw = span.sent
-            lead = len(raw) - len(raw.lstrip())
-            trimmed = raw.strip()
-            if trimmed:
-                start = line.start() + span.start + lead
-                out.append(Sentence(start, start + len(trimmed), trimmed, furniture))
+        for offset, piece in _pieces(line.group(), line.start()):
+            # A run that long with no sentence end is not prose: one "sentence", never read.
+            spans = _segmenter().segment(piece) if len(piece) <= 2 * _PIECE else [_Whole(piece)]
+            for span in spans:
+                raw = span.sent
+                lead = len(raw) - len(raw.lstrip())
+                trimmed = raw.strip()
+                if trimmed:
+                    start = offset + span.start + lead
+                    out.append(Sentence(start, start + len(trimmed), trimmed, furniture))
     return out
+
+
+@dataclass
+class _Whole:
+    """A piece of text taken whole, in the shape of pysbd's spans."""
+
+    sent: str
+    start: int = 0
+
+
+def _pieces(line: str, offset: int) -> Iterator[tuple[int, str]]:
+    """A long line in pieces of about a paragraph, cut where a sentence may end: pysbd's time
+    grows with the square of what it is given (a 1 MiB line took minutes)."""
+    start = 0
+    for cut in _MAY_END.finditer(line):
+        if cut.start() - start >= _PIECE:
+            yield offset + start, line[start : cut.start()]
+            start = cut.end()
+    if start < len(line):
+        yield offset + start, line[start:]
+
+
+_PIECE = 1500
+_MAY_END = re.compile(r"(?<=[.!?…”\"’])[ \t]+(?=[A-Z0-9“\"‘(])")
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -164,7 +209,11 @@ _AGE_AFTER = re.compile(
     r"^(?:-years?-olds?\b|[ \t]+years?[ \t]+old\b|[ \t]+years?[ \t]+of[ \t]+age)", re.I
 )
 _AGE_BEFORE = re.compile(
-    r"\b(?:aged?|ages|age[ \t]+of|when[ \t]+(?:he|she|they)[ \t]+(?:was|were))[ \t]+$", re.I
+    r"\b(?:aged?|ages|age[ \t]+of|(?:when|since)[ \t]+(?:he|she|they)[ \t]+(?:was|were))[ \t]+$",
+    re.I,
+)
+_DURATION = re.compile(
+    r"^[ \t]+(?:years?|months?|weeks?|days?|nights?|hours?|minutes?|decades?)\b", re.I
 )
 _MONTH_BEFORE = re.compile(rf"\b{MONTH}[ \t]*$")
 _MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?{MONTH}\b")
@@ -174,7 +223,8 @@ def _skip_reason(text: str, start: int, end: int, value: Decimal, printed: str) 
     """Why the number at text[start:end] is not a count, or None when it may be one."""
     before, after = text[max(0, start - 40) : start], text[end : end + 40]
     if re.search(r"(?:US\$|\$|€|£|USD[ \t]*|KHR[ \t]*)$", before) or re.match(
-        r"^[ \t]*(?:dollars?|USD|riels?|euros?|pounds|cents|baht|yuan|yen|rupees|pesos)\b",
+        r"^[ \t]*(?:dollars?|USD|riels?|euros?|pounds|cents|baht|yuan|yen|rupees|pesos|"
+        r"quetzal(?:es|s)?|lempiras?|colones|dong|kip)\b",
         after,
         re.I,
     ):
@@ -196,7 +246,7 @@ def _skip_reason(text: str, start: int, end: int, value: Decimal, printed: str) 
         and "." not in printed
     ):
         return f"an age: {name.group(1)}, {printed},"
-    if re.match(r"^[ \t]+(?:years?|months?|weeks?|days?|hours?|minutes?|decades?)\b", after, re.I):
+    if _DURATION.match(after):
         return "a length of time"
     if (
         value <= 31
@@ -221,6 +271,8 @@ def _digit_token(token: str) -> tuple[str, list[tuple[int, int]]]:
     """Read a token with digits: ("number", [its span]), ("range", [two spans]) or (why not, [])."""
     if _NUMERAL.fullmatch(token):
         return "number", [(0, len(token))]
+    if re.fullmatch(r"(?:pre|post|mid|early|late)-\d{4}s?", token, re.I):
+        return "a year", []
     if re.fullmatch(r"\d+(?:st|nd|rd|th)", token):
         return "an ordinal", []
     if re.fullmatch(r"\d{4}s|\d0s", token):
@@ -247,13 +299,11 @@ def find_mentions(text: str, sentences: list[Sentence], skipped: list[Skipped]) 
     found: list[Mention] = []
     for index, sentence in enumerate(sentences):
         s, body = sentence.start, sentence.text
-        taken: list[tuple[int, int]] = []
+        taken = _Taken()
+        free = taken.free
 
-        def free(a: int, b: int, taken: list[tuple[int, int]] = taken) -> bool:
-            return all(b <= x or a >= y for x, y in taken)
-
-        def skip(a: int, b: int, reason: str, taken: list[tuple[int, int]] = taken) -> None:
-            taken.append((a, b))
+        def skip(a: int, b: int, reason: str, taken: _Taken = taken) -> None:
+            taken.add(a, b)
             skipped.append(Skipped(text[a:b], (a, b), reason))
 
         for pattern, reason in (
@@ -261,12 +311,18 @@ def find_mentions(text: str, sentences: list[Sentence], skipped: list[Skipped]) 
             (_FRACTION, "a fraction, not a count"),
             (_RATIO, "a ratio, not a count"),
             (_PHONE, "a phone number"),
+            (_PHONE_NAMED, "a phone number"),
         ):
             for m in pattern.finditer(body):
-                if free(s + m.start(), s + m.end()):
-                    skip(s + m.start(), s + m.end(), reason)
+                a, b = s + m.start(m.lastindex or 0), s + m.end(m.lastindex or 0)
+                if free(a, b):
+                    skip(a, b, reason)
 
         spans: list[tuple[int, int, str]] = []  # absolute start, end, kind
+        if sentence.long:
+            for m in DIGITS.finditer(body):
+                skip(s + m.start(), s + m.end(), _TOO_LONG)
+            continue
         for m in DIGITS.finditer(body):
             token = m.group().rstrip(".,:-/")
             a = s + m.start()
@@ -298,17 +354,19 @@ def find_mentions(text: str, sentences: list[Sentence], skipped: list[Skipped]) 
             if reason is None and kind == "words":
                 if printed.lower() == "one":
                     reason = "“one” alone is a pronoun or an article far more often than a count"
-                elif printed.lower() in _SMALL_WORDS and _DETERMINER_BEFORE.search(text[s:a]):
-                    reason = f"“{text[s:a].split()[-1]} {printed}” names a known group"
+                elif printed.lower() in _SMALL_WORDS and (
+                    known := _DETERMINER_BEFORE.search(text, max(s, a - 20), a)
+                ):
+                    reason = f"“{known.group().strip()} {printed}” names a known group"
             if reason:
                 skip(a, b, reason)
                 continue
             mention = Mention(a, b, value, index, a)
-            qualifier = _QUALIFIER_BEFORE.search(text[s:a])
+            qualifier = _QUALIFIER_BEFORE.search(text, max(s, a - 30), a)
             if qualifier:
                 words = qualifier.group(1)
                 mention.qualifier = _QUALIFIER_OF[words.lower()]
-                mention.qualifier_words, mention.lead = words, s + qualifier.start(1)
+                mention.qualifier_words, mention.lead = words, qualifier.start(1)
             more = _OR_MORE.match(text, b)
             if more and mention.qualifier == Qualifier.EXACT:
                 mention.qualifier_words = f"or {more.group(1)}"
@@ -329,7 +387,7 @@ def word_numbers(text: str, start: int, end: int) -> list[tuple[int, int]]:
     words = [m.span() for m in re.finditer(r"[A-Za-z]+", text[start:end])]
     i = 0
     while i < len(words):
-        for j in range(len(words), i, -1):
+        for j in range(min(len(words), i + _LONGEST_NUMBER), i, -1):
             a, b = start + words[i][0], start + words[j - 1][1]
             if text[a:b].lower() in {"a", "an"}:
                 continue
@@ -352,7 +410,23 @@ def _is_range(text: str, s: int, low: Mention, high: Mention, hyphenated: bool) 
     if hyphenated or re.fullmatch(r"[ \t]*[–—][ \t]*", between):
         return True
     if re.fullmatch(r"[ \t]+and[ \t]+", between):
-        return bool(re.search(r"\bbetween[ \t]+$", text[s : low.lead], re.I))
+        return bool(_BETWEEN.search(text, max(s, low.lead - 10), low.lead))
     if re.fullmatch(r"[ \t]+to[ \t]+", between):
-        return not _CHANGE_VERB.search(text[s : high.end])
+        return not _CHANGE_VERB.search(text, max(s, low.lead - 80), high.end)
     return False
+
+
+class _Taken:
+    """The spans of a sentence already read, kept in order: is a new one free of them?"""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []
+
+    def free(self, a: int, b: int) -> bool:
+        i = bisect_left(self.spans, (a, b))
+        before = self.spans[i - 1] if i else None
+        after = self.spans[i] if i < len(self.spans) else None
+        return (before is None or before[1] <= a) and (after is None or b <= after[0])
+
+    def add(self, a: int, b: int) -> None:
+        insort(self.spans, (a, b))

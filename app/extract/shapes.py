@@ -50,6 +50,7 @@ class Candidate:
     links: list[tuple[str, Candidate]] = field(default_factory=list, repr=False)  # until named
     note: str | None = None
     reasons: list[str] = field(default_factory=list)
+    sentence: int = field(default=-1, repr=False)  # which sentence of the text, while read
     open_end: PartialDate | None = None  # "so far": the period's end, waiting for its start
 
     def as_dict(self) -> dict[str, Any]:

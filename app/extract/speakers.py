@@ -36,16 +36,26 @@ _ACCORDING = re.compile(r"\baccording[ \t]+to[ \t]+(?P<who>[^,.;“”]+)", re.I
 _SAID_BY = re.compile(
     rf"(?:,|”)[ \t]*(?:said|says|added|told[ \t]+\w+)[ \t]+(?P<who>{_NAME}|the[ \t]+[\w ’'-]+?)"
     rf"(?:,[ \t]+(?:an?[ \t]+|the[ \t]+)?(?P<role>[a-z][\w -]*?)[ \t]+(?:for|of|at|with)[ \t]+"
-    rf"(?P<org>{_ORG}))?[ \t]*[.,]"
+    r"(?P<org>(?:the[ \t]+)?[\w’'][^,;:“”\"]*?))?[ \t]*[.,]"
 )
 _WHO_SAID = re.compile(
     rf"(?:^|[”,][ \t]*|\b)(?P<who>{_NAME}|(?:[Tt]he|[Aa]n?)[ \t]+[\w ’'-]+?|[Hh]e|[Ss]he|[Ii]t|"
+    r"[A-Z][\w-]*’s[ \t]+[\w ’'-]+?|[A-Z]{2,}[\w-]*|"
     r"[Tt]hey|(?:[a-z]+[ \t]+)?(?:officials|lawyers|attorneys|police|authorities|advocates|"
     r"activists|groups|prosecutors|sources|experts|officers))[ \t]+(?P<verb>said|says|say|added|"
     r"told|announced|stated|found|showed|shows|show|reported|published|released|issued)\b"
 )
 # "Luka Meas, 48, who arrived on the flight, said": the subject, named before a comma.
 _SUBJECT_SAID = re.compile(rf"^(?P<who>{_NAME}),[^“”]*?\b(?:said|says|told)\b")
+# "One of the returnees, Sokha Chan, 38, said": a person named with their age.
+_AGED_SAID = re.compile(rf"\b(?P<who>{_NAME}),[ \t]*\d{{1,3}},[^“”]*?\b(?:said|says|told)\b")
+# Words that make a name an organisation's: "Human Rights Watch said" is not a person.
+_ORG_WORDS = re.compile(
+    r"\b(?:Watch|Ministry|Department|Institute|Agency|Organi[sz]ation|Movement|Cent(?:er|re)|"
+    r"Office|Service|Police|Court|Council|Commission|Committee|Association|Union|Foundation|"
+    r"Group|Justice|Enforcement|Security|Embassy|Government|University|News|Times|Post|"
+    r"Network|Coalition|Project|Fund|Bank|Bureau|Administration|Authority|Institution)\b"
+)
 _PUBLISHED = re.compile(r"^(?:published|released|issued)$")
 
 
@@ -99,7 +109,7 @@ def attribution_of(
     m = _SAID_BY.search(body)
     if m:
         return _speaker(m.group("who"), m, speakers, stated)
-    m = _SUBJECT_SAID.search(body)
+    m = _AGED_SAID.search(body) or _SUBJECT_SAID.search(body)
     if m:
         return _speaker(m.group("who"), None, speakers, stated)
     m = _WHO_SAID.search(body)
@@ -128,6 +138,8 @@ def _speaker(
         return {"text": who}, stated, "“said”"
     if re.match(r"(?:the|an?)[ \t]", lower):
         return {"organisation": _trim_the(who), "text": who}, stated, "“said”"
+    if _ORG_WORDS.search(who) or re.fullmatch(r"[A-Z]{2,}[\w-]*", who) or "’s " in who:
+        return {"organisation": who, "text": who}, stated, "“said”"  # "ICE said"
     found = {"person": who, "text": who}
     if m is not None and m.group("role"):
         found.update(role=m.group("role"), organisation=_trim_the(m.group("org")))

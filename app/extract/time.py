@@ -59,7 +59,12 @@ def _calendar_date(phrase: str, published: PartialDate) -> PartialDate | None:
 _CENTURY_END = (
     r"(?:the[ \t]+)?end[ \t]+of[ \t]+the[ \t]+(?P<century>\d{1,2})(?:st|nd|rd|th)[ \t]+century"
 )
-_DATE_WORDS = rf"{MONTH}[ \t]+\d{{1,2}}(?:,[ \t]+{YEAR})?|\d{{1,2}}[ \t]+{MONTH}(?:[ \t]+{YEAR})?|{MONTH}(?:[ \t]+{YEAR})?"  # noqa: E501
+_DAY = r"\d{1,2}(?!\d)"  # "January 20", not the "20" of "January 2019"
+_DATE_WORDS = (
+    rf"{MONTH}[ \t]+{_DAY}(?:,[ \t]+{YEAR})?|{_DAY}[ \t]+{MONTH}(?:[ \t]+{YEAR})?"
+    rf"|{MONTH}(?:[ \t]+{YEAR})?"
+)
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
 _ANCHORS = re.compile(
     rf"(?P<span>\bfrom[ \t]+(?P<f1>{YEAR})[ \t]+(?:until|to|through|till)[ \t]+"
     rf"(?:(?P<f2>{YEAR})|{_CENTURY_END}))"
@@ -75,6 +80,7 @@ _ANCHORS = re.compile(
     r"|(?P<yesterday>\byesterday\b)"
     rf"|(?P<asof>\b(?:as[ \t]+of|as[ \t]+at|by[ \t]+the[ \t]+end[ \t]+of|at[ \t]+the[ \t]+end[ \t]+of)[ \t]+(?P<ad>{_DATE_WORDS}|{YEAR}))"  # noqa: E501
     rf"|(?P<ondate>\b(?:on|in|during|by|until)[ \t]+(?P<od>{_DATE_WORDS}))"
+    rf"|(?P<weekday>\b(?:on|last)[ \t]+(?P<wd>{_WEEKDAY}))"
     rf"|(?P<inyear>\b(?:in|during|for|throughout)[ \t]+(?:fiscal[ \t]+year[ \t]+|the[ \t]+year[ \t]+)?(?P<iy>{YEAR}))\b",  # noqa: E501
     re.I,
 )
@@ -143,12 +149,17 @@ def find_anchors(body: str, offset: int, published: PartialDate) -> list[Anchor]
                 continue
             first = last = when
             point = True
+        elif m.group("weekday"):
+            # A weekday names a day only when the publication's day is known.
+            day = _calendar_date(m.group("wd"), published) if published.day else None
+            first = last = day or published
+            point = True
         elif m.group("inyear"):
             first = last = PartialDate(int(m.group("iy")))
         else:
             continue
         assert kind is not None
         anchor = Anchor(offset + m.start(), offset + m.end(), m.group(), first, last, point)
-        anchor.stated = bool(_STATED_BEFORE.search(body[: m.start()]))
+        anchor.stated = bool(_STATED_BEFORE.search(body, max(0, m.start() - 40), m.start()))
         out.append(anchor)
     return out

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.dates import parse_partial_date
-from app.deps import SessionDep, WriterDep
+from app.deps import WriterDep, WriteSessionDep
 from app.extract import extract
 from app.models import Measure
 from app.openapi import problem_responses
@@ -13,7 +14,7 @@ from app.schemas import ExtractionRead, ExtractRequest
 router = APIRouter(prefix="/v1/extract", tags=["extraction"])
 
 
-def measure_kinds(session: SessionDep) -> dict[str, str]:
+def measure_kinds(session: Session) -> dict[str, str]:
     """The measures a candidate may be given: those that exist, with their kinds."""
     return {id_: kind for id_, kind in session.execute(select(Measure.id, Measure.kind))}
 
@@ -23,17 +24,21 @@ def measure_kinds(session: SessionDep) -> dict[str, str]:
     response_model=ExtractionRead,
     responses=problem_responses(400, 401, 413, 422, 429),
 )
-def propose_figures(item: ExtractRequest, token: WriterDep, session: SessionDep) -> ExtractionRead:
-    """Propose candidate figures from a posted text (scope `write`; the body limit applies).
+def propose_figures(
+    item: ExtractRequest, token: WriterDep, session: WriteSessionDep
+) -> ExtractionRead:
+    """Propose candidate figures from a posted text (scope `write`; the body limit applies,
+    and each call counts against the write rate limit).
 
     Nothing is stored: each candidate is in the shape of `data/figures/*.toml`, with the
     reasons it was kept, and every number not proposed (a year, an age, money...) is listed
     with the reason why. A person reviews them; `POST /v1/figures` adds those they keep."""
+    measures = measure_kinds(session)
+    # The token check took the write lock (it notes the token's use); reading a long text
+    # takes seconds, and other writers must not wait for it.
+    session.commit()
     found = extract(
-        item.text,
-        parse_partial_date(item.published),
-        publisher=item.publisher,
-        measures=measure_kinds(session),
+        item.text, parse_partial_date(item.published), publisher=item.publisher, measures=measures
     )
     return ExtractionRead.model_validate(
         {

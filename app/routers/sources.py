@@ -1,5 +1,6 @@
 """Sources: the documents figures are quoted from, and their exact stored text."""
 
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -8,7 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from app import citations
 from app.dates import parse_partial_date
 from app.deps import AdminDep, JsonOnly, PagingDep, SessionDep, SourceDep, WriteSessionDep
-from app.extract import extract
+from app.extract import Extraction, extract
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.routers import citation_response, id_list_answer
 from app.routers.extract import measure_kinds
@@ -100,12 +101,13 @@ def source_candidates(source: SourceDep, session: SessionDep) -> SourceCandidate
     """The figures the extractor proposes from the stored text, each marked `curated` with
     the id of a figure already made from that number (retracted ones too): an equal value
     whose value_span overlaps. A curator starts from those still null."""
-    found = extract(
+    found = _extraction(
+        source.id,
+        source.sha256,
         source.text,
-        parse_partial_date(source.published),
-        publisher=source.publisher,
-        source=source.id,
-        measures=measure_kinds(session),
+        source.published,
+        source.publisher,
+        tuple(sorted(measure_kinds(session).items())),
     )
     curated = figures.figures_in_source(session, source.id)
     candidates = []
@@ -126,4 +128,25 @@ def source_candidates(source: SourceDep, session: SessionDep) -> SourceCandidate
             "candidates": candidates,
             "skipped": [s.as_dict() for s in found.skipped],
         }
+    )
+
+
+@lru_cache(maxsize=8)
+def _extraction(
+    source_id: str,
+    sha256: str,
+    text: str,
+    published: str,
+    publisher: str,
+    measures: tuple[tuple[str, str], ...],
+) -> Extraction:
+    """A stored source's candidates, kept while its text, date and publisher and the measures
+    stay the same: a long text takes seconds to read, and the answers may be too large for
+    the response cache."""
+    return extract(
+        text,
+        parse_partial_date(published),
+        publisher=publisher,
+        source=source_id,
+        measures=dict(measures),
     )
