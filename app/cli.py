@@ -413,9 +413,10 @@ def extract(
             meta = tomllib.loads(sibling.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise _fail(f"{sibling}: {exc}") from None
-        published = published or meta.get("published")
-        publisher = publisher or meta.get("publisher")
-        source = source or meta.get("id")
+        # Strings only: a TOML date (published = 2018-02-01, unquoted) is not data/'s format.
+        published = published or _string(meta.get("published"), sibling, "published")
+        publisher = publisher or _string(meta.get("publisher"), sibling, "publisher")
+        source = source or _string(meta.get("id"), sibling, "id")
     if not published:
         raise _fail(f"{file}: say when it was published: --published YYYY[-MM[-DD]]")
     try:
@@ -425,8 +426,14 @@ def extract(
     measures = KNOWN_MEASURES
     measures_path = (data or _settings().data_dir) / "measures.toml"
     if measures_path.is_file():
-        table = tomllib.loads(measures_path.read_text(encoding="utf-8"))
-        measures = {m["id"]: m["kind"] for m in table.get("measure", [])}
+        try:
+            table = tomllib.loads(measures_path.read_text(encoding="utf-8"))
+            measures = {m["id"]: m["kind"] for m in table.get("measure", [])}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+            raise _fail(
+                f"{measures_path}: cannot read the measures' ids and kinds ({exc!r}): "
+                "run `depstats check`"
+            ) from None
     found = extract(text, when, publisher=publisher, source=source, measures=measures)
     if output is ExtractFormat.JSON:
         candidates = [
@@ -443,6 +450,12 @@ def extract(
         ),
         nl=False,
     )
+
+
+def _string(value: object, path: Path, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise _fail(f'{path}: `{name}` must be a string, such as "2018-02"; it is {value!r}')
 
 
 @cli.command("score-extraction")

@@ -27,6 +27,7 @@ CASES = {
     "a quotation, again and again": fill("“28 Cambodians were deported last year,” he said. "),
     "one line of prose with no sentence end": fill("More than 28 Cambodians, according to ICE, "),
     "number words with no sentence end": fill("one hundred and five thousand "),
+    "capitalised words, 2,000-character sentences": fill(("Ab Cd " * 330)[:1990] + ".\n"),
     "bare numbers": " ".join(str(i) for i in range(150_000)),
     "no spaces": fill("x1,"),
 }

@@ -276,6 +276,11 @@ def test_a_range_gives_two_bounds_each_naming_the_other(printed: str) -> None:
     assert "lower bound" in low["note"] and "upper bound" in high["note"]
 
 
+def test_the_two_bounds_of_a_range_count_one_thing() -> None:
+    low, high = the("About 35 to 40 Cambodians were deported this month.")
+    assert low["measure"] == high["measure"] == "removals-us-to-cambodia"
+
+
 def test_a_change_from_one_number_to_another_is_not_a_range() -> None:
     first, second = the("Removals of Cambodians rose from 35 to 40.")
     assert first["qualifier"] == second["qualifier"] == "exact"
@@ -288,12 +293,14 @@ def test_a_change_from_one_number_to_another_is_not_a_range() -> None:
         ("ICE deported 134 of the 200 Cambodians it held.", 134, 200),
         ("ICE held 1,900 Cambodians with final orders, 1,412 of whom had convictions.", 1412, 1900),
         ("ICE deported 200 Cambodians, including 12 women.", 12, 200),
+        ("ICE deported 50 Cambodians, 12 of whom were women, bringing the total to 600.", 50, 600),
+        ("ICE deported 50 Cambodians, 12 of whom were women, bringing the total to 600.", 12, 50),
     ],
 )  # fmt: skip
 def test_parts_and_wholes_are_proposed_as_part_of(sentence: str, part: int, whole: int) -> None:
     found = the(sentence)
     ids = {c["id"]: c["value"] for c in found}
-    [candidate] = [c for c in found if c["value"] == part and c["relations"]]
+    [candidate] = [c for c in found if c["value"] == part and c["relations"]][-1:]
     assert [(r["type"], ids[r["figure"]]) for r in candidate["relations"]] == [("part_of", whole)]
 
 
@@ -328,6 +335,25 @@ def test_what_is_not_a_count_is_skipped_with_its_reason(
     assert any(reason in s.reason for s in found.skipped if s.text == text), found.skipped
 
 
+def test_a_part_is_named_in_the_sentence_of_its_whole_or_the_next() -> None:
+    text = "ICE deported 50 Cambodians. It was cold. It rained. Three of them were women."
+    assert all(not c["relations"] for c in the(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cambodia deported 92\x7f Cambodians last year.",
+        "A judge blocked\x0cthe deportation of 92 Cambodians.",
+        "ICE deported 28 Cambodians\x01 last year; 1975\x1b was a year.",
+    ],
+)
+def test_the_data_format_is_valid_toml_whatever_the_text_holds(text: str) -> None:
+    found = extract(text, parse_partial_date("2018-02"), publisher="Khmer Times")
+    blocks = tomllib.loads(to_toml(found, heading="heading\x0b"))["figure"]
+    assert [b["quote"] for b in blocks] == [c.quote for c in found.candidates]
+
+
 def test_page_furniture_is_skipped() -> None:
     text = "Page 2 of 3\n\nPhoto: IMG_4821 / Supplied\n\nThe US deported 28 Cambodians last year.\n"
     found = extract(text, parse_partial_date("2018-02"))
@@ -356,6 +382,21 @@ def test_page_furniture_is_skipped() -> None:
             "On January 25, a judge blocked the deportation of 92 Cambodians.",
             "2018-01-10", None, "2017-01-25",
         ),
+        ("40 Cambodians were deported this month.", "2018-02-10", ("2018-02", "2018-02"), None),
+        ("In 2017-18, 300 Cambodians were deported.", "2019", ("2017", "2018"), None),
+        ("During 2015–2017, 300 Cambodians were deported.", "2019", ("2015", "2017"), None),
+        ("300 Cambodians were deported in 1999-00.", "2019", ("1999", "2000"), None),
+        (
+            "As of 2018-01-31, 1,900 Cambodians had final orders of removal.",
+            "2018-02", None, "2018-01-31",
+        ),
+        ("As of January 2019, 1,700 Cambodians had final orders.", "2019-03", None, "2019-01"),
+        ("43 Cambodians were deported on Tuesday.", "2019-03-14", ("2019-03-12",) * 2, None),
+        ("43 Cambodians were deported on Tuesday.", "2019-03", ("2019-03",) * 2, None),
+        # No December before year 1: the phrase gives no time, and nothing breaks.
+        ("Twenty Cambodians were deported in December.", "0001-01", None, None),
+        ("Twenty Cambodians were deported yesterday.", "0001-01-01", None, None),
+        ("Twenty Cambodians were deported last month.", "0001-01", None, None),
     ],
 )  # fmt: skip
 def test_times_are_resolved_against_the_publication_date(
@@ -408,7 +449,10 @@ PIECES = st.sampled_from(
         "a dozen", "1.4 million", "$50", "30 C", "Luka Meas, 48,", "percent", "half", "said",
         "according to", "the Ministry", "“", "”", ",", ".", "\n", "\n\n", "\r\n", " ", "-",
         "Page 2 of 3", "so far", "(202) 555-0147", "one hundred and five", "out of", "12",
-        "1" + ",000" * 120, "9" * 400, "0.5", "billion",
+        "1" + ",000" * 120, "9" * 400, "0.5", "billion", "yesterday", "on Monday", "this month",
+        "2017-18", "2018-01-31", "as of", "between", "and", "to", "including",
+        "bringing the total to",
+        "\x7f", "\x0c",
     ]
 )  # fmt: skip
 
@@ -416,7 +460,7 @@ PIECES = st.sampled_from(
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=40).map(" ".join),
-    st.sampled_from(["2018", "2018-02", "2018-02-28"]),
+    st.sampled_from(["2018", "2018-02", "2018-02-28", "0001-01-01", "9999-12-31", "2000-03"]),
 )
 def test_any_text_gives_candidates_whose_spans_hold_their_words(text: str, published: str) -> None:
     found = extract(text, parse_partial_date(published), publisher="Khmer Times")
@@ -431,6 +475,7 @@ def test_any_text_gives_candidates_whose_spans_hold_their_words(text: str, publi
         CandidateRead.model_validate(c.as_dict())
     for s in found.skipped:
         assert text[s.span[0] : s.span[1]] == s.text and s.reason
+    tomllib.loads(to_toml(found, heading="proposed"))
 
 
 # --- depstats extract ------------------------------------------------------------------------
@@ -463,19 +508,28 @@ def test_depstats_extract_json_has_the_api_field_names_and_file_offsets(tmp_path
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "files", "message"),
     [
-        ([], "say when it was published"),
-        (["--published", "2018-13"], "--published"),
+        ([], {}, "say when it was published"),
+        (["--published", "2018-13"], {}, "--published"),
+        ([], {"article.toml": "published = 2018-02-01\n"}, "must be a string"),
+        ([], {"article.toml": "published = [\n"}, "article.toml"),
+        (["--published", "2018"], {"data/measures.toml": '[[measure]]\nid = "x"\n'}, "kinds"),
+        (["--published", "2018"], {"data/measures.toml": "[[measure\n"}, "kinds"),
     ],
 )
 def test_depstats_extract_refuses_what_it_cannot_read(
-    tmp_path: Path, arguments: list[str], message: str
+    tmp_path: Path, arguments: list[str], files: dict[str, str], message: str
 ) -> None:
     article = tmp_path / "article.txt"
     article.write_text("ICE deported 28 Cambodians.", encoding="utf-8")
-    result = runner.invoke(cli, ["extract", str(article), *arguments])
+    (tmp_path / "data").mkdir()
+    for name, content in files.items():
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    command = ["extract", str(article), "--data", str(tmp_path / "data"), *arguments]
+    result = runner.invoke(cli, command)
     assert result.exit_code == 1 and message in result.output, result.output
+    assert "Traceback" not in result.output
 
 
 def test_depstats_score_extraction_prints_the_three_figures() -> None:

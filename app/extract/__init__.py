@@ -152,6 +152,11 @@ def extract(
         candidate.sentence = mention.sentence
         _suggest_measure(text, sentences, mention, candidate, near, measures)
         _anchor_time(mention, candidate, anchors.get(mention.sentence, []), measures)
+    for mention in mentions:  # the two bounds of a range count one thing
+        other = mention.range_with
+        candidate = by_mention[id(mention)]
+        if other is not None and candidate.measure is None:
+            candidate.measure = by_mention[id(other)].measure
     _inherit_measure(candidates)
     _inherit_time(candidates)
     _restates(candidates)
@@ -248,11 +253,11 @@ def _relate(
             )
         ):
             _link(candidate, by_mention[id(after)], "part_of", "“X of Y”")
-        if before is not None and _OF_WHOM.match(text, mention.end):
+        if before is None or before.sentence < mention.sentence - 1:
+            continue  # a part is named in the sentence of its whole, or the next one
+        if _OF_WHOM.match(text, mention.end):
             _link(candidate, by_mention[id(before)], "part_of", "“of whom”")
         lead = text[max(sentence.start, mention.lead - 150) : mention.lead]
-        if before is None or before.sentence < mention.sentence - 1:
-            continue
         if before.sentence == mention.sentence and re.search(
             r"\bincluding[ \t]+$|\bamong[ \t]+(?:them|whom)[ \t,]+$", lead, re.I
         ):
@@ -263,7 +268,19 @@ def _relate(
             lead,
             re.I,
         ):
-            _link(by_mention[id(before)], candidate, "part_of", "“bringing the number to”")
+            # The part is the last number before that is not itself a part ("50 Cambodians, 12
+            # of whom were women, bringing the total to 600": the 50).
+            part = next(
+                (
+                    by_mention[id(m)]
+                    for m in reversed(mentions[max(0, i - 5) : i])
+                    if m.sentence >= mention.sentence - 1
+                    and not any(k == "part_of" for k, _ in by_mention[id(m)].links)
+                ),
+                None,
+            )
+            if part is not None:
+                _link(part, candidate, "part_of", "“bringing the number to”")
 
 
 def _link(part: Candidate, whole: Candidate, kind: str, why: str) -> None:

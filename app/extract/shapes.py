@@ -3,6 +3,7 @@ it skipped, and the same candidates written as `[[figure]]` blocks."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -106,7 +107,16 @@ def _toml(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    return orjson.dumps(value).decode()
+    # JSON escapes every control character but DEL, which TOML refuses raw as well.
+    return orjson.dumps(value).decode().replace("\x7f", "\\u007f")
+
+
+def _comment(text: str) -> str:
+    """A comment line: TOML allows no control character in one but the tab."""
+    return "# " + _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def to_toml(extraction: Extraction, *, heading: str) -> str:
@@ -114,10 +124,10 @@ def to_toml(extraction: Extraction, *, heading: str) -> str:
     for it, and the skipped numbers at the end, all as comments. What the text does not give
     (a measure, a period) is left for the reviewer to fill in, and `depstats check` refuses
     the file until they do."""
-    lines = [f"# {line}" if line else "#" for line in heading.splitlines()]
+    lines = [_comment(line) for line in heading.splitlines()]
     for candidate in extraction.candidates:
         d = candidate.as_dict()
-        lines += ["", "[[figure]]"] + [f"# {reason}" for reason in d["reasons"]]
+        lines += ["", "[[figure]]"] + [_comment(reason) for reason in d["reasons"]]
         for name in ("id", "measure", "source", "value", "qualifier", "value_text", "bounds"):
             if d[name] is None and name == "measure":
                 lines.append('measure = ""  # no known measure fits: choose one')
@@ -141,7 +151,7 @@ def to_toml(extraction: Extraction, *, heading: str) -> str:
     if extraction.skipped:
         lines += ["", "# Numbers read and not proposed:"]
         lines += [
-            f"#   {_toml(s.text)} at {s.span[0]}..{s.span[1]}: {s.reason}"
+            _comment(f"  {_toml(s.text)} at {s.span[0]}..{s.span[1]}: {s.reason}")
             for s in extraction.skipped
         ]
     return "\n".join(lines) + "\n"

@@ -10,9 +10,10 @@ from app.dates import PartialDate
 
 _NAME = (  # two or more capitalised words, not starting with a word that opens a sentence
     r"(?!(?:In|On|By|At|Of|And|But|So|Since|From|After|Before|During|The|Last|This)\b)"
-    r"[A-Z][\w’'.-]+(?:[ \t]+(?:[A-Z][\w’'.-]+|bin|van|de|al))+"
+    # At most six words, taken whole: a run of capitalised words is read in time linear in it.
+    r"[A-Z][\w’'.-]+(?:[ \t]+(?:[A-Z][\w’'.-]+|bin|van|de|al)){1,5}"
 )
-_ORG = r"(?:the[ \t]+)?[A-Z][^,;:“”\"]*?"
+_ORG = r"(?:the[ \t]+)?[A-Z][^,;:“”\"]{0,80}?"
 _PERSON_ROLE = re.compile(
     rf"(?P<text>(?P<person>{_NAME}),[ \t]+(?:an?[ \t]+|the[ \t]+)?(?P<role>[a-z][\w -]*?)"
     rf"[ \t]+(?:for|of|at|with|from)[ \t]+(?P<org>{_ORG})),[ \t]+"
