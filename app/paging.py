@@ -3,16 +3,18 @@
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
 
 from app.errors import InvalidInput
+from app.ids import SLUG
+from app.qualifiers import Qualifier
 
 # How each sortable field's key is written into a cursor and read back.
 _KEY_TYPES: dict[str, type] = {
-    "id": str, "measure": str, "source": str, "qualifier": str,
+    "id": str, "measure": str, "source": str, "qualifier": Qualifier,
     "value": float, "time": date, "updated_at": datetime,
 }  # fmt: skip
 SORT_FIELDS = tuple(_KEY_TYPES)
@@ -50,36 +52,55 @@ class Cursor:
 
     @classmethod
     def decode(cls, token: str, sort: Sort) -> "Cursor":
-        """Read a token from `next`; anything else (edited, truncated, other sort) is a 422."""
+        """Read a token from `next`, checked as a whole: its shape, its sort, the type of its
+        key and its id. Anything else (edited, truncated, forged, other sort) is a 422, never
+        a value that reaches the database unchecked."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             data = orjson.loads(raw)
+            if not isinstance(data, dict) or set(data) != {"s", "k", "i"}:
+                raise TypeError("not a cursor")
             made_for, key, last_id = data["s"], data["k"], data["i"]
-            if not isinstance(last_id, str) or not isinstance(made_for, str):
-                raise TypeError
+            if not isinstance(made_for, str) or not isinstance(last_id, str):
+                raise TypeError("not a cursor")
             if made_for == str(sort):
                 key = _read_key(sort.field, key)
-        except (binascii.Error, ValueError, TypeError, KeyError, orjson.JSONDecodeError):
+                if not SLUG.fullmatch(last_id):
+                    raise TypeError("not an id")
+        except (binascii.Error, ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
             raise _invalid(
                 "the cursor is not one this API made; follow the `next` link of "
                 "the previous page, or leave cursor out to start again"
             ) from None
         if made_for != str(sort):
-            raise _invalid(f"the cursor was made for sort={made_for[:20]}, not sort={sort}")
+            raise _invalid(
+                f"the cursor was made for sort={made_for[:20]!r}, not sort={sort}; "
+                "start again without cursor"
+            )
         return cls(sort, key, last_id)
 
 
 def _read_key(field: str, key: Any) -> Any:
+    """The sort key as the column holds it, or TypeError/ValueError/OverflowError."""
     kind = _KEY_TYPES[field]
-    if kind is str and isinstance(key, str):
+    if not isinstance(key, str) and kind is not float:
+        raise TypeError(f"bad cursor key for {field}")
+    if kind is str:  # the other sortable text columns hold ids
+        if not SLUG.fullmatch(key):
+            raise ValueError(f"bad cursor key for {field}")
         return key
-    if kind is float and isinstance(key, int | float) and not isinstance(key, bool):
-        return float(key)
-    if kind is date and isinstance(key, str):
+    if kind is Qualifier:
+        return Qualifier(key).value
+    if kind is float:
+        if not isinstance(key, int | float) or isinstance(key, bool):
+            raise TypeError(f"bad cursor key for {field}")
+        return float(key)  # OverflowError for an integer beyond a float
+    if kind is date:
         return date.fromisoformat(key)
-    if kind is datetime and isinstance(key, str):
-        return datetime.fromisoformat(key)
-    raise TypeError(f"bad cursor key for {field}")
+    moment = datetime.fromisoformat(key)
+    if moment.tzinfo is None:
+        raise ValueError("a cursor's time has a timezone")
+    return moment.astimezone(UTC)  # OverflowError at the ends of the calendar
 
 
 def _invalid(detail: str) -> InvalidInput:

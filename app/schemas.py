@@ -20,12 +20,12 @@ from pydantic import (
 
 from app import models
 from app.dates import parse_partial_date
+from app.ids import SLUG_PATTERN
 from app.intervals import Interval, Quantity, combine, show
 from app.numbers import parse_number
 from app.qualifiers import Qualifier, bounds_for, display
 from app.statements import Said, derived_statement, statement
 
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{2,79}$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
