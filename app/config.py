@@ -43,8 +43,10 @@ class Settings(BaseSettings):
     max_query_length: Annotated[int, Field(ge=1)] = Field(
         default=200, description="The longest text search (`q`) accepted, in characters."
     )
-    sqlite_busy_timeout_ms: Annotated[int, Field(ge=0)] = Field(
-        default=5000, description="How long a SQLite connection waits for a lock before failing."
+    lock_timeout_ms: Annotated[int, Field(ge=1)] = Field(
+        default=5000,
+        description="How long a write waits for the write lock (SQLite's busy timeout, "
+        "PostgreSQL's lock_timeout) before it is answered 503 with Retry-After.",
     )
     log_level: str = Field(default="info", description="uvicorn's log level.")
     log_format: Literal["text", "json"] = Field(
@@ -93,6 +95,31 @@ class Settings(BaseSettings):
     auth_failure_rate_limit: str = Field(
         default="20/minute",
         description="Failed authentications one client may make before it gets 429, per process.",
+    )
+    header_timeout: Annotated[float, Field(gt=0)] = Field(
+        default=10.0,
+        description="Seconds a client has to send all of a request's headers; then 408 "
+        "and the connection is closed (depstats serve).",
+    )
+    body_timeout: Annotated[float, Field(gt=0)] = Field(
+        default=10.0,
+        description="Seconds a request body may pause; then 408 and the connection is "
+        "closed (depstats serve).",
+    )
+    send_timeout: Annotated[float, Field(gt=0)] = Field(
+        default=30.0,
+        description="Seconds a response may wait on a client that reads nothing; then the "
+        "connection is closed and its read transaction released (depstats serve).",
+    )
+    max_header_bytes: Annotated[int, Field(ge=1024)] = Field(
+        default=64 * 1024,
+        description="The most a request's line and headers may weigh in all; more is a 431 "
+        "(depstats serve).",
+    )
+    bulk_downloads_per_client: Annotated[int, Field(ge=1)] = Field(
+        default=4,
+        description="Whole-list downloads (CSV, NDJSON) one client may stream at once, per "
+        "process; one more is a 429.",
     )
     trusted_proxies: str = Field(
         default="",

@@ -59,14 +59,24 @@ def _json_dumps(value: Any) -> str:
 def create_db_engine(settings: Settings) -> Engine:
     """An engine for the configured URL; a SQLite file gets WAL and durable, checked writes."""
     url = make_url(settings.database_url)
+    lock_timeout = int(settings.lock_timeout_ms)
     if url.get_backend_name() != "sqlite":
-        return create_engine(
+        server = create_engine(
             url,
             json_serializer=_json_dumps,
             pool_pre_ping=True,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
         )
+
+        @event.listens_for(server, "begin")
+        def _bounded_wait(connection: Any) -> None:
+            # A writer waits for a row another writer holds at most this long, then fails
+            # with lock_not_available (a 503), rather than for ever.
+            if connection.get_execution_options().get(WRITE_LOCK, False):
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_timeout}")
+
+        return server
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -81,7 +91,6 @@ def create_db_engine(settings: Settings) -> Engine:
         pool_size=5,
         max_overflow=-1,
     )
-    busy_timeout = settings.sqlite_busy_timeout_ms
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -94,7 +103,7 @@ def create_db_engine(settings: Settings) -> Engine:
         # FULL syncs the WAL on every commit: a write acknowledged is a write kept.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
+        cursor.execute(f"PRAGMA busy_timeout={lock_timeout}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -107,27 +116,16 @@ def create_db_engine(settings: Settings) -> Engine:
     return engine
 
 
-def create_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    # Objects stay readable after commit, so a response can be serialised once the
-    # transaction has ended.
-    return sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[Session]:
+    """Sessions on the engine; `write=True` makes their transactions take the write lock
+    (see `_begin`). Objects stay readable after commit, so a response can be serialised once
+    the transaction has ended."""
+    bind = engine.execution_options(**{WRITE_LOCK: True}) if write else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 WRITE_LOCK = "depstats_write_lock"
 T = TypeVar("T")
-
-
-@contextmanager
-def _one_transaction(request: Request, **options: Any) -> Iterator[Session]:
-    with request.app.state.sessionmaker() as session:
-        if options:
-            session.connection(execution_options=options)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -136,8 +134,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     `async`, so that FastAPI does not hop to its thread pool to open and close it: a session
     connects on its first query, made in the route's thread; what is left here, ending a
     read transaction, is quick."""
-    with _one_transaction(request) as session:
-        yield session
+    with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 async def off_the_loop(engine: Engine, work: Callable[..., T], *args: Any) -> T:
@@ -237,8 +240,17 @@ def driver_reads(engine: Engine) -> Iterator[DriverReads]:
         pooled.close()
 
 
-def get_write_session(request: Request) -> Iterator[Session]:
-    """Like get_session, for requests that write: the transaction starts holding SQLite's
-    write lock (BEGIN IMMEDIATE); on PostgreSQL, services lock the rows they change."""
-    with _one_transaction(request, **{WRITE_LOCK: True}) as session:
-        yield session
+@contextmanager
+def write_transaction(request: Request) -> Iterator[Session]:
+    """Like get_session, for requests that write. The transaction takes the write lock at
+    its first statement, not before (SQLite: BEGIN IMMEDIATE; PostgreSQL: services lock the
+    rows they change), so nothing is locked until the route runs; waiting for the lock is
+    bounded by DEPSTATS_LOCK_TIMEOUT_MS, after which the request gets a 503 (see
+    app.errors)."""
+    with request.app.state.write_sessionmaker() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,6 +1,6 @@
 """Annotated dependencies: the session, the settings, list queries, and path ids resolved or 404."""
 
-import re
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query, Request
@@ -9,14 +9,15 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.dates import parse_partial_date
-from app.db import get_session, get_write_session
+from app.db import get_session, write_transaction
 from app.errors import Forbidden, InvalidInput, NotAcceptable, NotFound, Unauthorized
+from app.ids import SLUG, SLUG_PATTERN
 from app.models import Derived, Figure, Measure, Source, Token
-from app.negotiation import choose
+from app.negotiation import negotiate
 from app.paging import SORT_FIELDS, Cursor, Sort
 from app.qualifiers import Qualifier
 from app.ratelimit import RateLimits
-from app.schemas import SLUG_PATTERN, CountryCode, Text, partial_date
+from app.schemas import CountryCode, Text, partial_date
 from app.services import catalog, derived, figures, tokens
 from app.services.figures import FigureFilters
 
@@ -33,12 +34,10 @@ async def _settings(request: Request) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
-_SLUG = re.compile(SLUG_PATTERN)
-
 
 def checked_id(kind: str, value: str) -> str:
     # An id that cannot exist (bad characters, NUL bytes, 10 kB long) is a 404 without a query.
-    if not _SLUG.fullmatch(value):
+    if not SLUG.fullmatch(value):
         raise NotFound(f"no {kind} with id {value[:100]!r}")
     return value
 
@@ -279,7 +278,7 @@ SeriesListDep = Annotated[SeriesListQuery, Depends(_series_list_query)]
 
 async def json_only(request: Request) -> None:
     """For routes that answer JSON alone: an Accept that excludes it is a 406."""
-    if choose(request.headers.get("accept"), ["application/json"]) is None:
+    if negotiate(request.scope, request.headers.get("accept"), ["application/json"]) is None:
         raise NotAcceptable("this resource is served as application/json")
 
 
@@ -288,8 +287,6 @@ JsonOnly = Depends(json_only)
 
 # --- Writes: who may, and how often ------------------------------------------------------
 
-WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
-
 
 def client_of(request: Request) -> str:
     """The client's address: the peer, or what a trusted proxy says it is (uvicorn decides,
@@ -297,37 +294,47 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def authenticated(request: Request, session: WriteSessionDep) -> Token:
-    """The live token in `Authorization: Bearer ...`; 401 otherwise, 429 after many failures."""
+def authenticated(request: Request) -> Token:
+    """The live token in `Authorization: Bearer ...`; 401 otherwise, 429 to a client after
+    many failures. A read of its own, never a write transaction: a stranger takes no lock.
+
+    A valid token is let through whatever its client's failures: the failure limit sheds the
+    load of guessing (tokens carry 256 bits, so it is not what stops it), and must not lock a
+    newsroom out because someone behind the same address scans."""
     limits: RateLimits = request.app.state.rate_limits
     client = client_of(request)
-    limits.check_auth_failures(client)
     header = request.headers.get("authorization")
-    if header is None:
-        failure = Unauthorized(
-            "this route needs a token: Authorization: Bearer <token>", error="invalid_request"
-        )
-    else:
-        scheme, _, secret = header.partition(" ")
-        token = tokens.authenticate(session, secret.strip()) if scheme.lower() == "bearer" else None
+    scheme, _, secret = (header or "").partition(" ")
+    secret = secret.strip()
+    bearer = scheme.lower() == "bearer" and tokens.SHAPE.fullmatch(secret) is not None
+    if bearer:
+        with request.app.state.sessionmaker() as session:
+            token = tokens.authenticate(session, secret)
         if token is not None:
             return token
-        failure = Unauthorized(
-            "the Authorization header must be `Bearer dps_...` with a live token"
-            if scheme.lower() != "bearer" or not tokens.SHAPE.fullmatch(secret.strip())
-            else "unknown or revoked token"
-        )
+    limits.check_auth_failures(client)
     limits.record_auth_failure(client)
-    raise failure
+    if header is None:
+        raise Unauthorized(
+            "this route needs a token: Authorization: Bearer <token>", error="invalid_request"
+        )
+    raise Unauthorized(
+        "unknown or revoked token"
+        if bearer
+        else "the Authorization header must be `Bearer dps_...` with a live token"
+    )
+
+
+TokenDep = Annotated[Token, Depends(authenticated)]
 
 
 def _scoped(scope: str):
-    def dependency(request: Request, token: Annotated[Token, Depends(authenticated)]) -> Token:
+    def dependency(request: Request, token: TokenDep) -> Token:
         if scope == "admin" and token.scope != "admin":
             raise Forbidden(
                 f"token {token.name!r} has scope {token.scope!r}; this route needs admin"
             )
-        request.app.state.rate_limits.spend_write(client_of(request))
+        request.app.state.rate_limits.spend_write(token.name)
         return token
 
     return dependency
@@ -335,6 +342,18 @@ def _scoped(scope: str):
 
 WriterDep = Annotated[Token, Depends(_scoped("write"))]
 AdminDep = Annotated[Token, Depends(_scoped("admin"))]
+
+
+def _write_session(request: Request, token: TokenDep) -> Iterator[Session]:
+    """The write transaction, for a request whose token was checked first. It takes the write
+    lock at its first statement, in the route, after every check that can refuse the request
+    (scope, rate limit, body); the token's use is noted when the write succeeds."""
+    with write_transaction(request) as session:
+        yield session
+        tokens.note_use(session, token.id)
+
+
+WriteSessionDep = Annotated[Session, Depends(_write_session, scope="function")]
 
 
 _QUERY_NAMES: dict[tuple[str, str], set[str]] | None = None

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -82,6 +83,18 @@ class NotAcceptable(AppError):
 
 class Unavailable(AppError):
     status = 503
+
+    def __init__(self, detail: str, *, retry_after: int = 1) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(retry_after, 1))})
+
+
+def lock_not_granted(exc: BaseException) -> bool:
+    """Whether a database error says the write lock was not had in time: SQLite's busy
+    timeout ("database is locked") or PostgreSQL's lock_timeout (SQLSTATE 55P03)."""
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) == "55P03":
+        return True
+    return type(original).__name__ == "OperationalError" and "database is locked" in str(original)
 
 
 def problem(
@@ -177,6 +190,16 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return problem(422, f"invalid input: {fields}", request=request, errors=errors)
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    if lock_not_granted(exc):
+        log.warning("write lock not granted in time on %s", request.url.path)
+        return await _app_error(
+            request,
+            Unavailable("another write holds the lock; nothing was written: try again in a moment"),
+        )
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     # The trace goes to the log, never to the client.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -189,4 +212,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OperationalError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -16,7 +16,7 @@ from app.deps import known_query_parameters
 from app.errors import install_error_handlers
 from app.middleware import BodyLimit, ConditionalGet, RequestContext
 from app.openapi import install_openapi
-from app.ratelimit import RateLimits
+from app.ratelimit import DownloadSlots, RateLimits
 from app.routers import derived, extract, figures, measures, meta, sources
 
 DESCRIPTION = """
@@ -68,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
     app.state.rate_limits = RateLimits(settings)
+    app.state.downloads = DownloadSlots(settings.bulk_downloads_per_client)
     app.state.counts = {}  # see app.routers.figures.counted
     app.state.known_ids = {}  # see app.routers.figures.known_ids
     install_error_handlers(app)
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=app.state.dataset_version,
         max_bytes=settings.response_cache_bytes,
         max_entry_bytes=settings.response_cache_entry_bytes,
+        keyed_on_host=settings.public_url is None,
     )
     app.add_middleware(RequestContext, log_format=settings.log_format)
     for module in (meta, figures, derived, measures, sources, extract):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.dates import parse_partial_date
-from app.deps import WriterDep, WriteSessionDep
+from app.deps import SessionDep, WriterDep
 from app.extract import extract
 from app.models import Measure
 from app.openapi import problem_responses
@@ -24,9 +24,7 @@ def measure_kinds(session: Session) -> dict[str, str]:
     response_model=ExtractionRead,
     responses=problem_responses(400, 401, 413, 422, 429),
 )
-def propose_figures(
-    item: ExtractRequest, token: WriterDep, session: WriteSessionDep
-) -> ExtractionRead:
+def propose_figures(item: ExtractRequest, token: WriterDep, session: SessionDep) -> ExtractionRead:
     """Propose candidate figures from a posted text (scope `write`; the body limit applies,
     and each call counts against the write rate limit).
 
@@ -34,8 +32,7 @@ def propose_figures(
     reasons it was kept, and every number not proposed (a year, an age, money...) is listed
     with the reason why. A person reviews them; `POST /v1/figures` adds those they keep."""
     measures = measure_kinds(session)
-    # The token check took the write lock (it notes the token's use); reading a long text
-    # takes seconds, and other writers must not wait for it.
+    # Reading a long text takes seconds: end the read transaction before it.
     session.commit()
     found = extract(
         item.text, parse_partial_date(item.published), publisher=item.publisher, measures=measures

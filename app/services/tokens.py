@@ -1,11 +1,10 @@
 """API tokens: made once, kept only as a SHA-256 digest, revoked without being deleted."""
 
 import hashlib
-import hmac
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -51,13 +50,18 @@ def revoke_token(session: Session, name: str) -> bool:
 
 
 def authenticate(session: Session, secret: str) -> Token | None:
-    """The live token with this secret, its last use noted; None for anything else."""
+    """The live token with this secret; None for anything else. Only reads.
+
+    The lookup is by the secret's SHA-256 digest, so what an attacker can time is a search
+    for a digest they cannot steer, not a comparison with a secret."""
     if not SHAPE.fullmatch(secret):
         return None
-    wanted = digest_of(secret)
-    token = session.scalar(select(Token).where(Token.digest == wanted))
-    # The lookup is by digest; the final comparison takes the same time whatever matches.
-    if token is None or not hmac.compare_digest(token.digest, wanted) or token.revoked_at:
+    token = session.scalar(select(Token).where(Token.digest == digest_of(secret)))
+    if token is None or token.revoked_at is not None:
         return None
-    token.last_used_at = utcnow()
     return token
+
+
+def note_use(session: Session, token_id: int) -> None:
+    """Record that a token was used for a write, in that write's transaction."""
+    session.execute(update(Token).where(Token.id == token_id).values(last_used_at=utcnow()))
