@@ -7,10 +7,17 @@ bumped by a trigger on every revision (migration 0004), read on every request wi
 query on a connection of the cache's own: so a write or a load made by any process, through
 the API or the command line, is seen by every worker on its next request.
 
-An answer is kept under everything that can change it: method (HEAD shares GET's), scheme,
-path, query and every request header except those that cannot change a read's answer. So
-a gzipped body never reaches a client that did not ask for gzip, a CSV never answers a JSON
-request, and CORS headers only go to requests that sent Origin.
+An answer is kept under what it varies on and nothing else, so that what a client sends
+cannot make the cache keep more than one copy of an answer per representation:
+
+- the resource: scheme, path and query; the Host header too while DEPSTATS_PUBLIC_URL is
+  unset (links are then made from it, so a forged Host never reaches another client);
+- the request headers the answer names in Vary, each reduced to what the app reads of it:
+  Accept to the representation the route chose (routes name their offers, see
+  `app.negotiation.negotiate`), Accept-Encoding to whether it takes gzip;
+- whether the request sent Origin (CORS headers are added to those that did).
+
+HEAD shares GET's answers. Every byte kept counts against the bound, the keys' included.
 """
 
 import contextlib
@@ -31,36 +38,20 @@ from app.middleware import (
     _header,
     etag_matches,
 )
+from app.negotiation import OFFERS, choose
 
 log = logging.getLogger("depstats.cache")
 
-# Request headers no read's answer depends on: left out of the key so that clients sharing
-# everything else share answers. Anything not named here splits the key.
-_IGNORED = frozenset(
-    {
-        b"if-none-match",
-        b"if-modified-since",
-        b"x-request-id",
-        b"user-agent",
-        b"connection",
-        b"keep-alive",
-        b"cache-control",
-        b"pragma",
-        b"referer",
-        b"dnt",
-        b"priority",
-        b"sec-fetch-dest",
-        b"sec-fetch-mode",
-        b"sec-fetch-site",
-        b"sec-fetch-user",
-        b"upgrade-insecure-requests",
-    }
-)
 # Says whether the cache answered, as CDNs do: for operators, and for the tests.
 _HIT = (b"x-cache", b"hit")
 _MISS = (b"x-cache", b"miss")
 # Requests that may be answered per client are never cached.
 _PERSONAL = (b"authorization", b"cookie")
+# What a kept answer costs beyond the bytes of its key, headers and body: the Python objects
+# that hold them (measured with sys.getsizeof on CPython 3.11, rounded up).
+_ENTRY_OVERHEAD = 640
+_HEADER_OVERHEAD = 160
+Key = tuple[Any, ...]
 
 
 @dataclass
@@ -70,9 +61,31 @@ class _Entry:
     ok: list[tuple[bytes, bytes]] | None = None  # the 200's headers, once one was seen
     body: bytes = b""
 
-    @property
-    def size(self) -> int:
-        return len(self.body) + 512
+
+@dataclass
+class _Resource:
+    """The answers kept for one resource (scheme, host, path, query), one per variant."""
+
+    vary: tuple[bytes, ...]  # request headers its answers vary on, as its first answer said
+    offers: tuple[str, ...] | None  # the media types its route chooses among, if it negotiates
+    variants: dict[Key, _Entry]
+    size: int
+
+
+def _vary_names(headers: list[tuple[bytes, bytes]]) -> tuple[bytes, ...]:
+    names = b",".join(v for k, v in headers if k == b"vary").lower().split(b",")
+    return tuple(sorted({name.strip() for name in names if name.strip()}))
+
+
+def _size(key: Key, entry: _Entry) -> int:
+    """The bytes an entry keeps: key, headers, body, and the objects around them."""
+    headers = entry.not_modified + (entry.ok or [])
+    return (
+        _ENTRY_OVERHEAD
+        + sum(len(part) for part in key if isinstance(part, bytes | str))
+        + sum(len(k) + len(v) + _HEADER_OVERHEAD for k, v in headers)
+        + len(entry.body)
+    )
 
 
 class DatasetVersion:
@@ -116,8 +129,10 @@ def _not_modified_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[byte
 
 
 class ResponseCache:
-    """Keeps whole read answers per dataset version; `max_bytes` bounds them all (oldest go
-    first), `max_entry_bytes` each one (larger ones, bulk downloads, pass by unkept)."""
+    """Keeps whole read answers per dataset version; `max_bytes` bounds them all, keys
+    included (the oldest resources go first), `max_entry_bytes` each one (larger ones, bulk
+    downloads, pass by unkept). `keyed_on_host`: whether answers depend on the Host header
+    (they do while no public URL is configured)."""
 
     def __init__(
         self,
@@ -126,14 +141,35 @@ class ResponseCache:
         version: Callable[[], int | None],
         max_bytes: int,
         max_entry_bytes: int,
+        keyed_on_host: bool = True,
     ) -> None:
         self.app = app
         self.version = version
         self.max_bytes = max_bytes
         self.max_entry_bytes = min(max_entry_bytes, max_bytes)
-        self.entries: dict[tuple[Any, ...], _Entry] = {}
+        self.keyed_on_host = keyed_on_host
+        self.resources: dict[Key, _Resource] = {}
         self.size = 0
         self.at_version: int | None = None
+
+    def _resource_key(self, scope: Scope) -> Key:
+        host = _header(scope, b"host") if self.keyed_on_host else None
+        return (scope["scheme"], host, scope["path"], scope["query_string"])
+
+    @staticmethod
+    def _variant(scope: Scope, vary: tuple[bytes, ...], offers: tuple[str, ...] | None) -> Key:
+        """What of the request the answer depends on, reduced to what the app reads of it."""
+        origin = _header(scope, b"origin") is not None
+        parts: list[Any] = [origin]
+        for name in vary:
+            value = _header(scope, name)
+            if name == b"accept" and offers is not None:
+                parts.append(choose(value, offers))
+            elif name == b"accept-encoding":
+                parts.append(value is not None and "gzip" in value)  # as GZipMiddleware reads it
+            else:
+                parts.append(value)
+        return tuple(parts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -149,16 +185,14 @@ class ResponseCache:
             await self.app(scope, receive, send)
             return
         if version != self.at_version:
-            self.entries.clear()
+            self.resources.clear()
             self.size = 0
             self.at_version = version
-        key = (
-            scope["scheme"],
-            scope["path"],
-            scope["query_string"],
-            tuple(sorted((k, v) for k, v in scope["headers"] if k not in _IGNORED)),
-        )
-        entry = self.entries.get(key)
+        key = self._resource_key(scope)
+        resource = self.resources.get(key)
+        entry = None
+        if resource is not None:
+            entry = resource.variants.get(self._variant(scope, resource.vary, resource.offers))
         head = scope["method"] == "HEAD"
         if entry is not None:
             if_none_match = _header(scope, b"if-none-match")
@@ -185,7 +219,7 @@ class ResponseCache:
         scope: Scope,
         receive: Receive,
         send: Send,
-        key: tuple[Any, ...],
+        key: Key,
         version: int,
         entry: _Entry | None,
         head: bool,
@@ -216,36 +250,57 @@ class ResponseCache:
                     keep = False
                     chunks.clear()
                 elif not message.get("more_body", False):
-                    self._keep(key, version, entry, status, headers, b"".join(chunks), head)
+                    kept = self._entry(entry, status, headers, b"".join(chunks), head)
+                    if kept is not None and version == self.at_version:
+                        self._store(scope, key, headers, kept)
             await send(message)
 
         await self.app(scope, receive, capture)
 
-    def _keep(
-        self,
-        key: tuple[Any, ...],
-        version: int,
+    @staticmethod
+    def _entry(
         entry: _Entry | None,
         status: int,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
         head: bool,
-    ) -> None:
-        if version != self.at_version or (status == 200 and head):
-            return  # made from an older version, or a HEAD's empty body
+    ) -> _Entry | None:
+        """What to keep of an answer: a 200 whole, a 304's headers when nothing is kept yet;
+        nothing of a HEAD's 200 (its body is empty)."""
         etag = next((v.decode("latin-1") for k, v in headers if k == b"etag"), None)
         if status == 304:
-            if entry is None:
-                self._store(key, _Entry(etag, _not_modified_headers(headers)))
-            return
-        self._store(key, _Entry(etag, _not_modified_headers(headers), headers, body))
+            return _Entry(etag, _not_modified_headers(headers)) if entry is None else None
+        if head:
+            return None
+        return _Entry(etag, _not_modified_headers(headers), headers, body)
 
-    def _store(self, key: tuple[Any, ...], entry: _Entry) -> None:
-        old = self.entries.pop(key, None)
+    def _store(
+        self, scope: Scope, key: Key, headers: list[tuple[bytes, bytes]], entry: _Entry
+    ) -> None:
+        offers = scope.get("state", {}).get(OFFERS)
+        resource = self.resources.get(key)
+        vary = _vary_names(headers)
+        if resource is None or resource.vary != vary or resource.offers != offers:
+            self._drop(key)
+            resource = _Resource(vary, offers, {}, 0)
+        variant = self._variant(scope, vary, offers)
+        cost = _size(key + variant, entry)
+        if cost > self.max_entry_bytes:
+            return
+        old = resource.variants.pop(variant, None)
         if old is not None:
-            self.size -= old.size
-        while self.entries and self.size + entry.size > self.max_bytes:
-            oldest = next(iter(self.entries))
-            self.size -= self.entries.pop(oldest).size
-        self.entries[key] = entry
-        self.size += entry.size
+            spent = _size(key + variant, old)
+            resource.size -= spent
+            self.size -= spent
+        self._drop(key)  # taken out while room is made, put back newest
+        while self.resources and self.size + resource.size + cost > self.max_bytes:
+            self._drop(next(iter(self.resources)))
+        resource.variants[variant] = entry
+        resource.size += cost
+        self.resources[key] = resource
+        self.size += resource.size
+
+    def _drop(self, key: Key) -> None:
+        resource = self.resources.pop(key, None)
+        if resource is not None:
+            self.size -= resource.size

@@ -1,6 +1,11 @@
 """Pick the representation a client prefers from its Accept header (RFC 9110, section 12.5.1)."""
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
+from typing import Any
+
+# Where a route leaves the media types it chose among, in the request's ASGI state: the
+# response cache keys an answer on the one chosen, not on the Accept header as sent.
+OFFERS = "depstats.offers"
 
 
 def _ranges(accept: str) -> list[tuple[str, str, float]]:
@@ -53,3 +58,12 @@ def choose(accept: str | None, offers: Sequence[str]) -> str | None:
         if quality > best_quality:
             best, best_quality = offer, quality
     return best
+
+
+def negotiate(
+    scope: MutableMapping[str, Any], accept: str | None, offers: Sequence[str]
+) -> str | None:
+    """`choose`, for a route answering the request of this ASGI scope: it also notes the
+    offers in the scope's state (see OFFERS)."""
+    scope.setdefault("state", {})[OFFERS] = tuple(offers)
+    return choose(accept, offers)

@@ -23,7 +23,7 @@ from app.deps import (
 from app.errors import NotAcceptable, PreconditionFailed, PreconditionRequired
 from app.middleware import etag_from, etag_hasher, etag_matches
 from app.models import Figure
-from app.negotiation import choose
+from app.negotiation import negotiate
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.paging import Sort
 from app.routers import (
@@ -314,7 +314,7 @@ def _figure_answer(request: Request, figure_id: str, accept: str | None) -> Resp
     checked_id("figure", figure_id)
     with driver_reads(request.app.state.engine) as reads:
         body, etag = figures.rendered_figure(reads, figure_id)
-    media_type = choose(accept, FIGURE_MEDIA_TYPES)
+    media_type = negotiate(request.scope, accept, FIGURE_MEDIA_TYPES)
     if media_type is None:
         raise NotAcceptable(f"this figure is served as {' or '.join(FIGURE_MEDIA_TYPES)}")
     if media_type == linked_data.MEDIA_TYPE:
