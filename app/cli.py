@@ -319,7 +319,14 @@ def prepare(settings: Settings) -> None:
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for all.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    port: Annotated[
+        int,
+        typer.Option(
+            help="Port to listen on; 0 takes a free one (its number is printed at start).",
+            min=0,
+            max=65535,
+        ),
+    ] = 8000,
     workers: Annotated[
         int,
         typer.Option(
@@ -343,25 +350,31 @@ def serve(
         # per client); by default none may, so a forged header changes nothing.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
+        # uvicorn's httptools protocol, with deadlines for slow clients and a cap on
+        # request headers (app/server.py).
+        http="app.server:GuardedHttpToolsProtocol",
         # Our own access log carries the request id and duration; uvicorn's would repeat it.
         access_log=False,
-        log_config=_log_config(),
+        log_config=_log_config(settings.log_format),
     )
 
 
-def _log_config() -> dict[str, Any]:
+def _log_config(log_format: str) -> dict[str, Any]:
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config["formatters"]["access_line"] = {"format": "%(message)s"}
+    if log_format == "text":
+        # Every message escaped (app/logs.py): a client's path or header never breaks a line.
+        config["formatters"]["default"]["()"] = "app.logs.TextFormatter"
+    config["formatters"]["access_line"] = {"()": "app.logs.TextFormatter", "fmt": "%(message)s"}
     config["handlers"]["access_line"] = {
         "class": "logging.StreamHandler",
         "formatter": "access_line",
         "stream": "ext://sys.stdout",
     }
-    config["loggers"]["depstats.access"] = {
-        "handlers": ["access_line"],
-        "level": "INFO",
-        "propagate": False,
-    }
+    for name in ("depstats.access", "depstats.server"):
+        config["loggers"][name] = {"handlers": ["access_line"], "level": "INFO", "propagate": False}
+    # The app's other loggers (errors, the cache) through the same escaping formatter,
+    # rather than Python's last-resort handler, which writes messages as they are.
+    config["root"] = {"handlers": ["default"], "level": "WARNING"}
     return config
 
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from app.errors import problem
+from app.logs import printable
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -100,20 +101,24 @@ class RequestContext:
     def _log(self, request_id: str, scope: Scope, status: int, seconds: float) -> None:
         if not access_log.isEnabledFor(logging.INFO):
             return
-        path = scope.get("path", "")
+        # The target as the client sent it (percent-encoded, so it holds no space), not as
+        # decoded: one field of the line, whatever it carries.
+        target = (scope.get("raw_path") or scope.get("path", "").encode()).decode("latin-1")
+        if query := scope.get("query_string", b""):
+            target += "?" + query.decode("latin-1")
         milliseconds = round(seconds * 1000, 2)
         if self.json:
             line = orjson.dumps(
                 {
                     "request_id": request_id,
                     "method": scope["method"],
-                    "path": path,
+                    "path": target,
                     "status": status,
                     "duration_ms": milliseconds,
                 }
             ).decode()
         else:
-            line = f"{request_id} {scope['method']} {path} {status} {milliseconds}ms"
+            line = printable(f"{request_id} {scope['method']} {target} {status} {milliseconds}ms")
         access_log.info(line)
 
 
