@@ -1,4 +1,5 @@
-"""Per-client rate limits for writes and failed authentications, kept in this process."""
+"""Per-client limits kept in this process: writes and failed authentications over time, and
+whole-list downloads at once."""
 
 import time
 
@@ -34,3 +35,24 @@ class RateLimits:
 
     def record_auth_failure(self, client: str) -> None:
         self._limiter.hit(self.auth_failures, client)
+
+
+class DownloadSlots:
+    """How many whole-list downloads each client is streaming now: a client that opens many
+    and reads none must not hold a read transaction and a thread each."""
+
+    def __init__(self, per_client: int) -> None:
+        self.per_client = per_client
+        self._open: dict[str, int] = {}
+
+    def take(self, client: str) -> bool:
+        held = self._open.get(client, 0)
+        if held >= self.per_client:
+            return False
+        self._open[client] = held + 1
+        return True
+
+    def give_back(self, client: str) -> None:
+        held = self._open.pop(client, 0) - 1
+        if held > 0:
+            self._open[client] = held

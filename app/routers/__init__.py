@@ -1,6 +1,6 @@
 """Thin HTTP endpoints, one module per resource; this module holds what lists share."""
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
 from typing import Any, TypeVar
 
 from anyio import CapacityLimiter, to_thread
@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import URL
 
 from app import citations, models
-from app.errors import NotAcceptable
+from app.errors import NotAcceptable, TooManyRequests
 from app.middleware import HEAD_FLAG, etag_from, etag_hasher, etag_matches
-from app.negotiation import choose
+from app.negotiation import negotiate
 from app.paging import Cursor
+from app.ratelimit import DownloadSlots
 from app.schemas import Page
 from app.tables import BY_ID, TABLES, Table, rows_by_id
 from app.tabular import csv_lines, ndjson_lines
@@ -83,10 +84,10 @@ LIST_MEDIA_TYPES = {
 
 def list_format(request: Request, requested: str | None) -> str:
     """`?format=` if given, else the list type the Accept header prefers; 406 if none."""
+    offers = [media.split(";")[0] for media in LIST_MEDIA_TYPES.values()]
+    chosen = negotiate(request.scope, request.headers.get("accept"), offers)
     if requested:
         return requested
-    offers = [media.split(";")[0] for media in LIST_MEDIA_TYPES.values()]
-    chosen = choose(request.headers.get("accept"), offers)
     if chosen is None:
         raise NotAcceptable(
             f"lists are served as {', '.join(offers)}; ask with Accept or ?format=json|csv|ndjson"
@@ -169,19 +170,57 @@ def stream_download(
             # No body and no Content-Length: the download's length is not known ahead.
             return StreamingResponse(iter(()), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
         parts = chunks(session)
+        client = request.client.host if request.client else "unknown"
+        downloads: DownloadSlots = request.app.state.downloads
+        if not downloads.take(client):
+            raise TooManyRequests(
+                f"this client is already streaming {downloads.per_client} whole lists; "
+                "wait for one to end, or ask for pages with limit=",
+                retry_after=1,
+            )
     except BaseException:
         session.close()
         raise
+    streams = stream_threads(request)
 
     async def body() -> AsyncIterator[bytes]:
-        streams = stream_threads(request)
-        try:
-            while part := await to_thread.run_sync(next, parts, None, limiter=streams):
-                yield part
-        finally:
-            await to_thread.run_sync(session.close, limiter=streams)
+        while part := await to_thread.run_sync(next, parts, None, limiter=streams):
+            yield part
 
-    return StreamingResponse(body(), media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+    def close() -> None:
+        if isinstance(parts, Generator):
+            parts.close()  # a generator stopped early closes its cursor (see all_rendered)
+        session.close()
+
+    async def end() -> None:
+        # However the response ended (done, failed, or the client gone or cut off for not
+        # reading): the read transaction ends and the client's slot is given back.
+        downloads.give_back(client)
+        await to_thread.run_sync(close, limiter=streams)
+
+    return Download(body(), end, media_type=LIST_MEDIA_TYPES[fmt], headers=headers)
+
+
+class Download(StreamingResponse):
+    """A streamed response that runs `end` once it is over, whether or not its body was
+    ever read: a client that leaves before the first byte must not keep a transaction."""
+
+    def __init__(
+        self,
+        content: AsyncIterator[bytes],
+        end: Callable[[], Awaitable[None]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(content, **kwargs)
+        self._content = content
+        self._end = end
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._content.aclose()  # type: ignore[attr-defined]
+            await self._end()
 
 
 def stream_threads(request: Request) -> CapacityLimiter:

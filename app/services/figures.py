@@ -232,12 +232,20 @@ def all_rendered(
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         cursor = connection.execute(statement, values).cursor  # nothing fetched from it yet
-        while rows := cursor.fetchmany(batch):
-            yield [row[0] for row in rows]
+        try:
+            while rows := cursor.fetchmany(batch):
+                yield [row[0] for row in rows]
+        finally:
+            # A statement not read to its end holds SQLite's read snapshot, whatever
+            # happens to its transaction: a download ended early must let it go.
+            cursor.close()
         return
     streamed = connection.execute(statement.execution_options(stream_results=True), values)
-    for rows in streamed.partitions(batch):
-        yield [bytes(row[0]) for row in rows]
+    try:
+        for rows in streamed.partitions(batch):
+            yield [bytes(row[0]) for row in rows]
+    finally:
+        streamed.close()
 
 
 _FIGURE_RENDER = select(FigureRender.json, FigureRender.etag).where(
