@@ -106,9 +106,8 @@ def admin(tokens: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[str]:
     """A real `depstats serve` process on this test's database; yields its base URL."""
-    from helpers import start_server
+    from helpers import start_server, stop_server
 
     process, base = start_server(settings.database_url)
     yield base
-    process.terminate()
-    process.communicate(timeout=30)
+    stop_server(process)

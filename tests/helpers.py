@@ -26,6 +26,8 @@ def assert_problem(response, status: int) -> dict:
 
 
 def free_port() -> int:
+    """A port free now, for the benchmarks' other servers (another process may take it before
+    they bind it: the tests use `start_server`, which binds port 0 instead)."""
     import socket
 
     with socket.socket() as sock:
@@ -36,31 +38,49 @@ def free_port() -> int:
 def start_server(
     database_url: str, *extra_args: str, timeout: float = 60, env: dict[str, str] | None = None
 ):
-    """`depstats serve` as a real process on a free loopback port, once it answers /readyz.
-    Returns (process, base URL); the caller terminates it."""
-    import os
+    """`depstats serve` as a real process on a loopback port the kernel picks (`--port 0`:
+    no race for a free port), once it answers /readyz. Returns (process, base URL); its
+    output is gathered in `process.lines` as it comes; end it with `stop_server`."""
+    import re
     import subprocess
     import sys
+    import threading
     import time
-    from pathlib import Path
 
     import httpx
 
-    port = free_port()
     env = {**os.environ, "DEPSTATS_DATABASE_URL": database_url, **(env or {})}
     depstats = Path(sys.executable).parent / "depstats"
     process = subprocess.Popen(
-        [str(depstats), "serve", "--port", str(port), *extra_args],
+        [str(depstats), "serve", "--port", "0", *extra_args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        errors="backslashreplace",
     )
-    base = f"http://127.0.0.1:{port}"
+    process.lines = []  # type: ignore[attr-defined]
+    listening = threading.Event()
+    found: list[str] = []
+
+    def gather() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            process.lines.append(line)  # type: ignore[attr-defined]
+            if not found and (port := re.search(r"running on http://127\.0\.0\.1:(\d+)", line)):
+                found.append(port.group(1))
+                listening.set()
+
+    process.reader = threading.Thread(target=gather, daemon=True)  # type: ignore[attr-defined]
+    process.reader.start()  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout
+    while not listening.wait(0.2):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.reader.join(5)  # type: ignore[attr-defined]
+            raise AssertionError("".join(process.lines) or "the server did not start")  # type: ignore[attr-defined]
+    base = f"http://127.0.0.1:{found[0]}"
     while True:
-        if process.poll() is not None:
-            raise AssertionError(process.stdout.read() if process.stdout else "exited")
         try:
             if httpx.get(f"{base}/readyz").status_code == 200:
                 return process, base
@@ -69,7 +89,15 @@ def start_server(
         if time.monotonic() > deadline:
             process.kill()
             raise AssertionError(f"the server did not become ready in {timeout} s")
-        time.sleep(0.2)
+        time.sleep(0.1)
+
+
+def stop_server(process) -> str:
+    """Stop a server from start_server (SIGTERM, as a supervisor would); its whole output."""
+    process.terminate()
+    process.wait(timeout=30)
+    process.reader.join(10)
+    return "".join(process.lines)
 
 
 # --- Which engine the suite runs on ------------------------------------------------------

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from app import migrate
 from app.cli import cli
 from app.config import get_settings
-from helpers import ENGINE, database_url, start_server
+from helpers import ENGINE, database_url, start_server, stop_server
 
 runner = CliRunner()
 
@@ -93,8 +93,7 @@ def test_serve_creates_migrates_loads_and_serves_a_fresh_database(tmp_path: Path
         assert httpx.get(f"{base}/v1/figures").json()["total"] == 8
         assert database.is_file() == (ENGINE == "sqlite")
     finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0]
+        output = stop_server(process)
     assert "empty database: loaded" in output
 
 

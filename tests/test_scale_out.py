@@ -21,7 +21,7 @@ from app.services import tokens as token_service
 from app.services import writes
 from app.services.loader import load_dataset
 from conftest import make_settings
-from helpers import DATA_DIR, start_server
+from helpers import DATA_DIR, start_server, stop_server
 
 
 def test_a_write_through_one_process_is_read_through_another_at_once(
@@ -52,8 +52,7 @@ def test_a_write_through_one_process_is_read_through_another_at_once(
         assert httpx.get(other + "/v1/figures?format=csv").text.count("written through one") == 1
     finally:
         for process in (first, second):
-            process.terminate()
-            process.communicate(timeout=30)
+            stop_server(process)
 
 
 def _table_digests(engine: Engine) -> dict[str, tuple[int, str]]:
