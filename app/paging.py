@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -94,7 +95,10 @@ def _read_key(field: str, key: Any) -> Any:
     if kind is float:
         if not isinstance(key, int | float) or isinstance(key, bool):
             raise TypeError(f"bad cursor key for {field}")
-        return float(key)  # OverflowError for an integer beyond a float
+        value = float(key)  # OverflowError for an integer beyond a float
+        if not math.isfinite(value):  # 1e400 reads as infinity
+            raise ValueError(f"bad cursor key for {field}")
+        return value
     if kind is date:
         return date.fromisoformat(key)
     moment = datetime.fromisoformat(key)
