@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -17,7 +17,7 @@ from app.negotiation import negotiate
 from app.paging import SORT_FIELDS, Cursor, Sort
 from app.qualifiers import Qualifier
 from app.ratelimit import RateLimits
-from app.schemas import CountryCode, Text, partial_date
+from app.schemas import PARTIAL_DATE_PATTERN, CountryCode, Text, partial_date
 from app.services import catalog, derived, figures, tokens
 from app.services.figures import FigureFilters
 
@@ -84,9 +84,13 @@ MeasureDep = Annotated[Measure, Depends(measure_or_404)]
 SourceDep = Annotated[Source, Depends(source_or_404)]
 
 
-# Stated in the schema so that clients (and the contract fuzzer) know the rule up front.
+# The pattern is stated in the schema, so that clients (and the contract fuzzer) know the
+# rule up front; the validator checks it, with a message that says what to send
+# ("'last year' is not a date as YYYY, YYYY-MM or YYYY-MM-DD").
 DateFilter = Annotated[
-    str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$"), AfterValidator(partial_date)
+    str,
+    AfterValidator(partial_date),
+    Field(json_schema_extra={"pattern": PARTIAL_DATE_PATTERN}),
 ]
 SortValue = Literal[tuple(f"{sign}{field}" for field in SORT_FIELDS for sign in ("", "-"))]
 
@@ -106,7 +110,9 @@ class PageQuery(BaseModel):
     cursor: str | None = Field(
         None,
         max_length=1000,
-        pattern=r"^[A-Za-z0-9_-]+$",
+        # What this API's cursors look like, base64url of {"s":..., stated in the schema; any
+        # other (or one that looks like ours but is not) is a 422 saying what to do instead.
+        json_schema_extra={"pattern": r"^eyJzIjoi[A-Za-z0-9_-]{4,992}$"},
         description="Where to continue: copy it from the previous page's `next`.",
     )
     format: Literal["json", "csv", "ndjson"] | None = Field(
@@ -196,7 +202,9 @@ class Paging:
     ) -> None:
         _each_once(request)
         self.limit = _limit(query, settings)
-        self.cursor = Cursor.decode(query.cursor, catalog.BY_ID) if query.cursor else None
+        self.cursor = (
+            Cursor.decode(query.cursor, catalog.BY_ID) if query.cursor is not None else None
+        )
         self.format = query.format
         self.bounded = query.limit is not None or query.cursor is not None
 
@@ -241,7 +249,7 @@ class FigureListQuery:
             q=query.q,
             include_retracted=query.include_retracted,
         )
-        self.cursor = Cursor.decode(query.cursor, self.sort) if query.cursor else None
+        self.cursor = Cursor.decode(query.cursor, self.sort) if query.cursor is not None else None
         self.format = query.format
         self.bounded = query.limit is not None or query.cursor is not None
 

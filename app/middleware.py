@@ -137,6 +137,15 @@ def etag_of(body: bytes) -> str:
     return etag_from(hasher)
 
 
+# A list of entity tags, or *, as If-Match and If-None-Match take them (RFC 9110, 8.8.3).
+ETAG_LIST_PATTERN = r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$'
+_ETAG_LIST = re.compile(ETAG_LIST_PATTERN)
+
+
+def is_etag_list(value: str) -> bool:
+    return _ETAG_LIST.fullmatch(value.strip()) is not None
+
+
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
     """Weak comparison (RFC 9110, section 8.8.3.2), as If-None-Match requires."""
     if not if_none_match:

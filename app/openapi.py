@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.citations import MEDIA_TYPES
+from app.citations import MEDIA_TYPES, Style
 from app.errors import PROBLEM_MEDIA_TYPE
 from app.schemas import Problem
 
@@ -45,12 +45,14 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state.",
     412: "If-Match does not match the figure's current ETag: it changed since you read it.",
     413: "The request body is larger than DEPSTATS_MAX_BODY_BYTES.",
-    428: "If-Match is required to correct a figure.",
-    429: "Too many writes or failed authentications from this client; see Retry-After.",
+    428: "If-Match is required to correct a figure, and must be an ETag (quotes included).",
+    429: "Too many writes from this token, failed authentications from this client, or "
+    "whole-list downloads at once from this client; see Retry-After.",
     422: "Invalid input, a cursor this API did not make among it; `errors` has one pointer "
     "per invalid field.",
     500: "The server failed; the detail says so and nothing more (no trace).",
-    503: "Not ready: the database is unreachable or its schema is not at head.",
+    503: "Not ready (the database is unreachable or its schema is not at head), or another "
+    "write held the lock too long: nothing was written; see Retry-After.",
 }
 _PROBLEM_EXAMPLES = {
     400: "There was an error parsing the body",
@@ -70,7 +72,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """A list route: JSON by default, and the bulk formats CSV and NDJSON."""
     return {
-        **problem_responses(406, 422, *statuses),
+        **problem_responses(406, 422, 429, *statuses),
         200: {
             "description": "A JSON page; or, as CSV or NDJSON, every matching row (one page "
             "when limit or cursor is given).",
@@ -84,9 +86,13 @@ def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def citation_responses() -> dict[int | str, dict[str, Any]]:
     """A citation route: one 200 media type per style, and its errors."""
-    content = {
+    content: dict[str, Any] = {
         media.split(";")[0]: {"schema": {"type": "string"}}
         for media in dict.fromkeys(MEDIA_TYPES.values())
+    }
+    # CSL-JSON is JSON: an array of one item per work cited.
+    content[MEDIA_TYPES[Style.CSL_JSON]] = {
+        "schema": {"type": "array", "items": {"type": "object"}}
     }
     return {
         **problem_responses(404, 422),
@@ -130,6 +136,16 @@ def load_examples() -> dict[str, Any]:
     return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional parameter is left out, never sent as null: `X | None` is X in a query or
+    header (else clients, and the fuzzer, send the text "null")."""
+    alternatives = schema.get("anyOf")
+    if not alternatives or {"type": "null"} not in alternatives or len(alternatives) != 2:
+        return schema
+    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+    return {**next(a for a in alternatives if a != {"type": "null"}), **rest}
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -170,6 +186,8 @@ def install_openapi(app: FastAPI) -> None:
         examples = load_examples()
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
+                for parameter in operation.get("parameters", []):
+                    parameter["schema"] = _without_null(parameter["schema"])
                 responses = operation.setdefault("responses", {})
                 responses.setdefault("405", {"description": _DESCRIPTIONS[405]})
                 responses.setdefault("500", {"description": _DESCRIPTIONS[500]})

@@ -75,7 +75,7 @@ class Cursor:
             ) from None
         if made_for != str(sort):
             raise _invalid(
-                f"the cursor was made for sort={made_for[:20]!r}, not sort={sort}; "
+                f"the cursor was made for sort={made_for[:20]}, not sort={sort}; "
                 "start again without cursor"
             )
         return cls(sort, key, last_id)

@@ -11,6 +11,9 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
+    StrictBool,
+    StrictInt,
     StringConstraints,
     ValidationInfo,
     create_model,
@@ -34,10 +37,19 @@ def partial_date(text: str) -> str:
     return str(parse_partial_date(text))
 
 
+# A year from 0001, a month from 01 to 12, a day from 01 to 31, as the schema can say it
+# (a 30 February is refused by the server, with a 422 naming the field).
+PARTIAL_DATE_PATTERN = (
+    r"^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+    r"(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+)
 PartialDate = Annotated[
     str,
     AfterValidator(partial_date),
-    Field(description="ISO 8601 at its known precision: YYYY, YYYY-MM or YYYY-MM-DD."),
+    Field(
+        description="ISO 8601 at its known precision: YYYY, YYYY-MM or YYYY-MM-DD.",
+        json_schema_extra={"pattern": PARTIAL_DATE_PATTERN},
+    ),
 ]
 
 
@@ -46,8 +58,13 @@ def plain_number(value: float) -> int | float:
 
 
 # A JSON number: whole values print without ".0" (1900, not 1900.0).
+# Strict: a string such as "28" is refused, not read as a number (a JSON client that sends
+# one has a bug worth knowing about); an integer is a number.
 Number = Annotated[
-    float, Field(allow_inf_nan=False), PlainSerializer(plain_number, return_type=int | float)
+    float,
+    Strict(),
+    Field(allow_inf_nan=False),
+    PlainSerializer(plain_number, return_type=int | float),
 ]
 
 
@@ -64,7 +81,11 @@ def _clean_text(text: str) -> str:
 
 
 # Every string a client or curator gives: no NUL, no lone surrogate, so it stores anywhere.
-Text = Annotated[str, AfterValidator(_clean_text)]
+# The patterns state the rules in the OpenAPI document; the validators check them, with
+# messages a person can act on.
+Text = Annotated[
+    str, AfterValidator(_clean_text), Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
+]
 
 
 def _one_line(text: str) -> str:
@@ -75,7 +96,9 @@ def _one_line(text: str) -> str:
 
 # Names, titles and the like: one line, so that no citation format (RIS is line-based) can be
 # broken or forged through them.
-Line = Annotated[Text, AfterValidator(_one_line)]
+Line = Annotated[
+    Text, AfterValidator(_one_line), Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*$"})
+]
 
 
 def _web_address(url: str) -> str:
@@ -94,10 +117,10 @@ class _In(BaseModel):
 
 
 class Span(_In):
-    start: int = Field(
+    start: StrictInt = Field(
         ge=0, le=2**31 - 1, description="Offset of the first code point, counted from 0."
     )
-    end: int = Field(
+    end: StrictInt = Field(
         ge=0, le=2**31 - 1, description="Offset just past the last code point (exclusive)."
     )
 
@@ -110,9 +133,13 @@ class Span(_In):
 
 class Bounds(_In):
     lower: Number | None = Field(None, description="Lower bound; null when unbounded below.")
-    lower_inclusive: bool = Field(False, description="Whether the lower bound itself is allowed.")
+    lower_inclusive: StrictBool = Field(
+        False, description="Whether the lower bound itself is allowed."
+    )
     upper: Number | None = Field(None, description="Upper bound; null when unbounded above.")
-    upper_inclusive: bool = Field(False, description="Whether the upper bound itself is allowed.")
+    upper_inclusive: StrictBool = Field(
+        False, description="Whether the upper bound itself is allowed."
+    )
 
 
 class Period(_In):
@@ -127,6 +154,16 @@ class Period(_In):
 
 
 class Attribution(_In):
+    # At least one of them, as the OpenAPI document can say it (see FigureCreate._someone).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+                for name in ("person", "role", "organisation", "text")
+            ]
+        }
+    )
+
     person: Line | None = Field(None, description="The person who stated the figure, if named.")
     role: Line | None = Field(None, description="Their role, as the text gives it.")
     organisation: Line | None = Field(None, description="The organisation that stated it.")

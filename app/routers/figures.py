@@ -21,7 +21,7 @@ from app.deps import (
     checked_id,
 )
 from app.errors import NotAcceptable, PreconditionFailed, PreconditionRequired
-from app.middleware import etag_from, etag_hasher, etag_matches
+from app.middleware import ETAG_LIST_PATTERN, etag_from, etag_hasher, etag_matches, is_etag_list
 from app.models import Figure
 from app.negotiation import negotiate
 from app.openapi import citation_responses, list_responses, problem_responses
@@ -203,6 +203,13 @@ def check_if_match(
                 "made since you read the figure is not overwritten"
             )
         return
+    if not is_etag_list(if_match):
+        # Empty or not an entity tag: no usable condition was sent, so the request is refused
+        # as unconditional (428), saying why rather than "changed since".
+        raise PreconditionRequired(
+            f"If-Match {if_match[:100]!r} is not an ETag; send the figure's ETag as "
+            f'GET /v1/figures/{figure.id} gives it, quotes included (W/"...")'
+        )
     current = renders.figure_etag(figure, figure_read(session, figure))
     if not etag_matches(if_match, current):
         raise PreconditionFailed(
@@ -221,7 +228,7 @@ def written(session: Session, figure_id: str, *, status: int = 200) -> JSONRespo
     return JSONResponse(read.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 422, 428, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
 
 
 @router.post(
@@ -229,7 +236,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 422, 428, 429)
     status_code=201,
     response_model=FigureRead,
     responses={
-        **problem_responses(400, 401, 403, 409, 413, 422, 429),
+        **problem_responses(400, 401, 403, 409, 413, 422, 429, 503),
         201: {"description": "Created; Location names its URL."},
     },
 )
@@ -250,7 +257,11 @@ def correct_figure(
     token: WriterDep,
     session: WriteSessionDep,
     if_match: Annotated[
-        str | None, Header(description="The ETag you read the figure with (required).")
+        str | None,
+        Header(
+            description="The ETag you read the figure with (required).",
+            json_schema_extra={"pattern": ETAG_LIST_PATTERN},
+        ),
     ] = None,
 ) -> JSONResponse:
     """Correct a figure (scope `write`): send only the fields to change and a `reason`, with
@@ -271,7 +282,11 @@ def retract_figure(
     token: WriterDep,
     session: WriteSessionDep,
     if_match: Annotated[
-        str | None, Header(description="Optional; checked like a PATCH's when sent.")
+        str | None,
+        Header(
+            description="Optional; checked like a PATCH's when sent.",
+            json_schema_extra={"pattern": ETAG_LIST_PATTERN},
+        ),
     ] = None,
 ) -> JSONResponse:
     """Retract a figure (scope `write`), with a reason. It leaves the lists but stays at its

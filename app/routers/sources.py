@@ -32,7 +32,7 @@ def list_sources(
     status_code=201,
     response_model=SourceRead,
     responses={
-        **problem_responses(400, 401, 403, 409, 413, 422, 429),
+        **problem_responses(400, 401, 403, 409, 413, 422, 429, 503),
         201: {"description": "Created; Location names its URL."},
     },
 )
