@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.dates import parse_partial_date
@@ -302,7 +303,7 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def authenticated(request: Request) -> Token:
+async def authenticated(request: Request) -> Token:
     """The live token in `Authorization: Bearer ...`; 401 otherwise, 429 to a client after
     many failures. A read of its own, never a write transaction: a stranger takes no lock.
 
@@ -316,8 +317,9 @@ def authenticated(request: Request) -> Token:
     secret = secret.strip()
     bearer = scheme.lower() == "bearer" and tokens.SHAPE.fullmatch(secret) is not None
     if bearer:
-        with request.app.state.sessionmaker() as session:
-            token = tokens.authenticate(session, secret)
+        # Only a secret of the right shape costs a lookup, in a thread (it reads the
+        # database); anything else is refused here, in the event loop, at once.
+        token = await run_in_threadpool(_look_up, request, secret)
         if token is not None:
             return token
     limits.check_auth_failures(client)
@@ -333,11 +335,16 @@ def authenticated(request: Request) -> Token:
     )
 
 
+def _look_up(request: Request, secret: str) -> Token | None:
+    with request.app.state.sessionmaker() as session:
+        return tokens.authenticate(session, secret)
+
+
 TokenDep = Annotated[Token, Depends(authenticated)]
 
 
 def _scoped(scope: str):
-    def dependency(request: Request, token: TokenDep) -> Token:
+    async def dependency(request: Request, token: TokenDep) -> Token:
         if scope == "admin" and token.scope != "admin":
             raise Forbidden(
                 f"token {token.name!r} has scope {token.scope!r}; this route needs admin"
