@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import orjson
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Date, Engine, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -14,7 +15,7 @@ from app.curation import read_dataset
 from app.db import driver_reads
 from app.models import DatasetState, Figure, FigureRender
 from app.services import renders
-from app.services.figures import _with_related, incoming_relations
+from app.services.figures import incoming_relations, with_related
 from app.services.loader import load_dataset
 from helpers import SOURCE_ID
 
@@ -32,7 +33,7 @@ def stored(engine: Engine) -> dict[str, dict[str, str]]:
 def made_now(engine: Engine) -> dict[str, dict[str, str]]:
     """Every figure rendered afresh from the tables, the slow way."""
     with Session(engine) as session:
-        found = list(session.scalars(_with_related(select(Figure))).unique())
+        found = list(session.scalars(with_related(select(Figure))).unique())
         incoming = incoming_relations(session, [f.id for f in found])
         made = {}
         for figure in found:
@@ -198,3 +199,80 @@ def test_driver_reads_on_sqlite_are_one_snapshot(engine: Engine) -> None:
         assert during == before
     else:  # read committed: each statement sees the latest commit (see _same_snapshot)
         assert during == after
+
+
+# Each kind of neighbour a write must render again: without it, the neighbour's stored answer
+# keeps the changed figure's old display (a mutant that skipped neighbours survived before).
+NEIGHBOURS = [
+    # a whole corrected: its part shows the whole's new display
+    ("final-removal-orders-2017-12", {"qualifier": "at_least"},
+     "final-removal-orders-criminal-2017-12", "part_of", "at least 1,900"),
+    # a part corrected: its whole shows the part's new display
+    ("final-removal-orders-criminal-2017-12", {"qualifier": "about"},
+     "final-removal-orders-2017-12", "has_part", "about 1,412"),
+    # a restatement corrected: the figure it restates shows it
+    ("removals-since-2002-rounded", {"qualifier": "at_least"},
+     "removals-since-2002", "restated_by", "at least 500"),
+    # a restated figure corrected: its restatement shows it
+    ("removals-since-2002", {"note": "n", "qualifier": "about"},
+     "removals-since-2002-rounded", "restates", "about 572"),
+]  # fmt: skip
+
+
+def patch(client: TestClient, writer: dict[str, str], figure_id: str, changes: dict):
+    tag = client.get(f"/v1/figures/{figure_id}").headers["etag"]
+    response = client.patch(
+        f"/v1/figures/{figure_id}",
+        headers={**writer, "If-Match": tag},
+        json={**changes, "reason": "a test"},
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+@pytest.mark.parametrize(("changed", "changes", "neighbour", "relation", "display"), NEIGHBOURS)
+def test_a_correction_renders_every_neighbour_again(
+    client: TestClient,
+    engine: Engine,
+    writer: dict[str, str],
+    changed: str,
+    changes: dict,
+    neighbour: str,
+    relation: str,
+    display: str,
+) -> None:
+    patch(client, writer, changed, changes)
+    shown = client.get(f"/v1/figures/{neighbour}").json()["relations"]
+    assert {"type": relation, "figure": changed, "display": display} in shown
+    assert_current(engine)
+
+
+def test_a_relation_dropped_over_http_renders_its_old_target_again(
+    client: TestClient, engine: Engine, writer: dict[str, str]
+) -> None:
+    patch(client, writer, "removals-2017", {"relations": []})
+    shown = client.get("/v1/figures/removals-since-2002").json()["relations"]
+    assert all(r["figure"] != "removals-2017" for r in shown)
+    assert_current(engine)
+
+
+def test_a_derived_figure_shows_its_corrected_input(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    derived = "/v1/derived/final-removal-orders-noncriminal-2017-12"
+    before = client.get(derived).json()["display"]
+    patch(client, writer, "final-removal-orders-2017-12", {"qualifier": "at_least"})
+    after = client.get(derived).json()
+    assert after["display"] != before
+    assert "at least 1,900" in {i["display"] for i in after["inputs"]}
+
+
+def test_a_write_builds_the_figure_s_answer_once(
+    client: TestClient, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The If-Match check and the answer read what the write's refresh stored."""
+    built = []
+    original = renders._render
+    monkeypatch.setattr(renders, "_render", lambda *a: built.append(a[0].id) or original(*a))
+    patch(client, writer, "removals-2017", {"note": "once"})
+    assert built.count("removals-2017") == 1

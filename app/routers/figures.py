@@ -210,7 +210,7 @@ def check_if_match(
             f"If-Match {if_match[:100]!r} is not an ETag; send the figure's ETag as "
             f'GET /v1/figures/{figure.id} gives it, quotes included (W/"...")'
         )
-    current = renders.figure_etag(figure, figure_read(session, figure))
+    _, current = renders.stored(session, figure.id)
     if not etag_matches(if_match, current):
         raise PreconditionFailed(
             f"figure {figure.id!r} has changed since that ETag (it is now at revision "
@@ -218,14 +218,14 @@ def check_if_match(
         )
 
 
-def written(session: Session, figure_id: str, *, status: int = 200) -> JSONResponse:
-    """The figure as it now stands, with its new ETag; never cached."""
-    figure = figures.get_figure(session, figure_id, fresh=True)
-    read = figure_read(session, figure)
-    headers = {"ETag": renders.figure_etag(figure, read), "Cache-Control": "no-store"}
+def written(session: Session, figure_id: str, *, status: int = 200) -> Response:
+    """The figure as it now stands, as the write's refresh rendered it, with its new ETag;
+    never cached."""
+    body, etag = renders.stored(session, figure_id)
+    headers = {"ETag": etag, "Cache-Control": "no-store"}
     if status == 201:
-        headers["Location"] = f"/v1/figures/{figure.id}"
-    return JSONResponse(read.model_dump(mode="json"), status_code=status, headers=headers)
+        headers["Location"] = f"/v1/figures/{figure_id}"
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
 WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
@@ -240,9 +240,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
         201: {"description": "Created; Location names its URL."},
     },
 )
-def create_figure(
-    submitted: FigureSubmit, token: WriterDep, session: WriteSessionDep
-) -> JSONResponse:
+def create_figure(submitted: FigureSubmit, token: WriterDep, session: WriteSessionDep) -> Response:
     """Add a figure (scope `write`). You choose its permanent id (409 if taken); its quote
     must occur verbatim in the source text, at quote_span or, when left out, exactly once;
     its value must match value_text. Revision 1 records the token's name."""
@@ -263,7 +261,7 @@ def correct_figure(
             json_schema_extra={"pattern": ETAG_LIST_PATTERN},
         ),
     ] = None,
-) -> JSONResponse:
+) -> Response:
     """Correct a figure (scope `write`): send only the fields to change and a `reason`, with
     If-Match. A stale ETag is a 412, a missing one a 428. The previous state stays in
     /history."""
@@ -288,7 +286,7 @@ def retract_figure(
             json_schema_extra={"pattern": ETAG_LIST_PATTERN},
         ),
     ] = None,
-) -> JSONResponse:
+) -> Response:
     """Retract a figure (scope `write`), with a reason. It leaves the lists but stays at its
     URL with `status: retracted`, the reason, and its history. Nothing is ever deleted."""
     figure = writes.lock_figure(session, checked_id("figure", figure_id))

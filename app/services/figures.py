@@ -44,7 +44,7 @@ class FigureList:
     next_cursor: Cursor | None
 
 
-def _with_related(statement: Select[tuple[Figure]]) -> Select[tuple[Figure]]:
+def with_related(statement: Select[tuple[Figure]]) -> Select[tuple[Figure]]:
     """Load what a figure's representation shows, without the source's full text."""
     return statement.join(Figure.measure).options(
         contains_eager(Figure.measure),
@@ -291,7 +291,7 @@ def list_figures(
     column = _SORT_COLUMNS[sort.field]
     order = (column.desc(), Figure.id.desc()) if sort.descending else (column, Figure.id)
     statement = (
-        _with_related(select(Figure)).where(*_conditions(_Shape.of(filters))).order_by(*order)
+        with_related(select(Figure)).where(*_conditions(_Shape.of(filters))).order_by(*order)
     )
     if cursor is not None:
         statement = statement.where(_after(sort))
@@ -328,7 +328,7 @@ def incoming_relations(session: Session, ids: Sequence[str]) -> dict[str, list[F
 def get_figure(session: Session, figure_id: str, *, fresh: bool = False) -> Figure:
     """One figure, retracted or not, with what its representation shows; NotFound otherwise.
     `fresh` reloads one this session already holds (after a write)."""
-    statement = _with_related(select(Figure)).where(Figure.id == figure_id)
+    statement = with_related(select(Figure)).where(Figure.id == figure_id)
     if fresh:
         statement = statement.execution_options(populate_existing=True)
     figure = session.scalars(statement).first()
@@ -340,7 +340,7 @@ def get_figure(session: Session, figure_id: str, *, fresh: bool = False) -> Figu
 def measure_series(session: Session, measure_id: str) -> list[Figure]:
     """A measure's published figures in time order: a series a chart can plot."""
     statement = (
-        _with_related(select(Figure))
+        with_related(select(Figure))
         .where(Figure.measure_id == measure_id, Figure.status == "published")
         .order_by(Figure.time_start, Figure.time_end, Figure.id)
     )

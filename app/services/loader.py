@@ -19,7 +19,7 @@ from app.db import utcnow
 from app.errors import Conflict
 from app.models import Derived, DerivedInput, Figure, FigureRelation, Measure, Revision, Source
 from app.schemas import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
-from app.services import renders  # noqa: F401  (its session events render every commit's changes)
+from app.services import renders
 
 LOAD_ACTOR = "load"
 
@@ -84,7 +84,13 @@ def load_dataset(
         )
     if retract_missing:
         loader.retract_missing_figures()
-    session.flush()
+    touched = loader.touched
+    renders.refresh(
+        session,
+        figures=touched["figure"],
+        measures=touched["measure"],
+        sources=touched["source"],
+    )
     return loader.report
 
 
@@ -270,6 +276,14 @@ class _Loader:
         self.report = LoadReport()
         self.refused: list[str] = []
         self.now = utcnow()
+        # What changed, by kind, for renders.refresh; a figure's relations' old targets too.
+        self.touched: dict[str, set[str]] = {"figure": set(), "measure": set(), "source": set()}
+
+    def _touch(self, kind: str, row: Any) -> None:
+        if kind in self.touched:
+            self.touched[kind].add(row.id)
+        if kind == "figure":
+            self.touched[kind].update(relation.target_id for relation in row.relations)
 
     def sync(
         self,
@@ -296,6 +310,7 @@ class _Loader:
                     row.inputs = []
                 apply(row, item)
                 self.session.add(row)
+                self._touch(kind, row)
                 self._revise(kind, row, 1, state, self.reason or f"loaded from {file}")
                 self.report.created.append(f"{kind} {item_id}")
                 continue
@@ -306,6 +321,7 @@ class _Loader:
             if actor != LOAD_ACTOR and not self.overwrite:
                 self.refused.append(f"{file}: {kind} {item_id!r} was last changed by {actor!r}")
                 continue
+            self._touch(kind, row)  # before: its old relations' targets
             apply(row, item)
             if kind == "figure":
                 row.status, row.retraction_reason = "published", None
@@ -319,6 +335,7 @@ class _Loader:
             .where(Figure.status == "published", Figure.id.not_in(self.dataset.figures))
         )
         for figure in missing:
+            self._touch("figure", figure)
             figure.status = "retracted"
             figure.retraction_reason = self.reason or "missing from data/ (load --retract-missing)"
             self._bump(

@@ -2,28 +2,27 @@
 as they are: its JSON object, its CSV line and its ETag.
 
 A figure's representation shows more than its own row: its measure's name and words, its
-source's summary, and the number of every figure it relates to either way. So every commit
-re-renders the figures it touched, their neighbours by relation, and every figure of a
-measure or source it changed (session events below collect them as they are flushed). The
-stored renders also carry the fingerprint of the code that made them: when an upgrade changes
-how a figure is shown, `ensure_current` makes them all again before the API serves one.
+source's summary, and the number of every figure it relates to either way. So whatever writes
+(the API's writes, `load`) calls `refresh` with what it changed, in its own transaction, and
+`refresh` renders those figures, their neighbours by relation (parts, wholes, restatements,
+either way), and every figure of a measure or source it changed. The stored renders also
+carry the fingerprint of the code that made them: when an upgrade changes how a figure is
+shown, `ensure_current` makes them all again before the API serves one.
 """
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import islice
 from pathlib import Path
-from typing import Any
 
 import orjson
-from sqlalchemy import delete, event, insert, inspect, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.middleware import etag_hasher
-from app.models import DatasetState, Figure, FigureRelation, FigureRender, Measure, Source
+from app.models import DatasetState, Figure, FigureRelation, FigureRender
 from app.schemas import FigureRead
-from app.services.figures import _with_related, incoming_relations
+from app.services.figures import incoming_relations, with_related
 from app.tabular import CsvRows
 
 BATCH = 500
@@ -64,7 +63,7 @@ def render(session: Session, ids: Iterable[str]) -> int:
         # changes, flushed, and none of the objects the caller's session holds half-loaded.
         with Session(bind=session.connection()) as reading:
             found = list(
-                reading.scalars(_with_related(select(Figure)).where(Figure.id.in_(batch))).unique()
+                reading.scalars(with_related(select(Figure)).where(Figure.id.in_(batch))).unique()
             )
             incoming = incoming_relations(reading, [f.id for f in found])
             rows = [_render(figure, incoming.get(figure.id, [])) for figure in found]
@@ -115,79 +114,48 @@ def dataset_version(session: Session) -> int:
     return session.connection().execute(VERSION).scalar() or 0
 
 
-# Collecting what each transaction changed, and rendering it before it commits.
-
-_PENDING = "depstats.render_pending"
-_RENDERING = "depstats.rendering"
-
-
-@dataclass
-class _Changed:
-    figures: set[str] = field(default_factory=set)
-    measures: set[str] = field(default_factory=set)
-    sources: set[str] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return bool(self.figures or self.measures or self.sources)
-
-
-@event.listens_for(Session, "after_flush")
-def _note_changes(session: Session, _context: Any) -> None:
-    changed = session.info.setdefault(_PENDING, _Changed())
-    for row in chain(session.new, session.dirty, session.deleted):
-        if isinstance(row, Figure):
-            changed.figures.add(row.id)
-            # Relations dropped from the collection are deleted as orphans by the flush
-            # itself, so they are not among session.deleted: the history still has them.
-            history = inspect(row).attrs.relations.history
-            changed.figures.update(r.target_id for r in chain(history.added, history.deleted))
-        elif isinstance(row, FigureRelation):
-            changed.figures.update((row.figure_id, row.target_id))
-        elif isinstance(row, Measure):
-            changed.measures.add(row.id)
-        elif isinstance(row, Source):
-            changed.sources.add(row.id)
-
-
-@event.listens_for(Session, "before_commit")
-def _render_changes(session: Session) -> None:
-    if session.info.get(_RENDERING):
-        return
+def refresh(
+    session: Session,
+    *,
+    figures: Iterable[str] = (),
+    measures: Iterable[str] = (),
+    sources: Iterable[str] = (),
+) -> int:
+    """Render again, in the caller's transaction, what a change made stale: these figures,
+    every figure related to one of them (either way), and every figure of these measures and
+    sources. A caller that drops a relation names its old target among `figures`, since the
+    relation is gone by now. Returns how many figures were rendered."""
     session.flush()
-    changed = session.info.pop(_PENDING, None)
-    if not changed:
-        return
-    session.info[_RENDERING] = True
-    try:
-        render(session, _affected(session, changed))
-    finally:
-        session.info.pop(_RENDERING, None)
-        session.info.pop(_PENDING, None)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(session: Session) -> None:
-    session.info.pop(_PENDING, None)
-
-
-def _affected(session: Session, changed: _Changed) -> Iterator[str]:
-    yield from changed.figures
-    for ids in _chunks(sorted(changed.figures)):
-        yield from session.scalars(
-            select(FigureRelation.figure_id).where(FigureRelation.target_id.in_(ids))
+    ids = set(figures)
+    for chunk in _chunks(sorted(ids)):
+        ids.update(
+            session.scalars(
+                select(FigureRelation.figure_id).where(FigureRelation.target_id.in_(chunk))
+            )
         )
-        yield from session.scalars(
-            select(FigureRelation.target_id).where(FigureRelation.figure_id.in_(ids))
+        ids.update(
+            session.scalars(
+                select(FigureRelation.target_id).where(FigureRelation.figure_id.in_(chunk))
+            )
         )
-    if changed.measures or changed.sources:
-        yield from session.scalars(
-            select(Figure.id).where(
-                or_(
-                    Figure.measure_id.in_(sorted(changed.measures)),
-                    Figure.source_id.in_(sorted(changed.sources)),
+    measures, sources = sorted(set(measures)), sorted(set(sources))
+    if measures or sources:
+        ids.update(
+            session.scalars(
+                select(Figure.id).where(
+                    or_(Figure.measure_id.in_(measures), Figure.source_id.in_(sources))
                 )
             )
         )
+    return render(session, ids)
+
+
+def stored(session: Session, figure_id: str) -> tuple[bytes, str]:
+    """A figure's stored JSON and ETag, as its last refresh made them."""
+    row = session.execute(
+        select(FigureRender.json, FigureRender.etag).where(FigureRender.figure_id == figure_id)
+    ).one()
+    return bytes(row[0]), row[1]
 
 
 def _chunks(ids: list[str]) -> Iterator[list[str]]:

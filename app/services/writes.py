@@ -12,6 +12,7 @@ from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Figure, FigureRelation, Measure, Source
 from app.schemas import FigureCreate, FigurePatch, FigureSubmit, RelationIn, SourceCreate
+from app.services import renders
 from app.services.figures import get_figure
 from app.services.loader import (
     apply_figure,
@@ -95,7 +96,7 @@ def create_figure(session: Session, submitted: FigureSubmit, *, actor: str) -> F
         reason=submitted.reason or CREATED,
         at=now,
     )
-    session.flush()
+    renders.refresh(session, figures=[figure.id])
     return figure
 
 
@@ -117,8 +118,10 @@ def correct_figure(session: Session, figure: Figure, patch: FigurePatch, *, acto
     state = figure_state(item, status=figure.status)
     if state == figure_state(figure):
         return figure
+    related_before = [relation.target_id for relation in figure.relations]
     apply_figure(figure, item)
     _new_revision(session, figure, state, actor=actor, reason=patch.reason)
+    renders.refresh(session, figures=[figure.id, *related_before])
     return figure
 
 
@@ -128,6 +131,7 @@ def retract_figure(session: Session, figure: Figure, *, reason: str, actor: str)
         raise Conflict(f"figure {figure.id!r} is retracted already")
     figure.status, figure.retraction_reason = "retracted", reason
     _new_revision(session, figure, figure_state(figure), actor=actor, reason=reason)
+    renders.refresh(session, figures=[figure.id])
     return figure
 
 
