@@ -1,4 +1,5 @@
-"""The `depstats` command: serve, db upgrade, load, check."""
+"""The `depstats` command: serve, check, load, export, extract, score-extraction; token create,
+list and revoke; db upgrade, render and copy."""
 
 import copy
 import tomllib

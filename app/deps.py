@@ -204,7 +204,7 @@ class Paging:
         _each_once(request)
         self.limit = _limit(query, settings)
         self.cursor = (
-            Cursor.decode(query.cursor, catalog.BY_ID) if query.cursor is not None else None
+            Cursor.decode(query.cursor, catalog.ID_ORDER) if query.cursor is not None else None
         )
         self.format = query.format
         self.bounded = query.limit is not None or query.cursor is not None

@@ -66,7 +66,9 @@ def _dedupe_vary(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]
 
 
 class RequestContext:
-    """Gives every response an X-Request-ID and writes one access-log line per request."""
+    """Gives every response that passes through it an X-Request-ID, and writes one access-log
+    line per request. An unhandled error's 500 is made outside it, by Starlette's
+    ServerErrorMiddleware: that answer has no X-Request-ID; its log line says 500."""
 
     def __init__(self, app: ASGIApp, *, log_format: str = "text") -> None:
         self.app = app

@@ -182,7 +182,9 @@ class Revision(Base):
         CheckConstraint("resource IN ('source', 'measure', 'figure', 'derived')", name="resource"),
     )
 
-    # Grows with every change to the dataset, so the highest id is the dataset's version.
+    # Grows with every change to the dataset. The dataset's version is not this id but the
+    # count kept in dataset_state, which a trigger bumps on every revision (migration 0004)
+    # and a re-render bumps too: after a fresh load the highest id is 18, the version 19.
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     resource: Mapped[str] = mapped_column(String(10))
     resource_id: Mapped[str] = mapped_column(String(SLUG))

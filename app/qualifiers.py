@@ -28,7 +28,7 @@ PHRASES: dict[Qualifier, str] = {
 
 
 @dataclass(frozen=True)
-class Bounds:
+class ValueBounds:
     """A real interval; None on a side means unbounded there (and that side is never inclusive)."""
 
     lower: float | None
@@ -42,22 +42,22 @@ class Bounds:
         return above and below
 
 
-def bounds_for(qualifier: Qualifier, value: float) -> Bounds | None:
+def bounds_for(qualifier: Qualifier, value: float) -> ValueBounds | None:
     """The interval a qualified number promises; None for `about` and `nearly`, which promise none.
 
     Counts of people are never negative, hence the 0 under `fewer_than` and `at_most`.
     """
     match qualifier:
         case Qualifier.EXACT:
-            return Bounds(value, True, value, True)
+            return ValueBounds(value, True, value, True)
         case Qualifier.MORE_THAN:
-            return Bounds(value, False, None, False)
+            return ValueBounds(value, False, None, False)
         case Qualifier.AT_LEAST:
-            return Bounds(value, True, None, False)
+            return ValueBounds(value, True, None, False)
         case Qualifier.FEWER_THAN:
-            return Bounds(0, True, value, False)
+            return ValueBounds(0, True, value, False)
         case Qualifier.AT_MOST:
-            return Bounds(0, True, value, True)
+            return ValueBounds(0, True, value, True)
         case Qualifier.ABOUT | Qualifier.NEARLY:
             return None
 

@@ -264,7 +264,7 @@ class FigureCreate(_In):
             )
 
 
-class FigureSubmit(FigureCreate):
+class FigureCreateBody(FigureCreate):
     """POST /v1/figures: a figure as `data/` holds it. The spans may be left out: the server
     finds the quote when it occurs exactly once in the source text, and value_text in it."""
 
@@ -294,8 +294,8 @@ def _optional(annotation: Any, metadata: list[Any]) -> Any:
 
 
 # Every field of a figure but its id, each optional, with the same rules and descriptions.
-FigurePatch = create_model(
-    "FigurePatch",
+FigureUpdate = create_model(
+    "FigureUpdate",
     __base__=_PatchBase,
     **{
         name: (_optional(info.annotation, info.metadata), Field(None, description=info.description))
@@ -305,7 +305,7 @@ FigurePatch = create_model(
 )
 
 
-class RetractRequest(_In):
+class FigureRetract(_In):
     reason: Text = Field(min_length=1, max_length=2000, description="Why it is retracted.")
 
 
@@ -838,7 +838,7 @@ class RevisionRead(BaseModel):
     state: dict[str, Any] = Field(description="The full state the change produced.")
 
 
-class Counts(BaseModel):
+class CountsRead(BaseModel):
     sources: int = Field(description="Sources held.")
     measures: int = Field(description="Measures defined.")
     figures: int = Field(description="Published figures.")
@@ -857,7 +857,7 @@ class DatasetInfo(BaseModel):
     api_version: str = Field(description="The software's version.")
     dataset_version: int = Field(description="Grows by one or more with every change to the data.")
     last_change: datetime | None = Field(description="When the data last changed.")
-    counts: Counts = Field(description="What the dataset holds.")
+    counts: CountsRead = Field(description="What the dataset holds.")
     license: License = Field(description="Terms of reuse.")
     links: dict[str, str] = Field(description="Where to go next.")
 
@@ -891,7 +891,7 @@ class Problem(BaseModel):
     )
 
 
-# --- Proposed figures (app/extract.py) ---------------------------------------------------------
+# --- Proposed figures (the app/extract package) -------------------------------------------------
 
 
 class ExtractRequest(_In):

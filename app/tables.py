@@ -81,7 +81,7 @@ class ById:
     read: Callable[[Session, list[Any]], list[BaseModel]]
 
 
-BY_ID = {
+ID_LISTS = {
     "measures": ById(catalog.list_measures, _read_measures),
     "sources": ById(catalog.list_sources, _read_sources),
     "derived": ById(derived.list_derived, _read_derived),
@@ -90,7 +90,7 @@ BY_ID = {
 
 def rows_by_id(session: Session, name: str) -> Iterator[BaseModel]:
     """Every row of a table listed in id order, a batch at a time."""
-    spec = BY_ID[name]
+    spec = ID_LISTS[name]
     cursor: Cursor | None = None
     while True:
         page = spec.fetch(session, limit=BATCH, cursor=cursor)

@@ -5,22 +5,22 @@ from datetime import date
 import pytest
 
 from app.dates import parse_partial_date
-from app.qualifiers import Bounds, Qualifier, bounds_for, display
+from app.qualifiers import Qualifier, ValueBounds, bounds_for, display
 
 
 @pytest.mark.parametrize(
     ("qualifier", "bounds"),
     [
-        (Qualifier.EXACT, Bounds(1900, True, 1900, True)),
-        (Qualifier.MORE_THAN, Bounds(1900, False, None, False)),
-        (Qualifier.AT_LEAST, Bounds(1900, True, None, False)),
-        (Qualifier.FEWER_THAN, Bounds(0, True, 1900, False)),
-        (Qualifier.AT_MOST, Bounds(0, True, 1900, True)),
+        (Qualifier.EXACT, ValueBounds(1900, True, 1900, True)),
+        (Qualifier.MORE_THAN, ValueBounds(1900, False, None, False)),
+        (Qualifier.AT_LEAST, ValueBounds(1900, True, None, False)),
+        (Qualifier.FEWER_THAN, ValueBounds(0, True, 1900, False)),
+        (Qualifier.AT_MOST, ValueBounds(0, True, 1900, True)),
         (Qualifier.ABOUT, None),
         (Qualifier.NEARLY, None),
     ],
 )
-def test_each_qualifier_implies_its_interval(qualifier: Qualifier, bounds: Bounds) -> None:
+def test_each_qualifier_implies_its_interval(qualifier: Qualifier, bounds: ValueBounds) -> None:
     assert bounds_for(qualifier, 1900) == bounds
 
 

@@ -16,7 +16,7 @@ from app.cli import cli
 from app.config import Settings, get_settings
 from app.curation import read_dataset
 from app.db import Base, create_db_engine
-from app.schemas import FigurePatch
+from app.schemas import FigureUpdate
 from app.services import tokens as token_service
 from app.services import writes
 from app.services.loader import load_dataset
@@ -86,7 +86,7 @@ def test_db_copy_moves_every_figure_revision_and_token_digest(
         token_service.create_token(session, name="newsroom", scope="write")
         figure = writes.lock_figure(session, "removals-2017")
         writes.correct_figure(
-            session, figure, FigurePatch(note="moved", reason="r"), actor="newsroom"
+            session, figure, FigureUpdate(note="moved", reason="r"), actor="newsroom"
         )
         figure = writes.lock_figure(session, "removals-since-2002-rounded")
         writes.retract_figure(session, figure, reason="dup", actor="newsroom")
@@ -111,7 +111,7 @@ def test_db_copy_moves_every_figure_revision_and_token_digest(
     with Session(target) as session, session.begin():
         figure = writes.lock_figure(session, "removals-2017")
         writes.correct_figure(
-            session, figure, FigurePatch(note="after the move", reason="r"), actor="newsroom"
+            session, figure, FigureUpdate(note="after the move", reason="r"), actor="newsroom"
         )
     assert _table_digests(target)["revisions"][0] == 21
     target.dispose()

@@ -17,7 +17,7 @@ from app.negotiation import negotiate
 from app.paging import Cursor
 from app.ratelimit import DownloadSlots
 from app.schemas import Page
-from app.tables import BY_ID, TABLES, Table, rows_by_id
+from app.tables import ID_LISTS, TABLES, Table, rows_by_id
 from app.tabular import csv_lines, ndjson_lines
 
 T = TypeVar("T")
@@ -238,7 +238,7 @@ def id_list_answer(
     request: Request, response: Response, session: Session, paging: Any, name: str
 ) -> Page[Any] | Response:
     """A table listed in id order (measures, sources, derived), in any list format."""
-    spec = BY_ID[name]
+    spec = ID_LISTS[name]
 
     def page() -> Page[Any]:
         found = spec.fetch(session, limit=paging.limit, cursor=paging.cursor)

@@ -36,17 +36,16 @@ from app.routers import (
     stream_download,
 )
 from app.schemas import (
-    FigurePatch,
+    FigureCreateBody,
     FigureRead,
-    FigureSubmit,
+    FigureRetract,
+    FigureUpdate,
     Page,
-    RetractRequest,
     RevisionRead,
     figure_statement,
 )
 from app.services import catalog, figures, renders, writes
-from app.services.figures import FigureFilters
-from app.services.figures import RenderedList as FigureList
+from app.services.figures import FigureFilters, RenderedList
 from app.tables import TABLES
 
 router = APIRouter(prefix="/v1/figures", tags=["figures"])
@@ -109,7 +108,7 @@ def figure_list_answer(
     )
 
 
-def _page_etag(fmt: str, result: FigureList, limit: int, next_url: str | None) -> str:
+def _page_etag(fmt: str, result: RenderedList, limit: int, next_url: str | None) -> str:
     """Made of what the page is made of (each figure's ETag, the total, the limit and the next
     link) rather than of its 150 kB: it changes exactly when the page does, for less."""
     hasher = etag_hasher()
@@ -240,7 +239,9 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
         201: {"description": "Created; Location names its URL."},
     },
 )
-def create_figure(submitted: FigureSubmit, token: WriterDep, session: WriteSessionDep) -> Response:
+def create_figure(
+    submitted: FigureCreateBody, token: WriterDep, session: WriteSessionDep
+) -> Response:
     """Add a figure (scope `write`). You choose its permanent id (409 if taken); its quote
     must occur verbatim in the source text, at quote_span or, when left out, exactly once;
     its value must match value_text. Revision 1 records the token's name."""
@@ -251,7 +252,7 @@ def create_figure(submitted: FigureSubmit, token: WriterDep, session: WriteSessi
 @router.patch("/{figure_id}", response_model=FigureRead, responses=problem_responses(*WRITE_ERRORS))
 def correct_figure(
     figure_id: Annotated[str, Path(description="The figure's id; it never changes.")],
-    patch: FigurePatch,
+    patch: FigureUpdate,
     token: WriterDep,
     session: WriteSessionDep,
     if_match: Annotated[
@@ -276,7 +277,7 @@ def correct_figure(
 )
 def retract_figure(
     figure_id: Annotated[str, Path(description="The figure's id.")],
-    body: RetractRequest,
+    body: FigureRetract,
     token: WriterDep,
     session: WriteSessionDep,
     if_match: Annotated[

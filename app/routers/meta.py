@@ -11,7 +11,7 @@ from app.deps import JsonOnly, SessionDep, SettingsDep
 from app.errors import Unavailable
 from app.openapi import problem_responses
 from app.routers import base_url
-from app.schemas import Counts, DatasetInfo, Health, License, Readiness
+from app.schemas import CountsRead, DatasetInfo, Health, License, Readiness
 from app.services import catalog
 from app.tables import datapackage, source_rows
 
@@ -37,7 +37,7 @@ def read_dataset(session: SessionDep) -> DatasetInfo:
         api_version=__version__,
         dataset_version=summary.version,
         last_change=summary.last_change,
-        counts=Counts(
+        counts=CountsRead(
             sources=summary.sources,
             measures=summary.measures,
             figures=summary.figures,
@@ -72,7 +72,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 @router.get("/healthz", response_model=Health)
 def health(response: Response) -> Health:
-    """Liveness: the process answers. It touches no database."""
+    """Liveness: the process answers. The route reads no table; the response cache in front
+    of every GET still reads the dataset's version, and stands aside if it cannot."""
     response.headers.update(NO_STORE)
     return Health(status="ok")
 

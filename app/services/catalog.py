@@ -13,7 +13,7 @@ from app.models import DatasetState, Derived, Figure, Measure, Revision, Source
 from app.paging import Cursor, Sort
 
 T = TypeVar("T", Measure, Source, Derived)
-BY_ID = Sort("id", descending=False)
+ID_ORDER = Sort("id", descending=False)
 
 
 @dataclass
@@ -39,7 +39,7 @@ def page_by_id(
     next_cursor = None
     if len(items) > limit:
         items = items[:limit]
-        next_cursor = Cursor(BY_ID, items[-1].id, items[-1].id)
+        next_cursor = Cursor(ID_ORDER, items[-1].id, items[-1].id)
     return IdPage(items, total, next_cursor)
 
 

@@ -1,5 +1,6 @@
 """Copy a whole database into another (SQLite into PostgreSQL, typically): every table, every
-row, ids kept, in one transaction on the target."""
+row, ids kept, in one transaction on the target; then, in a second, the target renders every
+figure afresh (a copy interrupted between the two is served once `depstats db render` ran)."""
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
 

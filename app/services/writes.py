@@ -11,7 +11,7 @@ from app.curation import cannot_restate, dated_after, part_exceeds_whole, quote_
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Figure, FigureRelation, Measure, Source
-from app.schemas import FigureCreate, FigurePatch, FigureSubmit, RelationIn, SourceCreate
+from app.schemas import FigureCreate, FigureCreateBody, FigureUpdate, RelationIn, SourceCreate
 from app.services import renders
 from app.services.figures import get_figure
 from app.services.loader import (
@@ -74,7 +74,7 @@ def lock_figure(session: Session, figure_id: str) -> Figure:
     return get_figure(session, figure_id, fresh=True)
 
 
-def create_figure(session: Session, submitted: FigureSubmit, *, actor: str) -> Figure:
+def create_figure(session: Session, submitted: FigureCreateBody, *, actor: str) -> Figure:
     if session.get(Figure, submitted.id) is not None:
         raise Conflict(
             f"figure id {submitted.id!r} is taken; figure ids never change, so "
@@ -100,7 +100,7 @@ def create_figure(session: Session, submitted: FigureSubmit, *, actor: str) -> F
     return figure
 
 
-def correct_figure(session: Session, figure: Figure, patch: FigurePatch, *, actor: str) -> Figure:
+def correct_figure(session: Session, figure: Figure, patch: FigureUpdate, *, actor: str) -> Figure:
     """Change only the fields given; a new revision if anything changed."""
     changes = patch.model_dump(mode="json", exclude_unset=True, exclude={"reason"})
     merged: dict[str, Any] = {**figure_as_create(figure).model_dump(mode="json"), **changes}
