@@ -125,6 +125,7 @@ def create_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[
 
 
 WRITE_LOCK = "depstats_write_lock"
+AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
 T = TypeVar("T")
 
 
@@ -157,7 +158,7 @@ class _Prepared:
     drivers that take them by position), and SQLAlchemy's own converters for its values and
     its columns (dates to text and back, on SQLite)."""
 
-    def __init__(self, statement: Select[Any], dialect: Dialect) -> None:
+    def __init__(self, statement: AnySelect, dialect: Dialect) -> None:
         self.compiled = statement.compile(dialect=dialect)
         self.sql = self.compiled.string
         self.positions = self.compiled.positiontup
@@ -188,13 +189,13 @@ class _Prepared:
             return found
         rows = [list(row) for row in found]
         for row in rows:
-            for index, processor in self.columns:
-                row[index] = processor(row[index])
+            for index, convert in self.columns:
+                row[index] = convert(row[index])
         return rows
 
 
 @lru_cache(maxsize=1024)
-def _prepare(statement: Select[Any], dialect: Dialect) -> _Prepared:
+def _prepare(statement: AnySelect, dialect: Dialect) -> _Prepared:
     return _Prepared(statement, dialect)
 
 
@@ -210,12 +211,12 @@ class DriverReads:
         self.cursor = cursor
         self.dialect = dialect
 
-    def all(self, statement: Select[Any], values: dict[str, Any] | None = None) -> list[Any]:
+    def all(self, statement: AnySelect, values: dict[str, Any] | None = None) -> list[Any]:
         prepared = _prepare(statement, self.dialect)
         self.cursor.execute(prepared.sql, prepared.parameters(values or {}))
         return prepared.rows(self.cursor.fetchall(), self.cursor.description)
 
-    def scalar(self, statement: Select[Any], values: dict[str, Any] | None = None) -> Any:
+    def scalar(self, statement: AnySelect, values: dict[str, Any] | None = None) -> Any:
         found = self.all(statement, values)
         return found[0][0] if found else None
 

@@ -161,6 +161,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             f"it answers {', '.join(allowed)}"
         )
         headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+    headers = dict(headers) if headers is not None else None
     return problem(exc.status_code, detail, request=request, headers=headers)
 
 

@@ -8,6 +8,7 @@ by being JSON.
 """
 
 import logging
+from typing import Any
 
 from uvicorn.logging import DefaultFormatter
 
@@ -30,7 +31,7 @@ class TextFormatter(DefaultFormatter):
         record.message = printable(record.message)
         return super().formatMessage(record)
 
-    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]  # noqa: N802
+    def formatException(self, ei: Any) -> str:  # noqa: N802
         return "\n".join(
             "    " + printable(line) for line in super().formatException(ei).split("\n")
         )

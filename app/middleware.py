@@ -124,12 +124,12 @@ class RequestContext:
         access_log.info(line)
 
 
-def etag_hasher() -> "hashlib._Hash":
+def etag_hasher() -> "hashlib.blake2b":
     """Hashes a body, whole or chunk by chunk, into the same weak ETag (see `etag_from`)."""
     return hashlib.blake2b(digest_size=16)
 
 
-def etag_from(hasher: "hashlib._Hash") -> str:
+def etag_from(hasher: "hashlib.blake2b") -> str:
     return f'W/"{hasher.hexdigest()}"'
 
 

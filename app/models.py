@@ -1,7 +1,7 @@
 """ORM tables. The schema itself is owned by the Alembic migrations in migrations/."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     JSON,
@@ -50,7 +50,7 @@ class Measure(Base):
     name: Mapped[str] = mapped_column(Text)
     definition: Mapped[str] = mapped_column(Text)
     unit: Mapped[str] = mapped_column(String(40))
-    kind: Mapped[str] = mapped_column(String(5))
+    kind: Mapped[Literal["flow", "stock"]] = mapped_column(String(5))
     population: Mapped[str] = mapped_column(Text)
     from_country: Mapped[str] = mapped_column(String(2))
     to_country: Mapped[str] = mapped_column(String(2))
@@ -107,7 +107,9 @@ class Figure(Base):
     attribution_organisation: Mapped[str | None] = mapped_column(Text)
     attribution_text: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="published", index=True)
+    status: Mapped[Literal["published", "retracted"]] = mapped_column(
+        String(10), default="published", index=True
+    )
     retraction_reason: Mapped[str | None] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -131,7 +133,7 @@ class FigureRelation(Base):
     __table_args__ = (CheckConstraint("type IN ('part_of', 'restates')", name="type"),)
 
     figure_id: Mapped[str] = mapped_column(ForeignKey("figures.id"), primary_key=True)
-    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    type: Mapped[Literal["part_of", "restates"]] = mapped_column(String(16), primary_key=True)
     target_id: Mapped[str] = mapped_column(ForeignKey("figures.id"), primary_key=True, index=True)
 
     # Read-only ways to the two ends, for showing a related figure's number beside its id.

@@ -1,6 +1,7 @@
 """The Pydantic models the API speaks; `data/` files are validated by the same `*Create` models."""
 
 import hashlib
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
@@ -268,11 +269,12 @@ class FigureCreateBody(FigureCreate):
     """POST /v1/figures: a figure as `data/` holds it. The spans may be left out: the server
     finds the quote when it occurs exactly once in the source text, and value_text in it."""
 
-    quote_span: Span | None = Field(
+    # Narrowed to optional on purpose: the server finds the spans (mypy cannot know).
+    quote_span: Span | None = Field(  # type: ignore[assignment]
         None,
         description="Where the quote stands in the source text; found by the server if left out.",
     )
-    value_span: Span | None = Field(
+    value_span: Span | None = Field(  # type: ignore[assignment]
         None, description="Where value_text stands; found by the server in the quote if left out."
     )
     reason: Text | None = Field(
@@ -294,7 +296,8 @@ def _optional(annotation: Any, metadata: list[Any]) -> Any:
 
 
 # Every field of a figure but its id, each optional, with the same rules and descriptions.
-FigureUpdate = create_model(
+# (fields given as a mapping, which create_model's typed overloads do not describe)
+FigureUpdate = create_model(  # type: ignore[call-overload]
     "FigureUpdate",
     __base__=_PatchBase,
     **{
@@ -475,7 +478,7 @@ class FigureRead(BaseModel):
     links: FigureLinks = Field(description="Related resources.")
 
     @classmethod
-    def of(cls, figure: models.Figure, incoming: list[models.FigureRelation] = ()) -> Self:
+    def of(cls, figure: models.Figure, incoming: Sequence[models.FigureRelation] = ()) -> Self:
         """The API's view of a figure; `incoming` are relations other figures have to it."""
         value, qualifier = figure.value, Qualifier(figure.qualifier)
         period = (
@@ -487,7 +490,10 @@ class FigureRead(BaseModel):
             RelationRead(type=r.type, figure=r.target_id, display=_display_of(r.target))
             for r in figure.relations
         ]
-        inverse = {"part_of": "has_part", "restates": "restated_by"}
+        inverse: dict[str, Literal["has_part", "restated_by"]] = {
+            "part_of": "has_part",
+            "restates": "restated_by",
+        }
         relations += [
             RelationRead(type=inverse[r.type], figure=r.figure_id, display=_display_of(r.figure))
             for r in incoming
@@ -781,7 +787,7 @@ class DerivedRead(BaseModel):
                     value=f.value,
                     qualifier=Qualifier(f.qualifier),
                     bounds=implied_bounds(Qualifier(f.qualifier), f.value),
-                    status=f.status,  # type: ignore[arg-type]
+                    status=f.status,
                     link=f"/v1/figures/{f.id}",
                 )
                 for f in inputs

@@ -56,7 +56,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     # --- the connection -------------------------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
         self._expect_headers()
 

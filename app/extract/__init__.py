@@ -165,8 +165,8 @@ def extract(
     starts = [s.span[0] for s in skipped]
     for candidate in candidates:  # the numbers beside it that are not counts, and why
         first, last = candidate.quote_span
-        for near in skipped[bisect_left(starts, first) : bisect_left(starts, last)]:
-            candidate.reasons.append(f"beside it, “{near.text}” is not a count: {near.reason}")
+        for beside in skipped[bisect_left(starts, first) : bisect_left(starts, last)]:
+            candidate.reasons.append(f"beside it, “{beside.text}” is not a count: {beside.reason}")
     return Extraction(candidates, skipped)
 
 

@@ -348,18 +348,18 @@ def find_mentions(text: str, sentences: list[Sentence], skipped: list[Skipped]) 
             if scale and scale.end() <= sentence.end:
                 b, printed = scale.end(), text[a : scale.end()]
             value = parse_number(printed)
-            reason = _skip_reason(text, a, b, value, printed)
-            if reason is None and sentence.furniture:  # what is not a count says so first
-                reason = _FURNITURE
-            if reason is None and kind == "words":
+            why = _skip_reason(text, a, b, value, printed)
+            if why is None and sentence.furniture:  # what is not a count says so first
+                why = _FURNITURE
+            if why is None and kind == "words":
                 if printed.lower() == "one":
-                    reason = "“one” alone is a pronoun or an article far more often than a count"
+                    why = "“one” alone is a pronoun or an article far more often than a count"
                 elif printed.lower() in _SMALL_WORDS and (
                     known := _DETERMINER_BEFORE.search(text, max(s, a - 20), a)
                 ):
-                    reason = f"“{known.group().strip()} {printed}” names a known group"
-            if reason:
-                skip(a, b, reason)
+                    why = f"“{known.group().strip()} {printed}” names a known group"
+            if why:
+                skip(a, b, why)
                 continue
             mention = Mention(a, b, value, index, a)
             qualifier = _QUALIFIER_BEFORE.search(text, max(s, a - 30), a)

@@ -171,8 +171,8 @@ def _read(
         point = True
     elif m.group("weekday"):
         # A weekday names a day only when the publication's day is known.
-        day = _calendar_date(m.group("wd"), published) if published.day else None
-        first = last = day or published
+        named = _calendar_date(m.group("wd"), published) if published.day else None
+        first = last = named or published
         point = True
     elif m.group("inyear"):
         first = last = PartialDate(int(m.group("iy")))

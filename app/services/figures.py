@@ -7,7 +7,18 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, String, bindparam, func, or_, select, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from app.db import DriverReads
@@ -44,7 +55,7 @@ class FigureList:
     next_cursor: Cursor | None
 
 
-def with_related(statement: Select[tuple[Figure]]) -> Select[tuple[Figure]]:
+def with_related(statement: Select[Figure]) -> Select[Figure]:
     """Load what a figure's representation shows, without the source's full text."""
     return statement.join(Figure.measure).options(
         contains_eager(Figure.measure),
@@ -118,7 +129,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.qualifier:
         conditions.append(Figure.qualifier == bindparam("qualifier"))
     if shape.country:
-        country = bindparam("country")
+        country: BindParameter[str] = bindparam("country")
         conditions.append(or_(Measure.from_country == country, Measure.to_country == country))
     # A figure covers the days from time_start to time_end; keep it if they meet [from, to].
     if shape.start:
@@ -126,7 +137,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     if shape.end:
         conditions.append(Figure.time_start <= bindparam("end", type_=Date))
     if shape.q:
-        pattern = bindparam("pattern")
+        pattern: BindParameter[str] = bindparam("pattern")
         conditions.append(
             or_(
                 *(
@@ -174,7 +185,7 @@ def _rendered(
 
 
 @lru_cache(maxsize=256)
-def _counting(shape: _Shape) -> Select[tuple[int]]:
+def _counting(shape: _Shape) -> Select[int]:
     statement = select(func.count()).select_from(Figure)
     if shape.country or shape.q:
         statement = statement.join(Figure.measure)
@@ -183,7 +194,7 @@ def _counting(shape: _Shape) -> Select[tuple[int]]:
 
 def count_figures(session: Session, filters: FigureFilters) -> int:
     counting = _counting(_Shape.of(filters))
-    return session.connection().execute(counting, _values(filters)).scalar() or 0
+    return int(session.connection().execute(counting, _values(filters)).scalar() or 0)
 
 
 def count_rendered(reads: DriverReads, filters: FigureFilters) -> int:

@@ -74,7 +74,7 @@ def render(session: Session, ids: Iterable[str]) -> int:
     return done
 
 
-def _render(figure: Figure, incoming: list[FigureRelation]) -> dict[str, str]:
+def _render(figure: Figure, incoming: list[FigureRelation]) -> dict[str, str | bytes]:
     read = FigureRead.of(figure, incoming)
     data = read.model_dump(mode="json")
     return {

@@ -167,24 +167,24 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
         raise _invalid("measure", f"no measure with id {data['measure']!r}")
     quote, value_text = data["quote"], data["value_text"]
     if data.get("quote_span") is None:
-        found = text.count(quote)
-        if found != 1:
+        times = text.count(quote)
+        if times != 1:
             raise _invalid(
-                "quote_span" if found else "quote",
-                f"the quote occurs {found} times in the source text; give quote_span"
-                if found
-                else "the quote is not found verbatim in the source text",
+                "quote_span" if times else "quote",
+                f"the quote occurs {times} times in the source text; give quote_span"
+                if times
+                else "the quote is not times verbatim in the source text",
             )
         start = text.index(quote)
         data["quote_span"] = {"start": start, "end": start + len(quote)}
     if data.get("value_span") is None:
-        found = quote.count(value_text)
-        if found != 1:
+        times = quote.count(value_text)
+        if times != 1:
             raise _invalid(
-                "value_span" if found else "value_text",
-                f"value_text occurs {found} times in the quote; give value_span"
-                if found
-                else "value_text is not found in the quote",
+                "value_span" if times else "value_text",
+                f"value_text occurs {times} times in the quote; give value_span"
+                if times
+                else "value_text is not times in the quote",
             )
         start = data["quote_span"]["start"] + quote.index(value_text)
         data["value_span"] = {"start": start, "end": start + len(value_text)}
