@@ -1,5 +1,6 @@
 """Who may write: tokens in Authorization: Bearer only, scopes, revocation, rate limits."""
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
@@ -151,3 +152,47 @@ def test_failed_authentications_are_rate_limited_and_x_forwarded_for_changes_not
         # ... while the failures go on being refused, a revoked token among them.
         assert_problem(call(client, *ROUTES[2][:3], f"Bearer {tokens['revoked']}"), 429)
         assert_problem(call(client, *ROUTES[2][:3], None), 429)
+
+
+def test_a_token_that_is_not_ascii_is_a_401(live_server: str) -> None:
+    """Header values arrive as latin-1 bytes: a token of the right length with other letters
+    must be refused by its shape, never reach the ASCII digest (a 500 when the shape check was
+    cut). Sent over a raw socket: an HTTP client would re-encode the bytes."""
+    import socket
+
+    host, port = live_server.removeprefix("http://").split(":")
+    for secret in (b"dps_" + b"\xe9" * 43, b"dps_" + b"a" * 42 + b"\xff", b"\xe9"):
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(
+                b"POST /v1/figures HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 2\r\n"
+                b"Authorization: Bearer " + secret + b"\r\n\r\n{}"
+            )
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 401 "), answer[:200]
+        assert b"application/problem+json" in answer
+
+
+@pytest.mark.parametrize("trusted", ["", "127.0.0.1"], ids=["no-proxy-trusted", "loopback-trusted"])
+def test_only_a_trusted_proxy_names_the_client(settings, trusted: str) -> None:
+    """Behind no trusted proxy, X-Forwarded-For is the client's own claim: four failures
+    from one address with four different claims are one client's, and the fourth is a 429.
+    Behind a trusted one, each named client has a limit of its own."""
+    from helpers import start_server, stop_server
+
+    env = {"DEPSTATS_AUTH_FAILURE_RATE_LIMIT": "3/minute", "DEPSTATS_TRUSTED_PROXIES": trusted}
+    process, base = start_server(settings.database_url, env=env)
+    try:
+        statuses = [
+            httpx.post(
+                f"{base}/v1/figures",
+                json={},
+                headers={"Authorization": "Bearer wrong", "X-Forwarded-For": f"203.0.113.{n}"},
+            ).status_code
+            for n in range(4)
+        ]
+    finally:
+        stop_server(process)
+    assert statuses == ([401] * 4 if trusted else [401, 401, 401, 429])

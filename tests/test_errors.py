@@ -138,3 +138,26 @@ def test_a_filter_given_twice_is_a_422_not_the_last_value(client: TestClient, qu
 def test_every_route_refuses_a_parameter_it_does_not_take(client: TestClient, path: str) -> None:
     body = assert_problem(client.get(path), 422)
     assert "not a parameter of this route" in body["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"quote_span": {"start": "x", "end": 10}}, "#/quote_span/start"),
+        ({"attribution": {"person": 5}}, "#/attribution/person"),
+        ({"relations": [{"type": "part_of", "figure": "Not A Slug"}]}, "#/relations/0/figure"),
+        ({"period": {"start": "2017", "end": "last year"}}, "#/period/end"),
+    ],
+)
+def test_a_nested_field_s_pointer_names_it_whole(
+    client: TestClient, writer: dict[str, str], change: dict, pointer: str
+) -> None:
+    figure = {
+        "id": "a-new-figure", "measure": "final-removal-orders",
+        "source": "khmer-times-2018-02-us-deportees", "value": 1412, "qualifier": "exact",
+        "value_text": "1,412", "as_of": "2017-12",
+        "quote": "1,412 of whom have criminal convictions",
+        "attribution": {"person": "Brendan Raedy"}, **change,
+    }  # fmt: skip
+    body = assert_problem(client.post("/v1/figures", json=figure, headers=writer), 422)
+    assert pointer in [e["pointer"] for e in body["errors"]], body["errors"]

@@ -248,18 +248,35 @@ def test_numbers_are_read_as_printed(sentence: str, value_text: str, value: int)
     assert sentence[start : candidate["value_span"]["end"]] == value_text
 
 
-@pytest.mark.parametrize(
-    ("words", "qualifier"),
-    [
-        ("more than", "more_than"), ("over", "more_than"), ("at least", "at_least"),
-        ("nearly", "nearly"), ("almost", "nearly"), ("about", "about"), ("around", "about"),
-        ("up to", "at_most"), ("fewer than", "fewer_than"), ("less than", "fewer_than"),
-        ("some", "about"), ("no more than", "at_most"), ("", "exact"),
-    ],
-)  # fmt: skip
+# Every phrase the extractor reads as a qualifier, with what a reader takes it to mean
+# (written out here, not read from the extractor's table, so that a wrong entry there fails).
+QUALIFIER_PHRASES = {
+    "more than": "more_than", "in excess of": "more_than", "upwards of": "more_than",
+    "over": "more_than", "above": "more_than",
+    "at least": "at_least", "no fewer than": "at_least", "no less than": "at_least",
+    "a minimum of": "at_least",
+    "nearly": "nearly", "almost": "nearly", "close to": "nearly",
+    "an estimated": "about", "approximately": "about", "roughly": "about", "around": "about",
+    "about": "about", "some": "about",
+    "up to": "at_most", "at most": "at_most", "no more than": "at_most",
+    "as many as": "at_most", "a maximum of": "at_most",
+    "fewer than": "fewer_than", "less than": "fewer_than", "just under": "fewer_than",
+    "under": "fewer_than", "below": "fewer_than",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("words", "qualifier"), [*QUALIFIER_PHRASES.items(), ("", "exact")])
 def test_qualifiers_are_read_from_the_words_before_the_number(words: str, qualifier: str) -> None:
     [candidate] = the(f"The US deported {words} 500 Cambodians last year.".replace("  ", " "))
     assert candidate["qualifier"] == qualifier and candidate["value"] == 500
+    capitalised = the(f"{words.capitalize()} 500 Cambodians were deported last year.".strip())
+    assert capitalised[0]["qualifier"] == qualifier
+
+
+def test_every_qualifier_phrase_the_extractor_reads_has_a_test() -> None:
+    from app.extract import reading
+
+    assert {phrase for phrase, _ in reading.QUALIFIER_PHRASES} == set(QUALIFIER_PHRASES)
 
 
 def test_or_more_after_a_number_is_at_least() -> None:

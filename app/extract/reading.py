@@ -56,7 +56,7 @@ _PHONE = re.compile(
 )
 
 # Qualifiers, read from the words just before the number; longer phrases first.
-_QUALIFIERS: list[tuple[str, Qualifier]] = [
+QUALIFIER_PHRASES: list[tuple[str, Qualifier]] = [
     ("more than", Qualifier.MORE_THAN),
     ("in excess of", Qualifier.MORE_THAN),
     ("upwards of", Qualifier.MORE_THAN),
@@ -87,9 +87,9 @@ _QUALIFIERS: list[tuple[str, Qualifier]] = [
     ("below", Qualifier.FEWER_THAN),
 ]
 _QUALIFIER_BEFORE = re.compile(
-    r"(?:^|(?<=\W))(" + "|".join(re.escape(p) for p, _ in _QUALIFIERS) + r")[ \t]+$", re.I
+    r"(?:^|(?<=\W))(" + "|".join(re.escape(p) for p, _ in QUALIFIER_PHRASES) + r")[ \t]+$", re.I
 )
-_QUALIFIER_OF = {p: q for p, q in _QUALIFIERS}
+_QUALIFIER_OF = {p: q for p, q in QUALIFIER_PHRASES}
 # Digits after "hotline", "call"...: a phone number, however it is grouped ("2411-2411").
 _PHONE_NAMED = re.compile(
     r"\b(?:hotline|phone|telephone|call|tel|fax|whatsapp)\b[^.\d]{0,25}(\+?\d[\d ()-]{5,}\d)", re.I
