@@ -28,15 +28,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from app.etags import etag_matches
 from app.middleware import (
-    _KEPT_ON_304,
+    KEPT_ON_304,
     ASGIApp,
     Message,
     Receive,
     Scope,
     Send,
-    _header,
-    etag_matches,
+    header,
 )
 from app.negotiation import OFFERS, choose
 
@@ -125,7 +125,7 @@ class DatasetVersion:
 
 
 def _not_modified_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    return [(k, v) for k, v in headers if k in _KEPT_ON_304 or k.startswith(b"access-control-")]
+    return [(k, v) for k, v in headers if k in KEPT_ON_304 or k.startswith(b"access-control-")]
 
 
 class ResponseCache:
@@ -153,16 +153,16 @@ class ResponseCache:
         self.at_version: int | None = None
 
     def _resource_key(self, scope: Scope) -> Key:
-        host = _header(scope, b"host") if self.keyed_on_host else None
+        host = header(scope, b"host") if self.keyed_on_host else None
         return (scope["scheme"], host, scope["path"], scope["query_string"])
 
     @staticmethod
     def _variant(scope: Scope, vary: tuple[bytes, ...], offers: tuple[str, ...] | None) -> Key:
         """What of the request the answer depends on, reduced to what the app reads of it."""
-        origin = _header(scope, b"origin") is not None
+        origin = header(scope, b"origin") is not None
         parts: list[Any] = [origin]
         for name in vary:
-            value = _header(scope, name)
+            value = header(scope, name)
             if name == b"accept" and offers is not None:
                 parts.append(choose(value, offers))
             elif name == b"accept-encoding":
@@ -195,7 +195,7 @@ class ResponseCache:
             entry = resource.variants.get(self._variant(scope, resource.vary, resource.offers))
         head = scope["method"] == "HEAD"
         if entry is not None:
-            if_none_match = _header(scope, b"if-none-match")
+            if_none_match = header(scope, b"if-none-match")
             if entry.etag is not None and etag_matches(if_none_match, entry.etag):
                 await send(
                     {

@@ -1,6 +1,6 @@
 """The declarative base, the engine factory (with SQLite's pragmas) and the per-request session."""
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from fastapi import Request
 from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 
@@ -129,30 +127,6 @@ AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
 T = TypeVar("T")
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One transaction per request: commit on success, roll back and re-raise on error.
-
-    `async`, so that FastAPI does not hop to its thread pool to open and close it: a session
-    connects on its first query, made in the route's thread; what is left here, ending a
-    read transaction, is quick."""
-    with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
-async def off_the_loop(engine: Engine, work: Callable[..., T], *args: Any) -> T:
-    """Run a route's reads: in the event loop on SQLite, where reading a local file takes
-    less time than handing the work to a thread and back; in the thread pool elsewhere, so
-    that waiting for a server never stalls the loop."""
-    if engine.dialect.name == "sqlite":
-        return work(*args)
-    return await run_in_threadpool(work, *args)
-
-
 class _Prepared:
     """A Core SELECT compiled once for a dialect: its SQL, the order of its parameters (for
     drivers that take them by position), and SQLAlchemy's own converters for its values and
@@ -239,19 +213,3 @@ def driver_reads(engine: Engine) -> Iterator[DriverReads]:
             pooled.rollback()
     finally:
         pooled.close()
-
-
-@contextmanager
-def write_transaction(request: Request) -> Iterator[Session]:
-    """Like get_session, for requests that write. The transaction takes the write lock at
-    its first statement, not before (SQLite: BEGIN IMMEDIATE; PostgreSQL: services lock the
-    rows they change), so nothing is locked until the route runs; waiting for the lock is
-    bounded by DEPSTATS_LOCK_TIMEOUT_MS, after which the request gets a 503 (see
-    app.errors)."""
-    with request.app.state.write_sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise

@@ -1,17 +1,26 @@
-"""Annotated dependencies: the session, the settings, list queries, and path ids resolved or 404."""
+"""Annotated dependencies: the transactions, the settings, list queries, tokens, and path ids
+resolved or 404."""
 
-from collections.abc import Iterator
-from typing import Annotated, Literal
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.dates import parse_partial_date
-from app.db import get_session, write_transaction
-from app.errors import Forbidden, InvalidInput, NotAcceptable, NotFound, Unauthorized
+from app.errors import (
+    Forbidden,
+    InvalidInput,
+    NotAcceptable,
+    NotFound,
+    Unauthorized,
+    invalid_field,
+)
 from app.ids import SLUG, SLUG_PATTERN
 from app.models import Derived, Figure, Measure, Source, Token
 from app.negotiation import negotiate
@@ -21,6 +30,50 @@ from app.ratelimit import RateLimits
 from app.schemas import PARTIAL_DATE_PATTERN, CountryCode, Text, partial_date
 from app.services import catalog, derived, figures, tokens
 from app.services.figures import FigureFilters
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: commit on success, roll back and re-raise on error.
+
+    `async`, so that FastAPI does not hop to its thread pool to open and close it: a session
+    connects on its first query, made in the route's thread; what is left here, ending a
+    read transaction, is quick."""
+    with request.app.state.sessionmaker() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+T = TypeVar("T")
+
+
+async def off_the_loop(engine: Engine, work: Callable[..., T], *args: Any) -> T:
+    """Run a route's reads: in the event loop on SQLite, where reading a local file takes
+    less time than handing the work to a thread and back; in the thread pool elsewhere, so
+    that waiting for a server never stalls the loop."""
+    if engine.dialect.name == "sqlite":
+        return work(*args)
+    return await run_in_threadpool(work, *args)
+
+
+@contextmanager
+def write_transaction(request: Request) -> Iterator[Session]:
+    """Like get_session, for requests that write. The transaction takes the write lock at
+    its first statement, not before (SQLite: BEGIN IMMEDIATE; PostgreSQL: services lock the
+    rows they change), so nothing is locked until the route runs; waiting for the lock is
+    bounded by DEPSTATS_LOCK_TIMEOUT_MS, after which the request gets a 503 (see
+    app.errors)."""
+    with request.app.state.write_sessionmaker() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
 
 # scope="function": the transaction commits before the response is sent, so a client
 # never reads an acknowledgement of a write that is not yet kept.
@@ -163,13 +216,6 @@ class FigureQuery(PageQuery):
     )
 
 
-def _invalid(field: str, detail: str) -> InvalidInput:
-    return InvalidInput(
-        f"invalid input: query {field}",
-        errors=[{"pointer": f"#/{field}", "location": "query", "detail": detail}],
-    )
-
-
 def _each_once(request: Request) -> None:
     """A parameter given twice (`measure=a&measure=b`) would silently keep the last value:
     refuse it, as a list that looks filtered but is not would mislead."""
@@ -192,7 +238,7 @@ def _each_once(request: Request) -> None:
 def _limit(query: PageQuery, settings: Settings) -> int:
     limit = query.limit if query.limit is not None else settings.default_page_size
     if limit > settings.max_page_size:
-        raise _invalid("limit", f"must be at most {settings.max_page_size}")
+        raise invalid_field("query", "limit", f"must be at most {settings.max_page_size}")
     return limit
 
 
@@ -234,13 +280,17 @@ class FigureListQuery:
         _each_once(request)
         self.limit = _limit(query, settings)
         if query.q is not None and len(query.q) > settings.max_query_length:
-            raise _invalid("q", f"must be at most {settings.max_query_length} characters")
+            raise invalid_field(
+                "query", "q", f"must be at most {settings.max_query_length} characters"
+            )
         self.sort = Sort.parse(query.sort or self.default_sort)
         self._named = {"measure": query.measure, "source": query.source}
         start = parse_partial_date(query.from_).first_day() if query.from_ else None
         end = parse_partial_date(query.to).last_day() if query.to else None
         if start and end and start > end:
-            raise _invalid("to", f"`to` ({query.to}) is before `from` ({query.from_})")
+            raise invalid_field(
+                "query", "to", f"`to` ({query.to}) is before `from` ({query.from_})"
+            )
         self.filters = FigureFilters(
             measure=query.measure,
             source=query.source,
@@ -260,7 +310,7 @@ class FigureListQuery:
         look like an empty list. `known` holds the ids of each (see routers.figures)."""
         for name, value in self._named.items():
             if value is not None and value not in known[name]:
-                raise _invalid(name, f"no {name} with id {value[:100]!r}")
+                raise invalid_field("query", name, f"no {name} with id {value[:100]!r}")
 
 
 class SeriesListQuery(FigureListQuery):

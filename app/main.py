@@ -13,9 +13,9 @@ from app.cache import DatasetVersion, ResponseCache
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_sessionmaker
 from app.deps import known_query_parameters
-from app.errors import install_error_handlers
 from app.middleware import BodyLimit, ConditionalGet, RequestContext
 from app.openapi import install_openapi
+from app.problems import install_error_handlers
 from app.ratelimit import DownloadSlots, RateLimits
 from app.routers import derived, extract, figures, measures, meta, sources
 

@@ -3,7 +3,6 @@
 Pure ASGI, so that streamed bulk responses pass through without being buffered.
 """
 
-import hashlib
 import logging
 import re
 import time
@@ -15,8 +14,9 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from app.errors import problem
+from app.etags import etag_matches, etag_of
 from app.logs import printable
+from app.problems import problem
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,7 +30,7 @@ access_log = logging.getLogger("depstats.access")
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 HEAD_FLAG = "depstats.head"
 # What a 304 repeats of the 200 it stands for (RFC 9110, section 15.4.5).
-_KEPT_ON_304 = {
+KEPT_ON_304 = {
     b"etag",
     b"cache-control",
     b"vary",
@@ -42,7 +42,7 @@ _KEPT_ON_304 = {
 READ_VARY = "Accept, Accept-Encoding"
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key == name:
             return value.decode("latin-1")
@@ -78,7 +78,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = _header(scope, b"x-request-id")
+        given = header(scope, b"x-request-id")
         request_id = given if given and _SANE_ID.fullmatch(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
@@ -124,42 +124,6 @@ class RequestContext:
         access_log.info(line)
 
 
-def etag_hasher() -> "hashlib.blake2b":
-    """Hashes a body, whole or chunk by chunk, into the same weak ETag (see `etag_from`)."""
-    return hashlib.blake2b(digest_size=16)
-
-
-def etag_from(hasher: "hashlib.blake2b") -> str:
-    return f'W/"{hasher.hexdigest()}"'
-
-
-def etag_of(body: bytes) -> str:
-    hasher = etag_hasher()
-    hasher.update(body)
-    return etag_from(hasher)
-
-
-# A list of entity tags, or *, as If-Match and If-None-Match take them (RFC 9110, 8.8.3).
-ETAG_LIST_PATTERN = r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$'
-_ETAG_LIST = re.compile(ETAG_LIST_PATTERN)
-
-
-def is_etag_list(value: str) -> bool:
-    return _ETAG_LIST.fullmatch(value.strip()) is not None
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """Weak comparison (RFC 9110, section 8.8.3.2), as If-None-Match requires."""
-    if not if_none_match:
-        return False
-    opaque = etag.removeprefix("W/")
-    for candidate in if_none_match.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == opaque:
-            return True
-    return False
-
-
 class ConditionalGet:
     """GET and HEAD: a weak ETag computed from the body, 304 for a matching If-None-Match,
     Cache-Control and Vary on reads. HEAD is answered as GET without the body.
@@ -179,7 +143,7 @@ class ConditionalGet:
         head = scope["method"] == "HEAD"
         if head:
             scope = {**scope, "method": "GET", HEAD_FLAG: True}
-        if_none_match = _header(scope, b"if-none-match")
+        if_none_match = header(scope, b"if-none-match")
         start: Message | None = None
         buffered: list[bytes] = []
         passing = drop_body = finished = False
@@ -198,7 +162,7 @@ class ConditionalGet:
                         message = {
                             **message,
                             "status": 304,
-                            "headers": [(k, v) for k, v in headers if k.lower() in _KEPT_ON_304],
+                            "headers": [(k, v) for k, v in headers if k.lower() in KEPT_ON_304],
                         }
                         drop_body = True
                     else:
@@ -244,7 +208,7 @@ class ConditionalGet:
                 {
                     "type": "http.response.start",
                     "status": 304,
-                    "headers": [(k, v) for k, v in headers if k.lower() in _KEPT_ON_304],
+                    "headers": [(k, v) for k, v in headers if k.lower() in KEPT_ON_304],
                 }
             )
             await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -267,7 +231,7 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = header(scope, b"content-length")
         too_large = f"the request body is larger than {self.max_bytes} bytes"
         if declared is not None:
             if not declared.isdigit():

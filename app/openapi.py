@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.citations import MEDIA_TYPES, Style
-from app.errors import PROBLEM_MEDIA_TYPE
+from app.problems import PROBLEM_MEDIA_TYPE
 from app.schemas import Problem
 
 EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from app.errors import InvalidInput
+from app.errors import invalid_field
 from app.ids import SLUG
 from app.qualifiers import Qualifier
 
@@ -69,14 +69,18 @@ class Cursor:
                 if not SLUG.fullmatch(last_id):
                     raise TypeError("not an id")
         except (binascii.Error, ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
-            raise _invalid(
+            raise invalid_field(
+                "query",
+                "cursor",
                 "the cursor is not one this API made; follow the `next` link of "
-                "the previous page, or leave cursor out to start again"
+                "the previous page, or leave cursor out to start again",
             ) from None
         if made_for != str(sort):
-            raise _invalid(
+            raise invalid_field(
+                "query",
+                "cursor",
                 f"the cursor was made for sort={made_for[:20]}, not sort={sort}; "
-                "start again without cursor"
+                "start again without cursor",
             )
         return cls(sort, key, last_id)
 
@@ -105,10 +109,3 @@ def _read_key(field: str, key: Any) -> Any:
     if moment.tzinfo is None:
         raise ValueError("a cursor's time has a timezone")
     return moment.astimezone(UTC)  # OverflowError at the ends of the calendar
-
-
-def _invalid(detail: str) -> InvalidInput:
-    return InvalidInput(
-        "invalid input: query cursor",
-        errors=[{"pointer": "#/cursor", "location": "query", "detail": detail}],
-    )

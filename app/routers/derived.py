@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.deps import DerivedDep, JsonOnly, PagingDep, SessionDep
 from app.openapi import list_responses, problem_responses
-from app.routers import id_list_answer
+from app.responses import id_list_answer
 from app.schemas import DerivedRead, Page
 from app.services import derived as service
 

@@ -1,22 +1,15 @@
 """Proposed figures: the extractor run on a posted text, for a curator to review."""
 
 from fastapi import APIRouter
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.dates import parse_partial_date
 from app.deps import SessionDep, WriterDep
 from app.extract import extract
-from app.models import Measure
 from app.openapi import problem_responses
 from app.schemas import ExtractionRead, ExtractRequest
+from app.services import catalog
 
 router = APIRouter(prefix="/v1/extract", tags=["extraction"])
-
-
-def measure_kinds(session: Session) -> dict[str, str]:
-    """The measures a candidate may be given: those that exist, with their kinds."""
-    return {id_: kind for id_, kind in session.execute(select(Measure.id, Measure.kind))}
 
 
 @router.post(
@@ -31,7 +24,7 @@ def propose_figures(item: ExtractRequest, token: WriterDep, session: SessionDep)
     Nothing is stored: each candidate is in the shape of `data/figures/*.toml`, with the
     reasons it was kept, and every number not proposed (a year, an age, money...) is listed
     with the reason why. A person reviews them; `POST /v1/figures` adds those they keep."""
-    measures = measure_kinds(session)
+    measures = catalog.measure_kinds(session)
     # Reading a long text takes seconds: end the read transaction before it.
     session.commit()
     found = extract(

@@ -1,39 +1,32 @@
 """Figures: the list with its filters, one figure (JSON or JSON-LD), its citation, its history."""
 
-from collections.abc import Iterator
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
 from app import citations, linked_data
-from app.db import DriverReads, driver_reads, off_the_loop
+from app.db import driver_reads
 from app.deps import (
     FigureDep,
     FigureListDep,
-    FigureListQuery,
     JsonOnly,
     SessionDep,
     WriterDep,
     WriteSessionDep,
     checked_id,
+    off_the_loop,
 )
 from app.errors import NotAcceptable, PreconditionFailed, PreconditionRequired
-from app.middleware import ETAG_LIST_PATTERN, etag_from, etag_hasher, etag_matches, is_etag_list
+from app.etags import ETAG_LIST_PATTERN, etag_matches, is_etag_list
+from app.figure_lists import figure_list_answer
 from app.models import Figure
 from app.negotiation import negotiate
 from app.openapi import citation_responses, list_responses, problem_responses
-from app.paging import Sort
-from app.routers import (
-    LIST_MEDIA_TYPES,
+from app.responses import (
     base_url,
     citation_response,
-    download_headers,
-    list_format,
-    next_link,
-    stream_download,
 )
 from app.schemas import (
     FigureCreateBody,
@@ -44,9 +37,7 @@ from app.schemas import (
     RevisionRead,
     figure_statement,
 )
-from app.services import catalog, figures, renders, writes
-from app.services.figures import FigureFilters, RenderedList
-from app.tables import TABLES
+from app.services import figures, renders, writes
 
 router = APIRouter(prefix="/v1/figures", tags=["figures"])
 
@@ -59,128 +50,6 @@ async def list_figures(
     CSV or NDJSON (`Accept` or `?format=`)."""
     engine = request.app.state.engine
     return await off_the_loop(engine, figure_list_answer, request, query, query.filters)
-
-
-def figure_list_answer(
-    request: Request, query: FigureListQuery, filters: FigureFilters
-) -> Response:
-    """A list of figures in the format asked for: a JSON page, or every match streamed. Built
-    from the figures' stored renders: no objects, no validation, one join."""
-    with driver_reads(request.app.state.engine) as reads:
-        version = reads.scalar(renders.VERSION) or 0
-        query.check(known_ids(request, reads, version))
-        fmt = list_format(request, query.format)
-        if fmt == "json" or query.bounded:
-            result = figures.rendered_figures(
-                reads,
-                filters=filters,
-                sort=query.sort,
-                limit=query.limit,
-                cursor=query.cursor,
-                column="csv" if fmt == "csv" else "json",
-                count=lambda: counted(request, reads, filters, version),
-            )
-        else:
-            result = None
-    if result is None:
-        # The stream takes a connection of its own once this one is back in the pool:
-        # holding one while waiting for another is how a pool deadlocks under load.
-        return stream_figures(request, fmt, filters, query.sort)
-    next_url = next_link(request, result.next_cursor)
-    headers = {"ETag": _page_etag(fmt, result, query.limit, next_url)}
-    if next_url:
-        headers["Link"] = f'<{next_url}>; rel="next"'
-    if fmt == "json":
-        body = b"".join(
-            (
-                b'{"items":[',
-                b",".join(result.rows),
-                b'],"total":%d,"limit":%d,"next":' % (result.total, query.limit),
-                orjson.dumps(next_url),
-                b"}",
-            )
-        )
-        return Response(body, media_type="application/json", headers=headers)
-    return Response(
-        _lines(fmt, result.rows),
-        media_type=LIST_MEDIA_TYPES[fmt],
-        headers={**headers, **download_headers(fmt, TABLES["figures"])},
-    )
-
-
-def _page_etag(fmt: str, result: RenderedList, limit: int, next_url: str | None) -> str:
-    """Made of what the page is made of (each figure's ETag, the total, the limit and the next
-    link) rather than of its 150 kB: it changes exactly when the page does, for less."""
-    hasher = etag_hasher()
-    hasher.update(f"{fmt}|{result.total}|{limit}|{next_url}|".encode())
-    hasher.update("|".join(result.etags).encode())
-    return etag_from(hasher)
-
-
-def known_ids(request: Request, reads: DriverReads, version: int) -> dict[str, frozenset[str]]:
-    """The ids of every measure and source, read once per dataset version in each process:
-    checking that a filter names one costs no query."""
-    known = request.app.state.known_ids
-    if known.get("version") != version:
-        ids = catalog.all_ids(reads)
-        if _same_snapshot(reads, version):
-            known.clear()
-            known.update(ids, version=version)
-        return ids
-    return known
-
-
-def counted(request: Request, reads: DriverReads, filters: FigureFilters, version: int) -> int:
-    """How many figures match, counted once per dataset version and filters in each process:
-    every page of a walk through a million figures shares one count."""
-    counts: dict[tuple[int, FigureFilters], int] = request.app.state.counts
-    total = counts.get((version, filters))
-    if total is None:  # counted afresh
-        total = figures.count_rendered(reads, filters)
-        if _same_snapshot(reads, version):
-            if len(counts) >= COUNTS_KEPT:
-                counts.clear()
-            counts[(version, filters)] = total
-    return total
-
-
-def _same_snapshot(reads: DriverReads, version: int) -> bool:
-    """Whether what was just read belongs to `version`: always on SQLite, whose read
-    transaction keeps one snapshot; on PostgreSQL, where each statement reads afresh, if no
-    commit came in between."""
-    if reads.dialect.name == "sqlite":
-        return True
-    return reads.scalar(renders.VERSION) == version
-
-
-COUNTS_KEPT = 10_000
-
-
-def _lines(fmt: str, rows: list[bytes]) -> bytes:
-    if fmt == "csv":
-        return renders.CSV_HEADER + b"".join(rows)
-    return b"".join(row + b"\n" for row in rows)
-
-
-def stream_figures(request: Request, fmt: str, filters: FigureFilters, sort: Sort) -> Response:
-    """Every matching figure's stored render, streamed. The ETag is made of the dataset's
-    version and the query (weak: it names what was asked of which data), so a 304 or a HEAD
-    costs no pass over the rows."""
-
-    def etag(session: Session) -> str:
-        asked = etag_hasher()
-        asked.update(repr((fmt, filters, str(sort))).encode())
-        return f'W/"v{renders.dataset_version(session)}.{asked.hexdigest()[:16]}"'
-
-    def chunks(session: Session) -> Iterator[bytes]:
-        if fmt == "csv":
-            yield renders.CSV_HEADER
-        ending = b"" if fmt == "csv" else b"\n"
-        column = "csv" if fmt == "csv" else "json"
-        for rows in figures.all_rendered(session, filters=filters, sort=sort, column=column):
-            yield ending.join(rows) + ending
-
-    return stream_download(request, fmt, TABLES["figures"], etag=etag, chunks=chunks)
 
 
 FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]

@@ -5,9 +5,9 @@ from dataclasses import replace
 from fastapi import APIRouter, Request, Response
 
 from app.deps import JsonOnly, MeasureDep, PagingDep, SeriesListDep, SessionDep
+from app.figure_lists import figure_list_answer
 from app.openapi import list_responses, problem_responses
-from app.routers import id_list_answer
-from app.routers.figures import figure_list_answer
+from app.responses import id_list_answer
 from app.schemas import FigureRead, MeasureDetail, MeasureRead, Page, SeriesPoint
 from app.services import figures
 

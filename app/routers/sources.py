@@ -11,10 +11,9 @@ from app.dates import parse_partial_date
 from app.deps import AdminDep, JsonOnly, PagingDep, SessionDep, SourceDep, WriteSessionDep
 from app.extract import Extraction, extract
 from app.openapi import citation_responses, list_responses, problem_responses
-from app.routers import citation_response, id_list_answer
-from app.routers.extract import measure_kinds
+from app.responses import citation_response, id_list_answer
 from app.schemas import Page, SourceCandidates, SourceCreate, SourceDetail, SourceRead
-from app.services import figures, writes
+from app.services import catalog, figures, writes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
@@ -107,7 +106,7 @@ def source_candidates(source: SourceDep, session: SessionDep) -> SourceCandidate
         source.text,
         source.published,
         source.publisher,
-        tuple(sorted(measure_kinds(session).items())),
+        tuple(sorted(catalog.measure_kinds(session).items())),
     )
     curated = figures.figures_in_source(session, source.id)
     candidates = []

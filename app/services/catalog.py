@@ -104,3 +104,8 @@ def dataset_summary(session: Session) -> DatasetSummary:
         retracted_figures=by_status.get("retracted", 0),
         derived=session.scalar(select(func.count()).select_from(Derived)) or 0,
     )
+
+
+def measure_kinds(session: Session) -> dict[str, str]:
+    """The measures a candidate may be given: those that exist, with their kinds."""
+    return {id_: kind for id_, kind in session.execute(select(Measure.id, Measure.kind))}

@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.middleware import etag_hasher
+from app.etags import etag_hasher
 from app.models import DatasetState, Figure, FigureRelation, FigureRender
 from app.schemas import FigureRead
 from app.services.figures import incoming_relations, with_related

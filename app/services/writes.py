@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.curation import cannot_restate, dated_after, part_exceeds_whole, quote_findings
 from app.db import utcnow
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, NotFound, field_errors, invalid, invalid_field
 from app.models import Figure, FigureRelation, Measure, Source
 from app.schemas import FigureCreate, FigureCreateBody, FigureUpdate, RelationIn, SourceCreate
 from app.services import renders
@@ -24,30 +24,6 @@ from app.services.loader import (
 )
 
 CREATED = "created through the API"
-
-
-def _invalid(pointer: str, detail: str) -> InvalidInput:
-    field = pointer.split("/")[0]
-    return InvalidInput(
-        f"invalid input: body {field}",
-        errors=[{"pointer": f"#/{pointer}", "location": "body", "detail": detail}],
-    )
-
-
-def _from_validation(exc: ValidationError) -> InvalidInput:
-    errors = []
-    for error in exc.errors():
-        pointer = "/".join(str(part) for part in error["loc"])
-        errors.append(
-            {
-                "pointer": f"#/{pointer}",
-                "location": "body",
-                "detail": error["msg"].removeprefix("Value error, "),
-            }
-        )
-    return InvalidInput(
-        "invalid input: " + ", ".join(e["pointer"][2:] or "body" for e in errors), errors=errors
-    )
 
 
 def create_source(session: Session, item: SourceCreate, *, actor: str) -> Source:
@@ -160,16 +136,17 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
         select(Source.text, Source.published).where(Source.id == data["source"])
     ).first()
     if found is None:
-        raise _invalid("source", f"no source with id {data['source']!r}")
+        raise invalid_field("body", "source", f"no source with id {data['source']!r}")
     text, published = found
     measure = session.get(Measure, data["measure"])
     if measure is None:
-        raise _invalid("measure", f"no measure with id {data['measure']!r}")
+        raise invalid_field("body", "measure", f"no measure with id {data['measure']!r}")
     quote, value_text = data["quote"], data["value_text"]
     if data.get("quote_span") is None:
         times = text.count(quote)
         if times != 1:
-            raise _invalid(
+            raise invalid_field(
+                "body",
                 "quote_span" if times else "quote",
                 f"the quote occurs {times} times in the source text; give quote_span"
                 if times
@@ -180,7 +157,8 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
     if data.get("value_span") is None:
         times = quote.count(value_text)
         if times != 1:
-            raise _invalid(
+            raise invalid_field(
+                "body",
                 "value_span" if times else "value_text",
                 f"value_text occurs {times} times in the quote; give value_span"
                 if times
@@ -191,17 +169,17 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
     try:
         item = FigureCreate.model_validate(data)
     except ValidationError as exc:
-        raise _from_validation(exc) from None
+        raise invalid(field_errors(exc.errors(), location="body")) from None
     problems = quote_findings(item, text)
     if problems:
-        raise _invalid("quote_span", problems[0])
+        raise invalid_field("body", "quote_span", problems[0])
     late = dated_after(item, published)
     if late:
-        raise _invalid("period" if item.period else "as_of", late)
+        raise invalid_field("body", "period" if item.period else "as_of", late)
     if measure.kind == "flow" and item.period is None:
-        raise _invalid("period", f"measure {measure.id!r} is a flow: give a period")
+        raise invalid_field("body", "period", f"measure {measure.id!r} is a flow: give a period")
     if measure.kind == "stock" and item.as_of is None:
-        raise _invalid("as_of", f"measure {measure.id!r} is a stock: give as_of")
+        raise invalid_field("body", "as_of", f"measure {measure.id!r} is a stock: give as_of")
     for index, relation in enumerate(item.relations):
         other = session.scalars(
             select(Figure)
@@ -209,11 +187,13 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
             .where(Figure.id == relation.figure)
         ).first()
         if other is None or other.id == item.id:
-            raise _invalid(f"relations/{index}/figure", f"no other figure {relation.figure!r}")
+            raise invalid_field(
+                "body", f"relations/{index}/figure", f"no other figure {relation.figure!r}"
+            )
         check = part_exceeds_whole if relation.type == "part_of" else cannot_restate
         problem = check(item, figure_as_create(other)) or _loop(session, item.id, relation)
         if problem:
-            raise _invalid(f"relations/{index}", problem)
+            raise invalid_field("body", f"relations/{index}", problem)
     return item
 
 
