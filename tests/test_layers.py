@@ -1,0 +1,90 @@
+"""The modules' imports, read with `ast`: each layer looks only down, the layers below HTTP
+import no web framework, no router imports another, and no private name crosses a module."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parent.parent / "app"
+
+# Lowest first; a module may import from its own layer and the ones before it. The README's
+# "How it is built" says the same in words.
+LAYERS = {
+    "core": ["ids", "numbers", "qualifiers", "dates", "intervals", "statements", "citations",
+             "negotiation", "paging", "tabular", "etags", "errors", "config", "extract",
+             "scoring", "__init__"],
+    "data": ["db", "models", "schemas", "curation", "linked_data"],
+    "services": ["services", "tables", "migrate"],
+    "http": ["deps", "middleware", "cache", "openapi", "problems", "responses", "figure_lists",
+             "routers", "main", "server", "logs", "ratelimit"],
+    "cli": ["cli"],
+}  # fmt: skip
+ORDER = list(LAYERS)
+WEB = ("fastapi", "starlette", "uvicorn")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(APP).with_suffix("").parts if path != APP else ()
+    return ".".join(("app", *parts)).removesuffix(".__init__")
+
+
+def layer_of(module: str) -> str:
+    top = module.split(".")[1] if module.count(".") else "__init__"
+    for layer, members in LAYERS.items():
+        if top in members:
+            return layer
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS (and to the README)")
+
+
+def imports(path: Path) -> list[tuple[str, list[str], int]]:
+    """(module imported, names taken from it, line) for every import in the file."""
+    found = []
+    package = module_name(path) if path.name == "__init__.py" else module_name(path.parent)
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, [], node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the package this file is in
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            found.append((base, [alias.name for alias in node.names], node.lineno))
+    return found
+
+
+FILES = sorted(APP.rglob("*.py"))
+
+
+def test_every_module_is_in_a_layer() -> None:
+    for path in FILES:
+        layer_of(module_name(path))
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: module_name(p))
+def test_a_module_looks_only_down(path: Path) -> None:
+    me = module_name(path)
+    mine = ORDER.index(layer_of(me))
+    for imported, names, line in imports(path):
+        targets = [imported]
+        if imported == "app":  # `from app import models`: each name is a module or __version__
+            targets = [f"app.{n}" for n in names if not n.startswith("__")]
+        for target in targets:
+            if target.startswith("app."):
+                assert ORDER.index(layer_of(target)) <= mine, (
+                    f"{me}:{line} ({layer_of(me)}) imports {target} ({layer_of(target)})"
+                )
+            if mine < ORDER.index("http"):
+                assert target.split(".")[0] not in WEB, f"{me}:{line} imports {target}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: module_name(p))
+def test_no_router_imports_another_and_no_private_name_crosses(path: Path) -> None:
+    me = module_name(path)
+    for imported, names, line in imports(path):
+        if me.startswith("app.routers."):
+            assert not imported.startswith("app.routers"), f"{me}:{line} imports {imported}"
+            assert not (imported == "app" and "routers" in names), f"{me}:{line}"
+        if imported.startswith("app"):
+            private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+            assert not private, f"{me}:{line} takes {private} from {imported}"
