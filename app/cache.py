@@ -3,8 +3,8 @@
 The figures change rarely and are read constantly, so a read's whole answer (status, headers,
 body, as the layers inside made it: negotiated, compressed, with CORS headers and ETag) is
 kept per process and sent again until the dataset's version moves. The version is one row,
-bumped by a trigger on every revision (migration 0004), read on every request with one small
-query on a connection of the cache's own: so a write or a load made by any process, through
+bumped by a trigger on every revision (migration 0004); `DatasetVersion` learns it on every
+request without blocking the event loop, so a write or a load made by any process, through
 the API or the command line, is seen by every worker on its next request.
 
 An answer is kept under what it varies on and nothing else, so that what a client sends
@@ -22,11 +22,12 @@ HEAD shares GET's answers. Every byte kept counts against the bound, the keys' i
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from app.etags import etag_matches
 from app.middleware import (
@@ -89,39 +90,70 @@ def _size(key: Key, entry: _Entry) -> int:
 
 
 class DatasetVersion:
-    """Reads the dataset's version on a connection of its own (outside the pool, in
-    autocommit, so every read sees the latest commit). None if it cannot be read: the cache
-    then stands aside."""
+    """The dataset's version, as the cache keys on it, learnt without blocking the event loop.
+
+    On SQLite, `PRAGMA data_version` on a connection of its own that never writes (allowed on
+    the loop: it reads no page) says whether any other connection committed since the last
+    look; only then is the version read again, in a thread, on a second connection of its
+    own. On PostgreSQL the version is read on every request, in a thread. None if it cannot
+    be read: the cache then stands aside."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._connection: Any = None
+        self.sqlite = engine.dialect.name == "sqlite"
+        self._watch: Any = None  # SQLite: PRAGMA data_version, in the event loop
+        self._read: Any = None  # the version, in a thread
+        self._seen: int | None = None  # data_version at the last read
+        self._known: int | None = None
 
-    def __call__(self) -> int | None:
+    def _connection(self) -> Any:
+        connection = self.engine.raw_connection()
+        connection.detach()  # outside the pool, for the life of the process
+        if not self.sqlite:
+            connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+        return connection
+
+    async def __call__(self) -> int | None:
         try:
-            if self._connection is None:
-                connection = self.engine.raw_connection()
-                connection.detach()
-                if self.engine.dialect.name == "postgresql":
-                    connection.dbapi_connection.autocommit = True  # type: ignore[union-attr]
-                self._connection = connection
-            cursor = self._connection.cursor()
-            try:
-                cursor.execute("SELECT version FROM dataset_state WHERE id = 1")
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-            return int(row[0]) if row else None
+            if self.sqlite:
+                if self._watch is None:
+                    self._watch = self._connection()
+                cursor = self._watch.cursor()
+                try:
+                    cursor.execute("PRAGMA data_version")
+                    seen = cursor.fetchone()[0]
+                finally:
+                    cursor.close()
+                if seen == self._seen and self._known is not None:
+                    return self._known
+                self._known = await run_in_threadpool(self._version)
+                self._seen = seen
+                return self._known
+            return await run_in_threadpool(self._version)
         except Exception:  # any failure: answer uncached, and try again next time
             log.warning("could not read the dataset version; answering without the cache")
             self.close()
             return None
 
+    def _version(self) -> int | None:
+        if self._read is None:
+            self._read = self._connection()
+        cursor = self._read.cursor()
+        try:
+            cursor.execute("SELECT version FROM dataset_state WHERE id = 1")
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return int(row[0]) if row else None
+
     def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            with contextlib.suppress(Exception):  # it is being thrown away
-                connection.close()
+        self._seen = self._known = None
+        for name in ("_watch", "_read"):
+            connection = getattr(self, name)
+            setattr(self, name, None)
+            if connection is not None:
+                with contextlib.suppress(Exception):  # it is being thrown away
+                    connection.close()
 
 
 def _not_modified_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -138,7 +170,7 @@ class ResponseCache:
         self,
         app: ASGIApp,
         *,
-        version: Callable[[], int | None],
+        version: Callable[[], Awaitable[int | None]],
         max_bytes: int,
         max_entry_bytes: int,
         keyed_on_host: bool = True,
@@ -180,7 +212,7 @@ class ResponseCache:
         ):
             await self.app(scope, receive, send)
             return
-        version = self.version()
+        version = await self.version()
         if version is None:
             await self.app(scope, receive, send)
             return

@@ -83,9 +83,10 @@ def create_db_engine(settings: Settings) -> Engine:
         # Sessions are used from FastAPI's thread pool; SQLAlchemy's pool keeps one thread per
         # connection at a time, which is what sqlite3's same-thread check guards.
         connect_args={"check_same_thread": False},
-        # No limit on connections to a file: hot reads run in the event loop (see
-        # off_the_loop), where waiting for a pooled connection would stall every request,
-        # the ones that would give one back included. A SQLite connection is a file handle.
+        # No limit on connections to a file: reads run in the thread pool and downloads hold
+        # one for their whole stream, so a thread waiting for a pooled connection could
+        # stall the very threads that would give one back. A SQLite connection is a file
+        # handle.
         pool_size=5,
         max_overflow=-1,
     )

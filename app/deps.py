@@ -1,13 +1,12 @@
 """Annotated dependencies: the transactions, the settings, list queries, tokens, and path ids
 resolved or 404."""
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -32,12 +31,9 @@ from app.services import catalog, derived, figures, tokens
 from app.services.figures import FigureFilters
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: commit on success, roll back and re-raise on error.
-
-    `async`, so that FastAPI does not hop to its thread pool to open and close it: a session
-    connects on its first query, made in the route's thread; what is left here, ending a
-    read transaction, is quick."""
+    A plain `def`: FastAPI opens and ends it in its thread pool, never in the event loop."""
     with request.app.state.sessionmaker() as session:
         try:
             yield session
@@ -50,12 +46,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 T = TypeVar("T")
 
 
-async def off_the_loop(engine: Engine, work: Callable[..., T], *args: Any) -> T:
-    """Run a route's reads: in the event loop on SQLite, where reading a local file takes
-    less time than handing the work to a thread and back; in the thread pool elsewhere, so
-    that waiting for a server never stalls the loop."""
-    if engine.dialect.name == "sqlite":
-        return work(*args)
+async def off_the_loop(work: Callable[..., T], *args: Any) -> T:
+    """Run a route's reads in the thread pool, never in the event loop: a read may wait on
+    the disk, or on a lock during a checkpoint (SQLite), or on the network (PostgreSQL).
+    (Hot reads are mostly answered by the response cache, which reads nothing.)"""
     return await run_in_threadpool(work, *args)
 
 

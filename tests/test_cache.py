@@ -143,7 +143,10 @@ def test_the_cache_holds_no_more_than_its_bound() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": [(b"etag", b'"x"')]})
         await send({"type": "http.response.body", "body": body})
 
-    cache = ResponseCache(app, version=lambda: 1, max_bytes=20_000, max_entry_bytes=5_000)
+    async def version() -> int:
+        return 1
+
+    cache = ResponseCache(app, version=version, max_bytes=20_000, max_entry_bytes=5_000)
 
     async def get(query: bytes) -> None:
         scope = {"type": "http", "method": "GET", "scheme": "http", "path": "/",

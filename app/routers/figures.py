@@ -48,8 +48,7 @@ async def list_figures(
 ) -> Page[FigureRead] | Response:
     """Figures matching the filters: a JSON page at a time (follow `next`), or every match as
     CSV or NDJSON (`Accept` or `?format=`)."""
-    engine = request.app.state.engine
-    return await off_the_loop(engine, figure_list_answer, request, query, query.filters)
+    return await off_the_loop(figure_list_answer, request, query, query.filters)
 
 
 FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]
@@ -189,8 +188,7 @@ async def read_figure(
     """One figure: its value and qualifier, the exact quote and its spans, who said it, when.
 
     With `Accept: application/ld+json`, the same figure as schema.org linked data."""
-    engine = request.app.state.engine
-    return await off_the_loop(engine, _figure_answer, request, figure_id, accept)
+    return await off_the_loop(_figure_answer, request, figure_id, accept)
 
 
 def _figure_answer(request: Request, figure_id: str, accept: str | None) -> Response:
