@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -17,9 +17,12 @@ from app.errors import (
     InvalidInput,
     NotAcceptable,
     NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
     Unauthorized,
     invalid_field,
 )
+from app.etags import ETAG_LIST_PATTERN, etag_matches, is_etag_list
 from app.ids import SLUG, SLUG_PATTERN
 from app.models import Derived, Figure, Measure, Source, Token
 from app.negotiation import negotiate
@@ -27,7 +30,7 @@ from app.paging import SORT_FIELDS, Cursor, Sort
 from app.qualifiers import Qualifier
 from app.ratelimit import RateLimits
 from app.schemas import PARTIAL_DATE_PATTERN, CountryCode, Text, partial_date
-from app.services import catalog, derived, figures, tokens
+from app.services import catalog, derived, figures, renders, tokens, writes
 from app.services.figures import FigureFilters
 
 
@@ -452,3 +455,60 @@ async def known_query_parameters(request: Request) -> None:
                 for name in unknown
             ],
         )
+
+
+# --- A figure to change: locked, and its If-Match checked ----------------------------------
+
+
+def check_if_match(
+    if_match: str | None, figure: Figure, session: Session, *, required: bool
+) -> None:
+    """RFC 9110 preconditions, compared weakly (a deliberate departure: the README says why)."""
+    if if_match is None:
+        if required:
+            raise PreconditionRequired(
+                "send If-Match with the ETag from GET /v1/figures/{id}, so that a correction "
+                "made since you read the figure is not overwritten"
+            )
+        return
+    if not is_etag_list(if_match):
+        # Empty or not an entity tag: no usable condition was sent, so the request is refused
+        # as unconditional (428), saying why rather than "changed since".
+        raise PreconditionRequired(
+            f"If-Match {if_match[:100]!r} is not an ETag; send the figure's ETag as "
+            f'GET /v1/figures/{figure.id} gives it, quotes included (W/"...")'
+        )
+    _, current = renders.stored(session, figure.id)
+    if not etag_matches(if_match, current):
+        raise PreconditionFailed(
+            f"figure {figure.id!r} has changed since that ETag (it is now at revision "
+            f"{figure.revision}); GET it again and reapply your change"
+        )
+
+
+def _locked(*, required: bool, description: str) -> Any:
+    def dependency(
+        figure_id: Annotated[str, Path(description="The figure's id; it never changes.")],
+        token: WriterDep,  # first: scope and rate limit are checked before the lock is taken
+        session: WriteSessionDep,
+        if_match: Annotated[
+            str | None,
+            Header(description=description, json_schema_extra={"pattern": ETAG_LIST_PATTERN}),
+        ] = None,
+    ) -> Figure:
+        figure = writes.lock_figure(session, checked_id("figure", figure_id))
+        check_if_match(if_match, figure, session, required=required)
+        return figure
+
+    return dependency
+
+
+# PATCH needs If-Match; a retraction checks one when it is sent.
+LockedFigureDep = Annotated[
+    Figure,
+    Depends(_locked(required=True, description="The ETag you read the figure with (required).")),
+]
+RetractableFigureDep = Annotated[
+    Figure,
+    Depends(_locked(required=False, description="Optional; checked like a PATCH's when sent.")),
+]

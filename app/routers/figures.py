@@ -12,14 +12,15 @@ from app.deps import (
     FigureDep,
     FigureListDep,
     JsonOnly,
+    LockedFigureDep,
+    RetractableFigureDep,
     SessionDep,
     WriterDep,
     WriteSessionDep,
     checked_id,
     off_the_loop,
 )
-from app.errors import NotAcceptable, PreconditionFailed, PreconditionRequired
-from app.etags import ETAG_LIST_PATTERN, etag_matches, is_etag_list
+from app.errors import NotAcceptable
 from app.figure_lists import figure_list_answer
 from app.models import Figure
 from app.negotiation import negotiate
@@ -59,32 +60,6 @@ def figure_read(session: Session, figure: Figure) -> FigureRead:
     return FigureRead.of(figure, incoming.get(figure.id, []))
 
 
-def check_if_match(
-    if_match: str | None, figure: Figure, session: Session, *, required: bool
-) -> None:
-    """RFC 9110 preconditions, compared weakly (a deliberate departure: the README says why)."""
-    if if_match is None:
-        if required:
-            raise PreconditionRequired(
-                "send If-Match with the ETag from GET /v1/figures/{id}, so that a correction "
-                "made since you read the figure is not overwritten"
-            )
-        return
-    if not is_etag_list(if_match):
-        # Empty or not an entity tag: no usable condition was sent, so the request is refused
-        # as unconditional (428), saying why rather than "changed since".
-        raise PreconditionRequired(
-            f"If-Match {if_match[:100]!r} is not an ETag; send the figure's ETag as "
-            f'GET /v1/figures/{figure.id} gives it, quotes included (W/"...")'
-        )
-    _, current = renders.stored(session, figure.id)
-    if not etag_matches(if_match, current):
-        raise PreconditionFailed(
-            f"figure {figure.id!r} has changed since that ETag (it is now at revision "
-            f"{figure.revision}); GET it again and reapply your change"
-        )
-
-
 def written(session: Session, figure_id: str, *, status: int = 200) -> Response:
     """The figure as it now stands, as the write's refresh rendered it, with its new ETag;
     never cached."""
@@ -119,23 +94,11 @@ def create_figure(
 
 @router.patch("/{figure_id}", response_model=FigureRead, responses=problem_responses(*WRITE_ERRORS))
 def correct_figure(
-    figure_id: Annotated[str, Path(description="The figure's id; it never changes.")],
-    patch: FigureUpdate,
-    token: WriterDep,
-    session: WriteSessionDep,
-    if_match: Annotated[
-        str | None,
-        Header(
-            description="The ETag you read the figure with (required).",
-            json_schema_extra={"pattern": ETAG_LIST_PATTERN},
-        ),
-    ] = None,
+    figure: LockedFigureDep, patch: FigureUpdate, token: WriterDep, session: WriteSessionDep
 ) -> Response:
     """Correct a figure (scope `write`): send only the fields to change and a `reason`, with
     If-Match. A stale ETag is a 412, a missing one a 428. The previous state stays in
     /history."""
-    figure = writes.lock_figure(session, checked_id("figure", figure_id))
-    check_if_match(if_match, figure, session, required=True)
     writes.correct_figure(session, figure, patch, actor=token.name)
     return written(session, figure.id)
 
@@ -144,22 +107,10 @@ def correct_figure(
     "/{figure_id}/retract", response_model=FigureRead, responses=problem_responses(*WRITE_ERRORS)
 )
 def retract_figure(
-    figure_id: Annotated[str, Path(description="The figure's id.")],
-    body: FigureRetract,
-    token: WriterDep,
-    session: WriteSessionDep,
-    if_match: Annotated[
-        str | None,
-        Header(
-            description="Optional; checked like a PATCH's when sent.",
-            json_schema_extra={"pattern": ETAG_LIST_PATTERN},
-        ),
-    ] = None,
+    figure: RetractableFigureDep, body: FigureRetract, token: WriterDep, session: WriteSessionDep
 ) -> Response:
     """Retract a figure (scope `write`), with a reason. It leaves the lists but stays at its
     URL with `status: retracted`, the reason, and its history. Nothing is ever deleted."""
-    figure = writes.lock_figure(session, checked_id("figure", figure_id))
-    check_if_match(if_match, figure, session, required=False)
     writes.retract_figure(session, figure, reason=body.reason, actor=token.name)
     return written(session, figure.id)
 
