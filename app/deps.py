@@ -34,16 +34,24 @@ from app.services import catalog, derived, figures, renders, tokens, writes
 from app.services.figures import FigureFilters
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: commit on success, roll back and re-raise on error.
-    A plain `def`: FastAPI opens and ends it in its thread pool, never in the event loop."""
-    with request.app.state.sessionmaker() as session:
+@contextmanager
+def _transaction(sessions: Any) -> Iterator[Session]:
+    """A session of `sessions` in one transaction: commit on success, roll back and re-raise
+    on error."""
+    with sessions() as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One transaction per request. A plain `def`: FastAPI opens and ends it in its thread
+    pool, never in the event loop."""
+    with _transaction(request.app.state.sessionmaker) as session:
+        yield session
 
 
 T = TypeVar("T")
@@ -62,14 +70,9 @@ def write_transaction(request: Request) -> Iterator[Session]:
     its first statement, not before (SQLite: BEGIN IMMEDIATE; PostgreSQL: services lock the
     rows they change), so nothing is locked until the route runs; waiting for the lock is
     bounded by DEPSTATS_LOCK_TIMEOUT_MS, after which the request gets a 503 (see
-    app.errors)."""
-    with request.app.state.write_sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    app.problems)."""
+    with _transaction(request.app.state.write_sessionmaker) as session:
+        yield session
 
 
 # scope="function": the transaction commits before the response is sent, so a client
