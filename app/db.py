@@ -1,15 +1,14 @@
 """The declarative base, the engine factory (with SQLite's pragmas) and the per-request session."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
-from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -125,92 +124,33 @@ def create_sessionmaker(engine: Engine, *, write: bool = False) -> sessionmaker[
 
 WRITE_LOCK = "depstats_write_lock"
 AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
-T = TypeVar("T")
 
 
-class _Prepared:
-    """A Core SELECT compiled once for a dialect: its SQL, the order of its parameters (for
-    drivers that take them by position), and SQLAlchemy's own converters for its values and
-    its columns (dates to text and back, on SQLite)."""
+class CoreReads:
+    """The hot reads (a page of figures, a figure, a count) in one read transaction, through
+    SQLAlchemy Core's public API: `Connection.execute` on statements built once and reused,
+    which SQLAlchemy compiles once and keeps in its compiled cache. No session, no ORM
+    objects: rows as the driver gives them, with SQLAlchemy's own conversions."""
 
-    def __init__(self, statement: AnySelect, dialect: Dialect) -> None:
-        self.compiled = statement.compile(dialect=dialect)
-        self.sql = self.compiled.string
-        self.positions = self.compiled.positiontup
-        self.binds = {
-            name: processor
-            for name, bind in self.compiled.binds.items()
-            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))
-        }
-        self.types = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
-        self.dialect = dialect
-        self.columns: list[tuple[int, Callable[[Any], Any]]] | None = None
-
-    def parameters(self, values: dict[str, Any]) -> Any:
-        given = self.compiled.construct_params(values)
-        for name, processor in self.binds.items():
-            if name in given:
-                given[name] = processor(given[name])
-        return given if self.positions is None else [given[name] for name in self.positions]
-
-    def rows(self, found: list[Any], description: Any) -> list[Any]:
-        if self.columns is None:  # some converters depend on the type the driver reports
-            self.columns = [
-                (index, processor)
-                for index, (kind, column) in enumerate(zip(self.types, description, strict=True))
-                if (processor := kind.result_processor(self.dialect, column[1]))
-            ]
-        if not self.columns:
-            return found
-        rows = [list(row) for row in found]
-        for row in rows:
-            for index, convert in self.columns:
-                row[index] = convert(row[index])
-        return rows
-
-
-@lru_cache(maxsize=1024)
-def _prepare(statement: AnySelect, dialect: Dialect) -> _Prepared:
-    return _Prepared(statement, dialect)
-
-
-class DriverReads:
-    """Reads run on the database driver's own cursor, in one read transaction: the hot reads
-    (a page of figures, a figure) use it. SQLAlchemy still writes their SQL, once per
-    statement, and converts their values; what is skipped is its work on each execution (a
-    session, its transaction, the result's rows). A figure's whole answer, in-process on the
-    million-figure benchmark database, took 0.52 ms with them and 0.21 ms without.
-    Statements must be built once and reused: they are prepared once each (`_prepare`)."""
-
-    def __init__(self, cursor: Any, dialect: Dialect) -> None:
-        self.cursor = cursor
-        self.dialect = dialect
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect
 
     def all(self, statement: AnySelect, values: dict[str, Any] | None = None) -> list[Any]:
-        prepared = _prepare(statement, self.dialect)
-        self.cursor.execute(prepared.sql, prepared.parameters(values or {}))
-        return prepared.rows(self.cursor.fetchall(), self.cursor.description)
+        return list(self.connection.execute(statement, values or {}).all())
 
     def scalar(self, statement: AnySelect, values: dict[str, Any] | None = None) -> Any:
-        found = self.all(statement, values)
-        return found[0][0] if found else None
+        return self.connection.execute(statement, values or {}).scalar()
 
 
 @contextmanager
-def driver_reads(engine: Engine) -> Iterator[DriverReads]:
-    """A pooled connection's driver, in a read transaction ended (rolled back: nothing was
-    written) when the block ends. On SQLite, whose driver begins nothing by itself here (see
-    `_sqlite_pragmas`), BEGIN makes the block's reads one snapshot; psycopg begins a
-    transaction at the first statement."""
-    pooled = engine.raw_connection()
-    try:
-        cursor = pooled.cursor()
-        if engine.dialect.name == "sqlite":
-            cursor.execute("BEGIN")
+def core_reads(engine: Engine) -> Iterator[CoreReads]:
+    """A pooled connection in a read transaction, ended (rolled back: nothing was written)
+    when the block ends. On SQLite the transaction begins with BEGIN (see `_begin`), so the
+    block's reads are one snapshot; on PostgreSQL each statement reads the latest commit."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
         try:
-            yield DriverReads(cursor, engine.dialect)
+            yield CoreReads(connection)
         finally:
-            cursor.close()
-            pooled.rollback()
-    finally:
-        pooled.close()
+            transaction.rollback()

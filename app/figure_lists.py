@@ -7,7 +7,7 @@ import orjson
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
-from app.db import DriverReads, driver_reads
+from app.db import CoreReads, core_reads
 from app.deps import FigureListQuery
 from app.etags import etag_from, etag_hasher
 from app.paging import Sort
@@ -28,7 +28,7 @@ def figure_list_answer(
 ) -> Response:
     """A list of figures in the format asked for: a JSON page, or every match streamed. Built
     from the figures' stored renders: no objects, no validation, one join."""
-    with driver_reads(request.app.state.engine) as reads:
+    with core_reads(request.app.state.engine) as reads:
         version = reads.scalar(renders.VERSION) or 0
         query.check(known_ids(request, reads, version))
         fmt = list_format(request, query.format)
@@ -79,7 +79,7 @@ def _page_etag(fmt: str, result: RenderedList, limit: int, next_url: str | None)
     return etag_from(hasher)
 
 
-def known_ids(request: Request, reads: DriverReads, version: int) -> dict[str, frozenset[str]]:
+def known_ids(request: Request, reads: CoreReads, version: int) -> dict[str, frozenset[str]]:
     """The ids of every measure and source, read once per dataset version in each process:
     checking that a filter names one costs no query."""
     known = request.app.state.known_ids
@@ -92,7 +92,7 @@ def known_ids(request: Request, reads: DriverReads, version: int) -> dict[str, f
     return known
 
 
-def counted(request: Request, reads: DriverReads, filters: FigureFilters, version: int) -> int:
+def counted(request: Request, reads: CoreReads, filters: FigureFilters, version: int) -> int:
     """How many figures match, counted once per dataset version and filters in each process:
     every page of a walk through a million figures shares one count."""
     counts: dict[tuple[int, FigureFilters], int] = request.app.state.counts
@@ -106,7 +106,7 @@ def counted(request: Request, reads: DriverReads, filters: FigureFilters, versio
     return total
 
 
-def _same_snapshot(reads: DriverReads, version: int) -> bool:
+def _same_snapshot(reads: CoreReads, version: int) -> bool:
     """Whether what was just read belongs to `version`: always on SQLite, whose read
     transaction keeps one snapshot; on PostgreSQL, where each statement reads afresh, if no
     commit came in between."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import migrate
 from app.curation import read_dataset
-from app.db import driver_reads
+from app.db import core_reads
 from app.models import DatasetState, Figure, FigureRender
 from app.services import renders
 from app.services.figures import incoming_relations, with_related
@@ -161,7 +161,7 @@ def test_renders_made_by_other_code_are_made_again_on_upgrade(engine: Engine, se
     assert version(engine) == before + 1
 
 
-# The hot reads run their statements on the driver's own cursor (app.db.DriverReads).
+# The hot reads run their statements on the driver's own cursor (app.db.CoreReads).
 
 TYPED = (
     select(Figure.id, Figure.value, Figure.time_start, Figure.updated_at, FigureRender.json)
@@ -171,28 +171,28 @@ TYPED = (
 )
 
 
-def test_driver_reads_bind_and_convert_values_as_sqlalchemy_does(engine: Engine) -> None:
+def test_core_reads_bind_and_convert_values_as_sqlalchemy_does(engine: Engine) -> None:
     values = {"start": date(2017, 1, 1)}
     with Session(engine) as session:
         expected = [tuple(row) for row in session.execute(TYPED, values)]
-    with driver_reads(engine) as reads:
+    with core_reads(engine) as reads:
         found = [tuple(row) for row in reads.all(TYPED, values)]
-        again = [tuple(row) for row in reads.all(TYPED, values)]  # prepared once, run twice
+        again = [tuple(row) for row in reads.all(TYPED, values)]  # compiled once, run twice
     assert len(expected) >= 2, "the date filter should keep several of the article's figures"
     assert found == again == expected
     assert {type(row[2]) for row in found} == {date}
     assert all(row[3].tzinfo is not None for row in found)
 
 
-def test_driver_reads_on_sqlite_are_one_snapshot(engine: Engine) -> None:
+def test_core_reads_on_sqlite_are_one_snapshot(engine: Engine) -> None:
     """known_ids and counted keep what they read under the version read first: on SQLite they
     may, because a block's reads see one snapshot, whatever commits in between."""
-    with driver_reads(engine) as reads:
+    with core_reads(engine) as reads:
         before = reads.scalar(renders.VERSION)
         with Session(engine) as session, session.begin():
             session.execute(update(DatasetState).values(version=DatasetState.version + 1))
         during = reads.scalar(renders.VERSION)
-    with driver_reads(engine) as reads:
+    with core_reads(engine) as reads:
         after = reads.scalar(renders.VERSION)
     assert after == before + 1
     if engine.dialect.name == "sqlite":

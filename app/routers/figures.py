@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
 from app import citations, linked_data
-from app.db import driver_reads
+from app.db import core_reads
 from app.deps import (
     FigureDep,
     FigureListDep,
@@ -144,7 +144,7 @@ async def read_figure(
 
 def _figure_answer(request: Request, figure_id: str, accept: str | None) -> Response:
     checked_id("figure", figure_id)
-    with driver_reads(request.app.state.engine) as reads:
+    with core_reads(request.app.state.engine) as reads:
         body, etag = figures.rendered_figure(reads, figure_id)
     media_type = negotiate(request.scope, accept, FIGURE_MEDIA_TYPES)
     if media_type is None:

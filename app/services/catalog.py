@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db import DriverReads
+from app.db import CoreReads
 from app.errors import NotFound
 from app.models import DatasetState, Derived, Figure, Measure, Revision, Source
 from app.paging import Cursor, Sort
@@ -57,7 +57,7 @@ def get_measure(session: Session, measure_id: str) -> Measure:
 _IDS = {"measure": select(Measure.id), "source": select(Source.id)}
 
 
-def all_ids(reads: DriverReads) -> dict[str, frozenset[str]]:
+def all_ids(reads: CoreReads) -> dict[str, frozenset[str]]:
     """Every measure's and every source's id (small tables: a few hundred rows at most)."""
     return {kind: frozenset(row[0] for row in reads.all(ids)) for kind, ids in _IDS.items()}
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
-from app.db import DriverReads
+from app.db import CoreReads
 from app.errors import NotFound
 from app.models import Figure, FigureRelation, FigureRender, Measure, Revision, Source
 from app.paging import Cursor, Sort
@@ -170,7 +170,7 @@ def _rendered(
 ) -> Select[tuple[str, Any, bytes, str]]:
     """The stored renders of the figures of this shape, in `sort` order (after a cursor, if
     `after`; at most `limit` of them, if `limited`); plain columns, no objects: these are
-    the hot reads, built once a shape and prepared once (see `DriverReads`)."""
+    the hot reads, built once a shape and prepared once (see `CoreReads`)."""
     key = _SORT_COLUMNS[sort.field]
     order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
     statement = select(Figure.id, key, getattr(FigureRender, column), FigureRender.etag).join(
@@ -197,13 +197,13 @@ def count_figures(session: Session, filters: FigureFilters) -> int:
     return int(session.connection().execute(counting, _values(filters)).scalar() or 0)
 
 
-def count_rendered(reads: DriverReads, filters: FigureFilters) -> int:
+def count_rendered(reads: CoreReads, filters: FigureFilters) -> int:
     """`count_figures`, on the hot reads' connection."""
     return reads.scalar(_counting(_Shape.of(filters)), _values(filters)) or 0
 
 
 def rendered_figures(
-    reads: DriverReads,
+    reads: CoreReads,
     *,
     filters: FigureFilters,
     sort: Sort,
@@ -264,7 +264,7 @@ _FIGURE_RENDER = select(FigureRender.json, FigureRender.etag).where(
 )
 
 
-def rendered_figure(reads: DriverReads, figure_id: str) -> tuple[bytes, str]:
+def rendered_figure(reads: CoreReads, figure_id: str) -> tuple[bytes, str]:
     """A figure's stored JSON and ETag; NotFound if there is no such figure."""
     found = reads.all(_FIGURE_RENDER, {"id": figure_id})
     if not found:
