@@ -1,11 +1,11 @@
-"""Annotated dependencies: the transactions, the settings, list queries, tokens, and path ids
-resolved or 404."""
+"""Annotated dependencies: the request's transactions, the settings, list queries, and path
+ids resolved or 404. Who may write, and how a write begins, is app/auth.py."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -13,24 +13,18 @@ from starlette.concurrency import run_in_threadpool
 from app.config import Settings
 from app.dates import parse_partial_date
 from app.errors import (
-    Forbidden,
     InvalidInput,
     NotAcceptable,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
-    Unauthorized,
     invalid_field,
 )
-from app.etags import ETAG_LIST_PATTERN, etag_matches, is_etag_list
 from app.ids import SLUG, SLUG_PATTERN
-from app.models import Derived, Figure, Measure, Source, Token
+from app.models import Derived, Figure, Measure, Source
 from app.negotiation import negotiate
 from app.paging import SORT_FIELDS, Cursor, Sort
 from app.qualifiers import Qualifier
-from app.ratelimit import RateLimits
 from app.schemas import PARTIAL_DATE_PATTERN, CountryCode, Text, partial_date
-from app.services import catalog, derived, figures, renders, tokens, writes
+from app.services import catalog, derived, figures
 from app.services.figures import FigureFilters
 
 
@@ -345,83 +339,6 @@ async def json_only(request: Request) -> None:
 JsonOnly = Depends(json_only)
 
 
-# --- Writes: who may, and how often ------------------------------------------------------
-
-
-def client_of(request: Request) -> str:
-    """The client's address: the peer, or what a trusted proxy says it is (uvicorn decides,
-    from DEPSTATS_TRUSTED_PROXIES), so a forged X-Forwarded-For changes nothing."""
-    return request.client.host if request.client else "unknown"
-
-
-async def authenticated(request: Request) -> Token:
-    """The live token in `Authorization: Bearer ...`; 401 otherwise, 429 to a client after
-    many failures. A read of its own, never a write transaction: a stranger takes no lock.
-
-    A valid token is let through whatever its client's failures: the failure limit sheds the
-    load of guessing (tokens carry 256 bits, so it is not what stops it), and must not lock a
-    newsroom out because someone behind the same address scans."""
-    limits: RateLimits = request.app.state.rate_limits
-    client = client_of(request)
-    header = request.headers.get("authorization")
-    scheme, _, secret = (header or "").partition(" ")
-    secret = secret.strip()
-    bearer = scheme.lower() == "bearer" and tokens.SHAPE.fullmatch(secret) is not None
-    if bearer:
-        # Only a secret of the right shape costs a lookup, in a thread (it reads the
-        # database); anything else is refused here, in the event loop, at once.
-        token = await run_in_threadpool(_look_up, request, secret)
-        if token is not None:
-            return token
-    limits.check_auth_failures(client)
-    limits.record_auth_failure(client)
-    if header is None:
-        raise Unauthorized(
-            "this route needs a token: Authorization: Bearer <token>", error="invalid_request"
-        )
-    raise Unauthorized(
-        "unknown or revoked token"
-        if bearer
-        else "the Authorization header must be `Bearer dps_...` with a live token"
-    )
-
-
-def _look_up(request: Request, secret: str) -> Token | None:
-    with request.app.state.sessionmaker() as session:
-        return tokens.authenticate(session, secret)
-
-
-TokenDep = Annotated[Token, Depends(authenticated)]
-
-
-def _scoped(scope: str):
-    async def dependency(request: Request, token: TokenDep) -> Token:
-        if scope == "admin" and token.scope != "admin":
-            raise Forbidden(
-                f"token {token.name!r} has scope {token.scope!r}; this route needs admin"
-            )
-        request.app.state.rate_limits.spend_write(token.name)
-        return token
-
-    return dependency
-
-
-WriterDep = Annotated[Token, Depends(_scoped("write"))]
-AdminDep = Annotated[Token, Depends(_scoped("admin"))]
-
-
-def _write_session(request: Request, token: TokenDep) -> Iterator[Session]:
-    """The write transaction, for a request whose token was checked first. It takes the write
-    lock at its first statement, in the route, after every check that can refuse the request
-    (scope, rate limit, body); the token's use is noted when the write succeeds."""
-    with write_transaction(request) as session:
-        yield session
-        tokens.note_use(session, token.id)
-
-
-WriteSessionDep = Annotated[Session, Depends(_write_session, scope="function")]
-
-
 _QUERY_NAMES: dict[tuple[str, str], set[str]] | None = None
 
 
@@ -458,60 +375,3 @@ async def known_query_parameters(request: Request) -> None:
                 for name in unknown
             ],
         )
-
-
-# --- A figure to change: locked, and its If-Match checked ----------------------------------
-
-
-def check_if_match(
-    if_match: str | None, figure: Figure, session: Session, *, required: bool
-) -> None:
-    """RFC 9110 preconditions, compared weakly (a deliberate departure: the README says why)."""
-    if if_match is None:
-        if required:
-            raise PreconditionRequired(
-                "send If-Match with the ETag from GET /v1/figures/{id}, so that a correction "
-                "made since you read the figure is not overwritten"
-            )
-        return
-    if not is_etag_list(if_match):
-        # Empty or not an entity tag: no usable condition was sent, so the request is refused
-        # as unconditional (428), saying why rather than "changed since".
-        raise PreconditionRequired(
-            f"If-Match {if_match[:100]!r} is not an ETag; send the figure's ETag as "
-            f'GET /v1/figures/{figure.id} gives it, quotes included (W/"...")'
-        )
-    _, current = renders.stored(session, figure.id)
-    if not etag_matches(if_match, current):
-        raise PreconditionFailed(
-            f"figure {figure.id!r} has changed since that ETag (it is now at revision "
-            f"{figure.revision}); GET it again and reapply your change"
-        )
-
-
-def _locked(*, required: bool, description: str) -> Any:
-    def dependency(
-        figure_id: Annotated[str, Path(description="The figure's id; it never changes.")],
-        token: WriterDep,  # first: scope and rate limit are checked before the lock is taken
-        session: WriteSessionDep,
-        if_match: Annotated[
-            str | None,
-            Header(description=description, json_schema_extra={"pattern": ETAG_LIST_PATTERN}),
-        ] = None,
-    ) -> Figure:
-        figure = writes.lock_figure(session, checked_id("figure", figure_id))
-        check_if_match(if_match, figure, session, required=required)
-        return figure
-
-    return dependency
-
-
-# PATCH needs If-Match; a retraction checks one when it is sent.
-LockedFigureDep = Annotated[
-    Figure,
-    Depends(_locked(required=True, description="The ETag you read the figure with (required).")),
-]
-RetractableFigureDep = Annotated[
-    Figure,
-    Depends(_locked(required=False, description="Optional; checked like a PATCH's when sent.")),
-]

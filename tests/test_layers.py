@@ -16,8 +16,8 @@ LAYERS = {
              "scoring", "__init__"],
     "data": ["db", "models", "schemas", "curation", "linked_data"],
     "services": ["services", "tables", "migrate"],
-    "http": ["deps", "middleware", "cache", "openapi", "problems", "responses", "figure_lists",
-             "routers", "main", "server", "logs", "ratelimit"],
+    "http": ["deps", "auth", "middleware", "cache", "openapi", "problems", "responses",
+             "figure_lists", "routers", "main", "server", "logs", "ratelimit"],
     "cli": ["cli"],
 }  # fmt: skip
 ORDER = list(LAYERS)

@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
+from app.auth import WriterDep
 from app.dates import parse_partial_date
-from app.deps import SessionDep, WriterDep
+from app.deps import SessionDep
 from app.extract import extract
 from app.openapi import problem_responses
 from app.schemas import ExtractionRead, ExtractRequest

@@ -7,19 +7,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
 from app import citations, linked_data
+from app.auth import LockedFigureDep, RetractableFigureDep, WriterDep, WriteSessionDep
 from app.db import core_reads
-from app.deps import (
-    FigureDep,
-    FigureListDep,
-    JsonOnly,
-    LockedFigureDep,
-    RetractableFigureDep,
-    SessionDep,
-    WriterDep,
-    WriteSessionDep,
-    checked_id,
-    off_the_loop,
-)
+from app.deps import FigureDep, FigureListDep, JsonOnly, SessionDep, checked_id, off_the_loop
 from app.errors import NotAcceptable
 from app.figure_lists import figure_list_answer
 from app.models import Figure

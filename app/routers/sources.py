@@ -7,8 +7,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from app import citations
+from app.auth import AdminDep, WriteSessionDep
 from app.dates import parse_partial_date
-from app.deps import AdminDep, JsonOnly, PagingDep, SessionDep, SourceDep, WriteSessionDep
+from app.deps import JsonOnly, PagingDep, SessionDep, SourceDep
 from app.extract import Extraction, extract
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.responses import citation_response, id_list_answer
