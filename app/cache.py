@@ -22,6 +22,7 @@ HEAD shares GET's answers. Every byte kept counts against the bound, the keys' i
 
 import contextlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +106,7 @@ class DatasetVersion:
         self._read: Any = None  # the version, in a thread
         self._seen: int | None = None  # data_version at the last read
         self._known: int | None = None
+        self._reading = threading.Lock()
 
     def _connection(self) -> Any:
         connection = self.engine.raw_connection()
@@ -136,14 +138,17 @@ class DatasetVersion:
             return None
 
     def _version(self) -> int | None:
-        if self._read is None:
-            self._read = self._connection()
-        cursor = self._read.cursor()
-        try:
-            cursor.execute("SELECT version FROM dataset_state WHERE id = 1")
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
+        # One reader at a time on the connection: requests that arrive together after a
+        # commit each ask for it in a thread of their own.
+        with self._reading:
+            if self._read is None:
+                self._read = self._connection()
+            cursor = self._read.cursor()
+            try:
+                cursor.execute("SELECT version FROM dataset_state WHERE id = 1")
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
         return int(row[0]) if row else None
 
     def close(self) -> None:
