@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from app.dates import parse_partial_date
 from app.intervals import Interval, Quantity, combine
 from app.qualifiers import Qualifier, display
-from app.schemas import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
+from app.schemas.inputs import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
 
 M = TypeVar("M", bound=BaseModel)
 

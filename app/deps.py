@@ -23,7 +23,7 @@ from app.models import Derived, Figure, Measure, Source
 from app.negotiation import negotiate
 from app.paging import SORT_FIELDS, Cursor, Sort
 from app.qualifiers import Qualifier
-from app.schemas import PARTIAL_DATE_PATTERN, CountryCode, Text, partial_date
+from app.schemas.fields import PARTIAL_DATE_PATTERN, CountryCode, Text, partial_date
 from app.services import catalog, derived, figures
 from app.services.figures import FigureFilters
 

@@ -4,7 +4,8 @@ appearing in a NewsArticle. The context is inline, so the document expands with 
 from typing import Any
 
 from app import models
-from app.schemas import FigureRead, plain_number
+from app.schemas.fields import plain_number
+from app.schemas.reads import FigureRead
 
 MEDIA_TYPE = "application/ld+json"
 CONTEXT = {"@vocab": "https://schema.org/"}

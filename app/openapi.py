@@ -10,7 +10,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app.citations import MEDIA_TYPES, Style
 from app.problems import PROBLEM_MEDIA_TYPE
-from app.schemas import Problem
+from app.schemas.reads import Problem
 
 EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
 # The request whose real answer is each operation's example (scripts/make_openapi_examples.py).

@@ -14,11 +14,12 @@ from starlette.datastructures import URL
 from app import citations, models
 from app.errors import NotAcceptable, TooManyRequests
 from app.etags import etag_from, etag_hasher, etag_matches
+from app.mapping import cited_source
 from app.middleware import HEAD_FLAG
 from app.negotiation import negotiate
 from app.paging import Cursor
 from app.ratelimit import DownloadSlots
-from app.schemas import Page
+from app.schemas.reads import Page
 from app.tables import ID_LISTS, TABLES, Table, rows_by_id
 from app.tabular import csv_lines, ndjson_lines
 
@@ -65,16 +66,9 @@ def base_url(request: Request) -> str:
 def citation_response(
     style: citations.Style, source: models.Source, figure: citations.CitedFigure | None = None
 ) -> Response:
-    cited = citations.CitedSource(
-        id=source.id,
-        title=source.title,
-        publisher=source.publisher,
-        author=source.author,
-        published=source.published,
-        url=source.url,
-        language=source.language,
+    return Response(
+        citations.cite(style, cited_source(source), figure), media_type=citations.MEDIA_TYPES[style]
     )
-    return Response(citations.cite(style, cited, figure), media_type=citations.MEDIA_TYPES[style])
 
 
 LIST_MEDIA_TYPES = {

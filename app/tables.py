@@ -9,8 +9,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from app.mapping import derived_read, figure_read, measure_read, source_read
 from app.paging import Cursor, Sort
-from app.schemas import DerivedRead, FigureRead, MeasureRead, SourceRead
+from app.schemas.reads import DerivedRead, FigureRead, MeasureRead, SourceRead
 from app.services import catalog, derived, figures
 from app.services.figures import FigureFilters
 from app.tabular import table_schema
@@ -51,7 +52,7 @@ def figure_rows(session: Session, *, filters: FigureFilters, sort: Sort) -> Iter
         page = figures.list_figures(
             session, filters=filters, sort=sort, limit=BATCH, cursor=cursor, count=False
         )
-        rows = [FigureRead.of(f, page.incoming.get(f.id, [])) for f in page.items]
+        rows = [figure_read(f, page.incoming.get(f.id, [])) for f in page.items]
         # Forget this batch's objects before the next, so memory does not grow with the table.
         session.expunge_all()
         yield from rows
@@ -61,16 +62,16 @@ def figure_rows(session: Session, *, filters: FigureFilters, sort: Sort) -> Iter
 
 
 def _read_measures(session: Session, items: list[Any]) -> list[BaseModel]:
-    return [MeasureRead.of(m) for m in items]
+    return [measure_read(m) for m in items]
 
 
 def _read_sources(session: Session, items: list[Any]) -> list[BaseModel]:
-    return [SourceRead.of(s) for s in items]
+    return [source_read(s) for s in items]
 
 
 def _read_derived(session: Session, items: list[Any]) -> list[BaseModel]:
     inputs = derived.input_figures(session, items)
-    return [DerivedRead.of(d, inputs) for d in items]
+    return [derived_read(d, inputs) for d in items]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from app.dates import parse_partial_date
 from app.extract import Candidate, extract, to_toml
 from app.numbers import parse_number
 from app.routers import extract as extract_route
-from app.schemas import CandidateRead
+from app.schemas.candidates import CandidateRead
 from app.scoring import Labelled, match, read_labelled, score
 from app.services.tokens import create_token
 from helpers import SOURCE_ID, assert_problem

@@ -8,7 +8,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from app.schemas import FigureRead
+from app.schemas.reads import FigureRead
 from app.tabular import columns
 from helpers import assert_problem
 

@@ -16,7 +16,7 @@ from app.cli import cli
 from app.config import Settings, get_settings
 from app.curation import read_dataset
 from app.db import Base, create_db_engine
-from app.schemas import FigureUpdate
+from app.schemas.inputs import FigureUpdate
 from app.services import tokens as token_service
 from app.services import writes
 from app.services.loader import load_dataset

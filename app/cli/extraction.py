@@ -45,7 +45,7 @@ def extract(
     --publisher and --source. Offsets count code points in the file's text exactly as read."""
     from app.dates import parse_partial_date  # only this command needs them
     from app.extract import KNOWN_MEASURES, extract, to_toml
-    from app.schemas import CandidateRead
+    from app.schemas.candidates import CandidateRead
 
     try:
         with file.open(encoding="utf-8", newline="") as handle:  # offsets as data/ counts them

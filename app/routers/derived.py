@@ -3,9 +3,10 @@
 from fastapi import APIRouter, Request, Response
 
 from app.deps import DerivedDep, JsonOnly, PagingDep, SessionDep
+from app.mapping import derived_read
 from app.openapi import list_responses, problem_responses
 from app.responses import id_list_answer
-from app.schemas import DerivedRead, Page
+from app.schemas.reads import DerivedRead, Page
 from app.services import derived as service
 
 router = APIRouter(prefix="/v1/derived", tags=["derived"])
@@ -28,4 +29,4 @@ def list_derived(
 )
 def read_derived(derived: DerivedDep, session: SessionDep) -> DerivedRead:
     """One derived figure: its inputs, formula, honest bounds, words and sentence."""
-    return DerivedRead.of(derived, service.input_figures(session, [derived]))
+    return derived_read(derived, service.input_figures(session, [derived]))

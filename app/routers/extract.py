@@ -7,7 +7,8 @@ from app.dates import parse_partial_date
 from app.deps import SessionDep
 from app.extract import extract
 from app.openapi import problem_responses
-from app.schemas import ExtractionRead, ExtractRequest
+from app.schemas.candidates import ExtractionRead
+from app.schemas.inputs import ExtractRequest
 from app.services import catalog
 
 router = APIRouter(prefix="/v1/extract", tags=["extraction"])

@@ -12,22 +12,15 @@ from app.db import core_reads
 from app.deps import FigureDep, FigureListDep, JsonOnly, SessionDep, checked_id, off_the_loop
 from app.errors import NotAcceptable
 from app.figure_lists import figure_list_answer
-from app.models import Figure
+from app.mapping import figure_read, figure_statement, revision_read
 from app.negotiation import negotiate
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.responses import (
     base_url,
     citation_response,
 )
-from app.schemas import (
-    FigureCreateBody,
-    FigureRead,
-    FigureRetract,
-    FigureUpdate,
-    Page,
-    RevisionRead,
-    figure_statement,
-)
+from app.schemas.inputs import FigureCreateBody, FigureRetract, FigureUpdate
+from app.schemas.reads import FigureRead, Page, RevisionRead
 from app.services import figures, renders, writes
 
 router = APIRouter(prefix="/v1/figures", tags=["figures"])
@@ -43,11 +36,6 @@ async def list_figures(
 
 
 FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]
-
-
-def figure_read(session: Session, figure: Figure) -> FigureRead:
-    incoming = figures.incoming_relations(session, [figure.id])
-    return FigureRead.of(figure, incoming.get(figure.id, []))
 
 
 def written(session: Session, figure_id: str, *, status: int = 200) -> Response:
@@ -143,7 +131,8 @@ def _figure_answer(request: Request, figure_id: str, accept: str | None) -> Resp
         # Made from the ORM's figure alone, so that it is one snapshot, however it changes.
         with request.app.state.sessionmaker() as session:
             figure = figures.get_figure(session, figure_id)
-            read = figure_read(session, figure)
+            incoming = figures.incoming_relations(session, [figure.id]).get(figure.id, [])
+            read = figure_read(figure, incoming)
             document = linked_data.figure_document(read, figure.measure, base_url(request))
             etag = renders.figure_etag(figure, read)
         return JSONResponse(document, media_type=linked_data.MEDIA_TYPE, headers={"ETag": etag})
@@ -178,9 +167,4 @@ def cite_figure(
 )
 def read_figure_history(figure: FigureDep, session: SessionDep) -> list[RevisionRead]:
     """Every revision of the figure, oldest first, each with the full state it produced."""
-    return [
-        RevisionRead(
-            number=r.number, actor=r.actor, reason=r.reason, created_at=r.created_at, state=r.state
-        )
-        for r in figures.figure_history(session, figure.id)
-    ]
+    return [revision_read(r) for r in figures.figure_history(session, figure.id)]

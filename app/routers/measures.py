@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request, Response
 
 from app.deps import JsonOnly, MeasureDep, PagingDep, SeriesListDep, SessionDep
 from app.figure_lists import figure_list_answer
+from app.mapping import measure_read, series_point
 from app.openapi import list_responses, problem_responses
 from app.responses import id_list_answer
-from app.schemas import FigureRead, MeasureDetail, MeasureRead, Page, SeriesPoint
+from app.schemas.reads import FigureRead, MeasureDetail, MeasureRead, Page
 from app.services import figures
 
 router = APIRouter(prefix="/v1/measures", tags=["measures"])
@@ -30,8 +31,8 @@ def list_measures(
 )
 def read_measure(measure: MeasureDep, session: SessionDep) -> MeasureDetail:
     """One measure, with its published figures in time order."""
-    series = [SeriesPoint.of(f) for f in figures.measure_series(session, measure.id)]
-    return MeasureDetail(**MeasureRead.of(measure).model_dump(), figures=series)
+    series = [series_point(f) for f in figures.measure_series(session, measure.id)]
+    return MeasureDetail(**measure_read(measure).model_dump(), figures=series)
 
 
 @router.get("/{measure_id}/figures", response_model=Page[FigureRead], responses=list_responses(404))

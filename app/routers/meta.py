@@ -11,7 +11,7 @@ from app.deps import JsonOnly, SessionDep, SettingsDep
 from app.errors import Unavailable
 from app.openapi import problem_responses
 from app.responses import base_url
-from app.schemas import CountsRead, DatasetInfo, Health, License, Readiness
+from app.schemas.reads import CountsRead, DatasetInfo, Health, License, Readiness
 from app.services import catalog
 from app.tables import datapackage, source_rows
 

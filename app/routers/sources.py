@@ -11,9 +11,12 @@ from app.auth import AdminDep, WriteSessionDep
 from app.dates import parse_partial_date
 from app.deps import JsonOnly, PagingDep, SessionDep, SourceDep
 from app.extract import Extraction, extract
+from app.mapping import source_detail, source_read
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.responses import citation_response, id_list_answer
-from app.schemas import Page, SourceCandidates, SourceCreate, SourceDetail, SourceRead
+from app.schemas.candidates import SourceCandidates
+from app.schemas.inputs import SourceCreate
+from app.schemas.reads import Page, SourceDetail, SourceRead
 from app.services import catalog, figures, writes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -41,7 +44,7 @@ def create_source(item: SourceCreate, token: AdminDep, session: WriteSessionDep)
     SHA-256 (if you send one, it must match). Its id is permanent (409 if taken)."""
     source = writes.create_source(session, item, actor=token.name)
     return JSONResponse(
-        SourceRead.of(source).model_dump(mode="json"),
+        source_read(source).model_dump(mode="json"),
         status_code=201,
         headers={"Location": f"/v1/sources/{source.id}", "Cache-Control": "no-store"},
     )
@@ -56,7 +59,7 @@ def create_source(item: SourceCreate, token: AdminDep, session: WriteSessionDep)
 def read_source(source: SourceDep, session: SessionDep) -> SourceDetail:
     """One source's metadata, the SHA-256 of its stored text, and every figure it states with
     the spans that locate it in the text."""
-    return SourceDetail.with_figures(source, figures.figures_in_source(session, source.id))
+    return source_detail(source, figures.figures_in_source(session, source.id))
 
 
 @router.get(

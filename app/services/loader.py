@@ -17,8 +17,9 @@ from app.curation import Dataset
 from app.dates import parse_partial_date
 from app.db import utcnow
 from app.errors import Conflict
+from app.mapping import derived_state, figure_state, measure_state, source_state
 from app.models import Derived, DerivedInput, Figure, FigureRelation, Measure, Revision, Source
-from app.schemas import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
+from app.schemas.inputs import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
 from app.services import renders
 
 LOAD_ACTOR = "load"
@@ -116,91 +117,6 @@ def record_revision(
             reason=reason,
             created_at=at,
         )
-    )
-
-
-def source_state(source: Source | SourceCreate) -> dict[str, Any]:
-    if isinstance(source, Source):
-        source = SourceCreate(
-            id=source.id,
-            title=source.title,
-            publisher=source.publisher,
-            author=source.author,
-            url=source.url,
-            published=source.published,
-            language=source.language,
-            text=source.text,
-            sha256=source.sha256,
-            curator_notes=source.curator_notes,
-        )
-    return source.model_dump(mode="json")
-
-
-def measure_state(measure: Measure | MeasureCreate) -> dict[str, Any]:
-    if isinstance(measure, Measure):
-        measure = MeasureCreate.model_validate(
-            {name: getattr(measure, name) for name in MeasureCreate.model_fields}
-        )
-    return measure.model_dump(mode="json")
-
-
-def figure_state(figure: Figure | FigureCreate, status: str = "published") -> dict[str, Any]:
-    """A figure's full curated state: what a revision keeps and what a load compares."""
-    if isinstance(figure, Figure):
-        status = figure.status
-        figure = figure_as_create(figure)
-    state = figure.model_dump(mode="json", exclude={"bounds"})
-    state["relations"] = sorted(state["relations"], key=lambda r: (r["type"], r["figure"]))
-    state["status"] = status
-    return state
-
-
-def derived_state(derived: Derived | DerivedCreate) -> dict[str, Any]:
-    if isinstance(derived, Derived):
-        derived = DerivedCreate.model_validate(
-            {
-                "id": derived.id,
-                "name": derived.name,
-                "description": derived.description,
-                "operation": derived.operation,
-                "inputs": [i.figure_id for i in derived.inputs],
-                "unit": derived.unit,
-                "subject": derived.subject,
-                "predicate": derived.predicate,
-                "note": derived.note,
-            }
-        )
-    return derived.model_dump(mode="json")
-
-
-def figure_as_create(figure: Figure) -> FigureCreate:
-    return FigureCreate.model_validate(
-        {
-            "id": figure.id,
-            "measure": figure.measure_id,
-            "source": figure.source_id,
-            "value": figure.value,
-            "qualifier": figure.qualifier,
-            "value_text": figure.value_text,
-            "period": (
-                {"start": figure.period_start, "end": figure.period_end}
-                if figure.period_start
-                else None
-            ),
-            "as_of": figure.as_of,
-            "stated": figure.stated,
-            "quote": figure.quote,
-            "quote_span": {"start": figure.quote_start, "end": figure.quote_end},
-            "value_span": {"start": figure.value_start, "end": figure.value_end},
-            "attribution": {
-                "person": figure.attribution_person,
-                "role": figure.attribution_role,
-                "organisation": figure.attribution_organisation,
-                "text": figure.attribution_text,
-            },
-            "relations": [{"type": r.type, "figure": r.target_id} for r in figure.relations],
-            "note": figure.note,
-        }
     )
 
 

@@ -20,16 +20,18 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.etags import etag_hasher
+from app.mapping import figure_read
 from app.models import DatasetState, Figure, FigureRelation, FigureRender
-from app.schemas import FigureRead
+from app.schemas.reads import FigureRead
 from app.services.figures import incoming_relations, with_related
 from app.tabular import CsvRows
 
 BATCH = 500
 _APP = Path(__file__).resolve().parent.parent
 # The modules whose code decides what a figure's representations say.
-_SHAPING = ("schemas.py", "statements.py", "numbers.py", "qualifiers.py", "dates.py",
-            "intervals.py", "tabular.py", "services/renders.py")  # fmt: skip
+_SHAPING = ("schemas/fields.py", "schemas/reads.py", "mapping.py", "statements.py",
+            "numbers.py", "qualifiers.py", "dates.py", "intervals.py", "tabular.py",
+            "services/renders.py")  # fmt: skip
 
 
 def _fingerprint() -> str:
@@ -75,7 +77,7 @@ def render(session: Session, ids: Iterable[str]) -> int:
 
 
 def _render(figure: Figure, incoming: list[FigureRelation]) -> dict[str, str | bytes]:
-    read = FigureRead.of(figure, incoming)
+    read = figure_read(figure, incoming)
     data = read.model_dump(mode="json")
     return {
         "figure_id": figure.id,

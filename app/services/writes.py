@@ -10,18 +10,18 @@ from sqlalchemy.orm import Session, selectinload
 from app.curation import cannot_restate, dated_after, part_exceeds_whole, quote_findings
 from app.db import utcnow
 from app.errors import Conflict, NotFound, field_errors, invalid, invalid_field
+from app.mapping import figure_create, figure_state, source_state
 from app.models import Figure, FigureRelation, Measure, Source
-from app.schemas import FigureCreate, FigureCreateBody, FigureUpdate, RelationIn, SourceCreate
+from app.schemas.inputs import (
+    FigureCreate,
+    FigureCreateBody,
+    FigureUpdate,
+    RelationIn,
+    SourceCreate,
+)
 from app.services import renders
 from app.services.figures import get_figure
-from app.services.loader import (
-    apply_figure,
-    apply_source,
-    figure_as_create,
-    figure_state,
-    record_revision,
-    source_state,
-)
+from app.services.loader import apply_figure, apply_source, record_revision
 
 CREATED = "created through the API"
 
@@ -79,7 +79,7 @@ def create_figure(session: Session, submitted: FigureCreateBody, *, actor: str) 
 def correct_figure(session: Session, figure: Figure, patch: FigureUpdate, *, actor: str) -> Figure:
     """Change only the fields given; a new revision if anything changed."""
     changes = patch.model_dump(mode="json", exclude_unset=True, exclude={"reason"})
-    merged: dict[str, Any] = {**figure_as_create(figure).model_dump(mode="json"), **changes}
+    merged: dict[str, Any] = {**figure_create(figure).model_dump(mode="json"), **changes}
     # A moved quote or number is found again unless its new span is given.
     if "quote" in changes and "quote_span" not in changes:
         merged["quote_span"] = None
@@ -191,7 +191,7 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
                 "body", f"relations/{index}/figure", f"no other figure {relation.figure!r}"
             )
         check = part_exceeds_whole if relation.type == "part_of" else cannot_restate
-        problem = check(item, figure_as_create(other)) or _loop(session, item.id, relation)
+        problem = check(item, figure_create(other)) or _loop(session, item.id, relation)
         if problem:
             raise invalid_field("body", f"relations/{index}", problem)
     return item
