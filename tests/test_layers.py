@@ -14,7 +14,7 @@ LAYERS = {
     "core": ["ids", "numbers", "qualifiers", "dates", "intervals", "statements", "citations",
              "negotiation", "paging", "tabular", "etags", "errors", "config", "extract",
              "scoring", "__init__"],
-    "data": ["db", "models", "schemas", "mapping", "curation", "linked_data"],
+    "data": ["db", "models", "schemas", "mapping", "rules", "curation", "linked_data"],
     "services": ["services", "tables", "migrate"],
     "http": ["deps", "auth", "middleware", "cache", "openapi", "problems", "responses",
              "figure_lists", "routers", "main", "server", "logs", "ratelimit"],

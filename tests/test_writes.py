@@ -206,6 +206,33 @@ def test_a_figure_that_breaks_a_rule_is_refused_with_the_field_named(
     assert revisions(engine) == before
 
 
+@pytest.mark.parametrize(
+    ("change", "pointer", "detail"),
+    [
+        ({"quote": "1,412 people"}, "#/quote", "quote is not in the source text, verbatim"),
+        (
+            {"value_text": "1,413", "value": 1413},
+            "#/value_text",
+            "value_text is not in the quote, verbatim",
+        ),
+        ({"quote": "Cambodia"}, "#/quote_span", "give quote_span"),
+        (
+            {"value_text": "1", "value": 1},
+            "#/value_span",
+            "value_text occurs 2 times in the quote; give value_span",
+        ),
+    ],
+)
+def test_spans_left_out_are_found_only_where_the_text_leaves_no_doubt(
+    client: TestClient, writer: dict[str, str], change: dict, pointer: str, detail: str
+) -> None:
+    body = {k: v for k, v in {**NEW, **change}.items() if k not in ("quote_span", "value_span")}
+    problem = assert_problem(client.post("/v1/figures", headers=writer, json=body), 422)
+    [error] = problem["errors"]
+    assert error["pointer"] == pointer, error
+    assert error["detail"].endswith(detail), error
+
+
 # --- Retracting ----------------------------------------------------------------------------
 
 
@@ -478,4 +505,7 @@ def test_a_relation_that_would_loop_is_refused(client: TestClient, writer: dict[
     )
     problem = assert_problem(response, 422)
     assert problem["errors"][0]["pointer"] == "#/relations/0"
-    assert "would make a loop" in problem["errors"][0]["detail"]
+    assert problem["errors"][0]["detail"] == (
+        "part_of 'removals-2017' makes a loop: that figure is, through others, "
+        "part_of 'removals-since-2002'"
+    )

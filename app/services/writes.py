@@ -7,16 +7,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.curation import cannot_restate, dated_after, part_exceeds_whole, quote_findings
 from app.db import utcnow
 from app.errors import Conflict, NotFound, field_errors, invalid, invalid_field
 from app.mapping import figure_create, figure_state, source_state
 from app.models import Figure, FigureRelation, Measure, Source
+from app.rules import Around, figure_rules
 from app.schemas.inputs import (
     FigureCreate,
     FigureCreateBody,
     FigureUpdate,
-    RelationIn,
     SourceCreate,
 )
 from app.services import renders
@@ -138,80 +137,49 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
     if found is None:
         raise invalid_field("body", "source", f"no source with id {data['source']!r}")
     text, published = found
-    measure = session.get(Measure, data["measure"])
-    if measure is None:
-        raise invalid_field("body", "measure", f"no measure with id {data['measure']!r}")
     quote, value_text = data["quote"], data["value_text"]
     if data.get("quote_span") is None:
-        times = text.count(quote)
-        if times != 1:
-            raise invalid_field(
-                "body",
-                "quote_span" if times else "quote",
-                f"the quote occurs {times} times in the source text; give quote_span"
-                if times
-                else "the quote is not times verbatim in the source text",
-            )
-        start = text.index(quote)
+        start = _only_place(text, quote, "quote", "quote_span", "the source text")
         data["quote_span"] = {"start": start, "end": start + len(quote)}
     if data.get("value_span") is None:
-        times = quote.count(value_text)
-        if times != 1:
-            raise invalid_field(
-                "body",
-                "value_span" if times else "value_text",
-                f"value_text occurs {times} times in the quote; give value_span"
-                if times
-                else "value_text is not times in the quote",
-            )
-        start = data["quote_span"]["start"] + quote.index(value_text)
+        start = data["quote_span"]["start"]
+        start += _only_place(quote, value_text, "value_text", "value_span", "the quote")
         data["value_span"] = {"start": start, "end": start + len(value_text)}
     try:
         item = FigureCreate.model_validate(data)
     except ValidationError as exc:
         raise invalid(field_errors(exc.errors(), location="body")) from None
-    problems = quote_findings(item, text)
-    if problems:
-        raise invalid_field("body", "quote_span", problems[0])
-    late = dated_after(item, published)
-    if late:
-        raise invalid_field("body", "period" if item.period else "as_of", late)
-    if measure.kind == "flow" and item.period is None:
-        raise invalid_field("body", "period", f"measure {measure.id!r} is a flow: give a period")
-    if measure.kind == "stock" and item.as_of is None:
-        raise invalid_field("body", "as_of", f"measure {measure.id!r} is a stock: give as_of")
-    for index, relation in enumerate(item.relations):
-        other = session.scalars(
-            select(Figure)
-            .options(selectinload(Figure.relations))
-            .where(Figure.id == relation.figure)
-        ).first()
-        if other is None or other.id == item.id:
-            raise invalid_field(
-                "body", f"relations/{index}/figure", f"no other figure {relation.figure!r}"
+    measure_kind = session.scalar(select(Measure.kind).where(Measure.id == item.measure))
+    around = Around(
+        measure_kind=measure_kind,
+        source=(text, published),
+        figure=lambda figure_id: _curated(session, figure_id),
+        targets=lambda figure_id, kind: session.scalars(
+            select(FigureRelation.target_id).where(
+                FigureRelation.figure_id == figure_id, FigureRelation.type == kind
             )
-        check = part_exceeds_whole if relation.type == "part_of" else cannot_restate
-        problem = check(item, figure_create(other)) or _loop(session, item.id, relation)
-        if problem:
-            raise invalid_field("body", f"relations/{index}", problem)
+        ),
+    )
+    broken = figure_rules(item, around)
+    if broken:
+        raise invalid([{"pointer": f"#/{b.field}", "location": "body", "detail": b.message}
+                       for b in broken])  # fmt: skip
     return item
 
 
-def _loop(session: Session, figure_id: str, relation: RelationIn) -> str | None:
-    """A figure cannot be, through other figures, a part (or a restatement) of itself."""
-    seen, frontier = set(), [relation.figure]
-    while frontier:
-        current = frontier.pop()
-        if current == figure_id:
-            return (
-                f"{relation.type} {relation.figure!r} would make a loop: that figure is "
-                f"already, through others, {relation.type} {figure_id!r}"
-            )
-        if current not in seen:
-            seen.add(current)
-            frontier += session.scalars(
-                select(FigureRelation.target_id).where(
-                    FigureRelation.figure_id == current, FigureRelation.type == relation.type
-                )
-            ).all()
-    return None
+def _only_place(text: str, part: str, field: str, span: str, where: str) -> int:
+    """Where `part` stands in `text`, when it stands there once: else a 422 asking for the
+    span (found more than once) or pointing at the field (not found)."""
+    times = text.count(part)
+    if times == 0:
+        raise invalid_field("body", field, f"{field} is not in {where}, verbatim")
+    if times > 1:
+        raise invalid_field("body", span, f"{field} occurs {times} times in {where}; give {span}")
+    return text.index(part)
+
+
+def _curated(session: Session, figure_id: str) -> FigureCreate | None:
+    figure = session.scalars(
+        select(Figure).options(selectinload(Figure.relations)).where(Figure.id == figure_id)
+    ).first()
+    return None if figure is None else figure_create(figure)
