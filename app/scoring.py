@@ -10,13 +10,14 @@ each claim matches at most one candidate.
 """
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from app.dates import parse_partial_date
-from app.extract import Candidate, Extraction, extract
+from app.extract import Candidate, Extraction, KnownMeasure, extract
 
 
 @dataclass
@@ -25,11 +26,14 @@ class Labelled:
     text: str
     labels: dict[str, Any]
 
-    def run(self) -> Extraction:
+    def run(self, measures: Iterable[KnownMeasure] = ()) -> Extraction:
+        """The extractor on this text; without measures, no candidate is given one (a score
+        counts values and qualifiers, not measures)."""
         return extract(
             self.text,
             parse_partial_date(self.labels["published"]),
             publisher=self.labels.get("publisher"),
+            measures=measures,
         )
 
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from app.cli import cli
 from app.curation import read_dataset
 from app.dates import parse_partial_date
-from app.extract import Candidate, extract, to_toml
+from app.extract import Candidate, KnownMeasure, extract, to_toml
 from app.numbers import parse_number
 from app.routers import extract as extract_route
 from app.schemas.candidates import CandidateRead
@@ -34,6 +34,11 @@ SEED_FIGURES = tomllib.loads((ROOT / "data" / "figures" / f"{SOURCE_ID}.toml").r
     "figure"
 ]
 runner = CliRunner()
+# The measures a candidate may be given, as the CLI and the API read them.
+MEASURES = [
+    KnownMeasure.of(m.id, m.kind, m.subject, m.predicate)
+    for m in read_dataset(ROOT / "data").measures.values()
+]
 
 # A labelled skip's reason, and the words of the extractor's reasons that agree with it.
 SAME_REASON = {
@@ -55,11 +60,12 @@ def seed() -> list[Candidate]:
         parse_partial_date("2018-02"),
         publisher="Khmer Times",
         source=SOURCE_ID,
+        measures=MEASURES,
     ).candidates
 
 
 def the(text: str, published: str = "2018-02") -> list[dict[str, Any]]:
-    found = extract(text, parse_partial_date(published), publisher="Khmer Times")
+    found = extract(text, parse_partial_date(published), publisher="Khmer Times", measures=MEASURES)
     return [c.as_dict() for c in found.candidates]
 
 
@@ -119,6 +125,7 @@ def test_the_seed_candidates_in_the_data_format_pass_depstats_check(data_copy: P
         parse_partial_date("2018-02"),
         publisher="Khmer Times",
         source=SOURCE_ID,
+        measures=MEASURES,
     )
     # The proposals in place of the curated figures (and of the derived figures built on them).
     (data_copy / "derived.toml").unlink()
@@ -149,7 +156,7 @@ def test_every_labelled_span_holds_its_text(item: Labelled) -> None:
 def test_the_labelled_expectations_hold(item: Labelled) -> None:
     """Where a label gives a measure, a time, an attribution or a relation, the candidate that
     matches it agrees; no candidate stands on a labelled skip, and the skip says why."""
-    found = item.run()
+    found = item.run(MEASURES)
     ids = {c.id: c for c in found.candidates}
     wrong = []
     for claim, candidate in match(item.labels["claim"], found.candidates):
@@ -682,3 +689,58 @@ def test_a_new_source_starts_uncurated_and_a_posted_candidate_becomes_curated(
 
 def test_source_candidates_of_an_unknown_source_are_a_404(client: TestClient) -> None:
     assert_problem(client.get("/v1/sources/no-such-source/candidates"), 404)
+
+
+# --- Measures: the caller's, with no nationality written into the rules -------------------------
+
+VIETNAM = KnownMeasure.of(
+    "removals-us-to-vietnam", "flow", "Vietnamese nationals", "were removed from the US to Vietnam"
+)
+
+
+def measures_of(text: str, measures: list[KnownMeasure]) -> list[tuple[float, str | None, str]]:
+    found = extract(text, parse_partial_date("2020"), publisher="AP", measures=measures)
+    return [
+        (float(c.value), c.measure, next(r for r in c.reasons if "measure" in r))
+        for c in found.candidates
+    ]
+
+
+def test_a_measure_is_read_from_its_own_words_and_people_whatever_the_country() -> None:
+    text = "ICE deported 25 Vietnamese in 2019. ICE deported 80 Cambodians in 2019."
+    assert measures_of(text, [VIETNAM]) == [
+        (25, "removals-us-to-vietnam", "measure removals-us-to-vietnam: “deported”"),
+        (80, None, "no measure: it counts Cambodians, not Vietnamese"),
+    ]
+    both = [*MEASURES, VIETNAM]
+    assert [m for _, m, _ in measures_of(text, both)] == [
+        "removals-us-to-vietnam",
+        "removals-us-to-cambodia",
+    ]
+
+
+def test_no_measure_is_suggested_for_a_people_the_text_does_not_name() -> None:
+    text = "It rained. It was cold. ICE deported 25 people in 2019."
+    assert measures_of(text, [VIETNAM])[0][1:] == (
+        None,
+        "no measure: neither this sentence nor the two before it is about Vietnamese",
+    )
+    assert measures_of(text, [])[0][1:] == (None, "no known measure fits: choose one")
+
+
+def test_a_measure_that_names_no_people_fits_any_text() -> None:
+    anyone = KnownMeasure.of("removals", "flow", "people", "were removed from the US")
+    assert anyone.people is None
+    assert anyone.words == "people were removed from the US"
+    assert measures_of("ICE deported 25 people in 2019.", [anyone])[0][1] == "removals"
+
+
+def test_the_measures_are_the_data_folders() -> None:
+    assert {(m.id, m.kind, m.people) for m in MEASURES} == {
+        ("removals-us-to-cambodia", "flow", "Cambodian"),
+        ("final-removal-orders", "stock", "Cambodian"),
+        ("final-removal-orders-with-convictions", "stock", "Cambodian"),
+        ("court-blocked-removals", "stock", "Cambodian"),
+        ("refugee-admissions", "flow", "Cambodian"),
+        ("non-refugee-admissions", "flow", "Cambodian"),
+    }

@@ -88,3 +88,9 @@ def test_no_router_imports_another_and_no_private_name_crosses(path: Path) -> No
         if imported.startswith("app"):
             private = [n for n in names if n.startswith("_") and not n.startswith("__")]
             assert not private, f"{me}:{line} takes {private} from {imported}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: module_name(p))
+def test_a_module_is_short_enough_to_hold(path: Path) -> None:
+    lines = len(path.read_text().splitlines())
+    assert lines <= 400, f"{module_name(path)} has {lines} lines: split it by what it does"

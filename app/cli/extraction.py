@@ -44,7 +44,7 @@ def extract(
     When FILE is `data/sources/<id>.txt`, its `<id>.toml` gives the defaults for --published,
     --publisher and --source. Offsets count code points in the file's text exactly as read."""
     from app.dates import parse_partial_date  # only this command needs them
-    from app.extract import KNOWN_MEASURES, extract, to_toml
+    from app.extract import KnownMeasure, extract, to_toml
     from app.schemas.candidates import CandidateRead
 
     try:
@@ -68,15 +68,18 @@ def extract(
         when = parse_partial_date(published)
     except ValueError as exc:
         raise failure(f"--published: {exc}") from None
-    measures = KNOWN_MEASURES
+    measures: list[KnownMeasure] = []
     measures_path = (data or settings_or_exit().data_dir) / "measures.toml"
     if measures_path.is_file():
         try:
             table = tomllib.loads(measures_path.read_text(encoding="utf-8"))
-            measures = {m["id"]: m["kind"] for m in table.get("measure", [])}
+            measures = [
+                KnownMeasure.of(m["id"], m["kind"], m["subject"], m["predicate"])
+                for m in table.get("measure", [])
+            ]
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
             raise failure(
-                f"{measures_path}: cannot read the measures' ids and kinds ({exc!r}): "
+                f"{measures_path}: cannot read the measures' ids, kinds and words ({exc!r}): "
                 "run `depstats check`"
             ) from None
     found = extract(text, when, publisher=publisher, source=source, measures=measures)

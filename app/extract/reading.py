@@ -1,16 +1,14 @@
-"""Reading the numbers in a text: sentences, numbers as printed, their qualifiers and ranges,
+"""Reading the numbers in a text's sentences: numbers as printed, their qualifiers and ranges,
 and why a number is not a count (a year, an age, money...)."""
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, insort
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
-from typing import Any
 
+from app.extract.sentences import LONGEST_SENTENCE, Sentence
 from app.extract.shapes import Skipped
 from app.numbers import parse_number
 from app.qualifiers import Qualifier
@@ -104,89 +102,12 @@ _CHANGE_VERB = re.compile(
     r"declined|doubled)\b",
     re.I,
 )
-_FURNITURE_LINE = re.compile(
-    r"^(?:Photo|Image|Picture|Caption|Credit|Page|Share|Read more|Related|Updated|Posted|"
-    r"Published|Follow|Copyright|©|Tags?)\b",
-    re.I,
-)
 _CODE = "an id or code, not a count"
 # The most words one number takes: "nine hundred and ninety nine thousand nine hundred ..."
 _LONGEST_NUMBER = 24
-# Longer than any sentence a person writes: a table, a list, or a text that is not prose.
-_LONGEST_SENTENCE = 2000
-_TOO_LONG = f"in a run of over {_LONGEST_SENTENCE} characters with no sentence end: not prose"
+_TOO_LONG = f"in a run of over {LONGEST_SENTENCE} characters with no sentence end: not prose"
 _FURNITURE = "page furniture: a line that is not a sentence (a headline, a caption, a byline)"
 _NOT_A_NAME = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|In|On|By|Since|Of|And|But|The|Last|This|So)$")
-
-
-# --- sentences -------------------------------------------------------------------------------
-
-
-@dataclass
-class Sentence:
-    start: int
-    end: int
-    text: str
-    furniture: bool  # a line that is not prose: a headline, a caption, a page number
-
-    @property
-    def long(self) -> bool:
-        """Too long to be a sentence a person wrote: its numbers are skipped, unread."""
-        return len(self.text) > _LONGEST_SENTENCE
-
-
-@cache
-def _segmenter() -> Any:
-    import pysbd  # imported when first needed
-
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences by pysbd, line by line, with their offsets and surrounding whitespace trimmed."""
-    out: list[Sentence] = []
-    for line in re.finditer(r"[^\n]+", text):
-        body = line.group().strip()
-        if not body:
-            continue
-        furniture = bool(_FURNITURE_LINE.match(body)) or (
-            len(body) < 90 and not re.search(r"[.!?…”\"’)]$", body)
-        )
-        for offset, piece in _pieces(line.group(), line.start()):
-            # A run that long with no sentence end is not prose: one "sentence", never read.
-            spans = _segmenter().segment(piece) if len(piece) <= 2 * _PIECE else [_Whole(piece)]
-            for span in spans:
-                raw = span.sent
-                lead = len(raw) - len(raw.lstrip())
-                trimmed = raw.strip()
-                if trimmed:
-                    start = offset + span.start + lead
-                    out.append(Sentence(start, start + len(trimmed), trimmed, furniture))
-    return out
-
-
-@dataclass
-class _Whole:
-    """A piece of text taken whole, in the shape of pysbd's spans."""
-
-    sent: str
-    start: int = 0
-
-
-def _pieces(line: str, offset: int) -> Iterator[tuple[int, str]]:
-    """A long line in pieces of about a paragraph, cut where a sentence may end: pysbd's time
-    grows with the square of what it is given (a 1 MiB line took minutes)."""
-    start = 0
-    for cut in _MAY_END.finditer(line):
-        if cut.start() - start >= _PIECE:
-            yield offset + start, line[start : cut.start()]
-            start = cut.end()
-    if start < len(line):
-        yield offset + start, line[start:]
-
-
-_PIECE = 1500
-_MAY_END = re.compile(r"(?<=[.!?…”\"’])[ \t]+(?=[A-Z0-9“\"‘(])")
 
 
 # --- numbers ---------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def propose_figures(item: ExtractRequest, token: WriterDep, session: SessionDep)
     Nothing is stored: each candidate is in the shape of `data/figures/*.toml`, with the
     reasons it was kept, and every number not proposed (a year, an age, money...) is listed
     with the reason why. A person reviews them; `POST /v1/figures` adds those they keep."""
-    measures = catalog.measure_kinds(session)
+    measures = catalog.known_measures(session)
     # Reading a long text takes seconds: end the read transaction before it.
     session.commit()
     found = extract(

@@ -10,7 +10,7 @@ from app import citations
 from app.auth import AdminDep, WriteSessionDep
 from app.dates import parse_partial_date
 from app.deps import JsonOnly, PagingDep, SessionDep, SourceDep
-from app.extract import Extraction, extract
+from app.extract import Extraction, KnownMeasure, extract
 from app.mapping import source_detail, source_read
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.responses import citation_response, id_list_answer
@@ -110,7 +110,7 @@ def source_candidates(source: SourceDep, session: SessionDep) -> SourceCandidate
         source.text,
         source.published,
         source.publisher,
-        tuple(sorted(catalog.measure_kinds(session).items())),
+        catalog.known_measures(session),
     )
     curated = figures.figures_in_source(session, source.id)
     candidates = []
@@ -141,7 +141,7 @@ def _extraction(
     text: str,
     published: str,
     publisher: str,
-    measures: tuple[tuple[str, str], ...],
+    measures: tuple[KnownMeasure, ...],
 ) -> Extraction:
     """A stored source's candidates, kept while its text, date and publisher and the measures
     stay the same: a long text takes seconds to read, and the answers may be too large for
@@ -151,5 +151,5 @@ def _extraction(
         parse_partial_date(published),
         publisher=publisher,
         source=source_id,
-        measures=dict(measures),
+        measures=measures,
     )

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import CoreReads
 from app.errors import NotFound
+from app.extract import KnownMeasure
 from app.models import DatasetState, Derived, Figure, Measure, Revision, Source
 from app.paging import Cursor, Sort
 
@@ -106,6 +107,9 @@ def dataset_summary(session: Session) -> DatasetSummary:
     )
 
 
-def measure_kinds(session: Session) -> dict[str, str]:
-    """The measures a candidate may be given: those that exist, with their kinds."""
-    return {id_: kind for id_, kind in session.execute(select(Measure.id, Measure.kind))}
+def known_measures(session: Session) -> tuple[KnownMeasure, ...]:
+    """The measures a candidate may be given: those that exist, with their kinds and people."""
+    rows = session.execute(
+        select(Measure.id, Measure.kind, Measure.subject, Measure.predicate).order_by(Measure.id)
+    )
+    return tuple(KnownMeasure.of(*row) for row in rows)
