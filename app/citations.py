@@ -70,8 +70,8 @@ def headline_case(title: str) -> str:
     for i, word in enumerate(words):
         edge = i in (0, len(words) - 1)
         if word.lower() in _MINOR and not edge:
-            out.append(word.lower() if word.islower() else word)
-        elif word[:1].islower():
+            out.append(word)  # kept as written: "OR" may be Oregon
+        elif word[:1].islower() and not word[1:2].isupper():  # "iPhone", "eBay" stay
             out.append(word[:1].upper() + word[1:])
         else:
             out.append(word)
@@ -92,8 +92,8 @@ def _author_inverted(author: str) -> str:
 def _author_apa(author: str) -> str:
     """ "Ben Sokhean" -> "Sokhean, B." (APA)."""
     parts = author.split()
-    if len(parts) < 2:
-        return author
+    if len(parts) < 2:  # a group author ends with its own full stop: "AFP."
+        return _period(author)
     initials = " ".join(f"{p[0]}." for p in parts[:-1])
     return f"{parts[-1]}, {initials}"
 
@@ -147,13 +147,16 @@ def chicago(source: CitedSource) -> str:
     return f"{title} {date.year}. {source.publisher}, {when}.{url}"
 
 
-_BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
+# Each character LaTeX reads as a command, as BibTeX must write it; one pass, so that no
+# replacement is escaped again.
+_BIBTEX_ESCAPES = {c: f"\\{c}" for c in "&%$#_{}"} | {
+    "\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"
+}  # fmt: skip
+_BIBTEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _BIBTEX_ESCAPES))
 
 
 def _bibtex_text(text: str) -> str:
-    escaped = text.replace("\\", r"\textbackslash{}")
-    escaped = _BIBTEX_SPECIAL.sub(r"\\\1", escaped)
-    return escaped.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
+    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m.group()], text)
 
 
 def _bibtex_title(title: str) -> str:

@@ -19,12 +19,14 @@ class PartialDate:
         return "day" if self.day else "month" if self.month else "year"
 
     def first_day(self) -> date:
-        return date(self.year, self.month or 1, self.day or 1)
+        # "is None", not "or": a month or day of 0 is no such date, not an unknown one.
+        month = 1 if self.month is None else self.month
+        return date(self.year, month, 1 if self.day is None else self.day)
 
     def last_day(self) -> date:
-        if self.day:
-            return date(self.year, self.month or 1, self.day)
-        month = self.month or 12
+        if self.day is not None:
+            return self.first_day()
+        month = 12 if self.month is None else self.month
         return date(self.year, month, calendar.monthrange(self.year, month)[1])
 
     def __str__(self) -> str:
@@ -43,8 +45,9 @@ def parse_partial_date(text: str) -> PartialDate:
         raise ValueError(f"{text!r} is not a date as YYYY, YYYY-MM or YYYY-MM-DD")
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
+    parsed = PartialDate(year, month, day)
     try:
-        date(year, month or 1, day or 1)
+        parsed.first_day()
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a real date: {exc}") from None
-    return PartialDate(year, month, day)
+    return parsed

@@ -45,9 +45,20 @@ class Quantity:
         bounds = bounds_for(qualifier, float(exact))
         if bounds is None:
             return cls(exact, None)
-        lower = None if bounds.lower is None else Fraction(str(bounds.lower))
-        upper = None if bounds.upper is None else Fraction(str(bounds.upper))
-        return cls(exact, Interval(lower, bounds.lower_inclusive, upper, bounds.upper_inclusive))
+        return cls(
+            exact,
+            Interval(
+                _fraction(bounds.lower),
+                bounds.lower_inclusive,
+                _fraction(bounds.upper),
+                bounds.upper_inclusive,
+            ),
+        )
+
+
+def _fraction(bound: float | None) -> Fraction | None:
+    """A bound as an exact fraction of its decimal digits; None (unbounded) stays None."""
+    return None if bound is None else Fraction(str(bound))
 
 
 def _add(a: Interval, b: Interval) -> Interval:
@@ -86,7 +97,9 @@ def _divide(a: Interval, b: Interval) -> Interval:
     if a.upper is None or b.lower == 0:
         upper, upper_closed = None, False
     else:
-        upper, upper_closed = a.upper / b.lower, a.upper_closed and b.lower_closed
+        # A numerator that is at most 0 makes the ratio 0, reached, whatever the divisor.
+        upper = a.upper / b.lower
+        upper_closed = a.upper_closed and (b.lower_closed or a.upper == 0)
     return Interval(lower, lower_closed, upper, upper_closed)
 
 
@@ -148,7 +161,9 @@ def show(quantity: Quantity, *, percent: bool = False, places: int | None = None
     """The words for a derived quantity, AP style, true whatever the inputs' true values.
 
     Counts print as whole numbers, percentages to one decimal, unless `places` says otherwise.
-    A lower bound of exactly 0 says nothing about a count or a share of one: it is not printed.
+    A lower bound of exactly 0 says nothing about a count or a share of one, and is not
+    printed, unless it is all there is to say: "0" when the upper bound is 0 too, and "more
+    than 0" when nothing bounds the quantity above.
     """
     places = (1 if percent else 0) if places is None else places
     digits = places + 2 if percent else places  # rounding happens on the printed number
@@ -158,7 +173,12 @@ def show(quantity: Quantity, *, percent: bool = False, places: int | None = None
         return Shown(f"about {_number(Fraction(rounded), percent, places)}", None, True)
     lower = upper = None
     lower_closed = upper_closed = False
-    if interval.lower is not None and interval.lower != 0:
+    zero = interval.lower == 0
+    if interval.lower is not None and (
+        not zero
+        or (interval.upper == 0 and interval.lower_closed)
+        or (interval.upper is None and not interval.lower_closed)
+    ):
         lower = _floor(interval.lower, digits)
         # Rounded down, the printed number is below every possible value: "more than" holds.
         lower_closed = interval.lower_closed and lower == interval.lower

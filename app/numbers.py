@@ -1,7 +1,7 @@
 """Numbers as printed: parse "1,900", "Twenty-eight" or "1.5 million"; format AP style."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -37,11 +37,11 @@ def parse_number(text: str) -> Decimal:
     if words[-1] == "dozen" and len(words) > 1 and "dozen" not in words[:-1]:
         # "a dozen", "two dozen": twelves
         return Decimal(12) if words[:-1] == ["a"] else parse_number(" ".join(words[:-1])) * 12
-    try:
-        # "one thousand, one hundred": commas between word groups carry no value.
-        return Decimal(_words_to_int(" ".join(words).replace(",", " ").split()))
-    except (IndexError, InvalidOperation):
-        raise ValueError(f"{text!r} is not a number") from None
+    # "one thousand, one hundred": commas between word groups carry no value.
+    spelt = " ".join(words).replace(",", " ").split()
+    if not spelt:  # "," alone
+        raise ValueError(f"{text!r} is not a number")
+    return Decimal(_words_to_int(spelt))
 
 
 def _words_to_int(words: list[str]) -> int:
@@ -78,6 +78,10 @@ def _group(words: list[str], i: int) -> tuple[int, int]:
         value, i = hundreds * 100, i + 2
         if i < len(words) and words[i] == "and":
             i += 1
+            if i == len(words) or not (words[i] in _TENS or _UNITS.get(words[i], 0) > 0):
+                raise ValueError(
+                    f"{' '.join(words)!r}: 'and' after 'hundred' must be followed by tens or units"
+                )
     elif words[i] == "a" and i + 1 < len(words) and words[i + 1] in _SCALES:
         return 1, i + 1
     if i < len(words) and words[i] in _TENS:
@@ -86,10 +90,10 @@ def _group(words: list[str], i: int) -> tuple[int, int]:
         if i < len(words) and 1 <= _UNITS.get(words[i], 0) <= 9:
             value += _UNITS[words[i]]
             i += 1
-    elif i < len(words) and 1 <= _UNITS.get(words[i], 0) <= 19:
+    elif i < len(words) and _UNITS.get(words[i], 0) > 0:  # "one" to "nineteen"
         value += _UNITS[words[i]]
         i += 1
-    if i == start or value == 0:
+    if i == start:
         raise ValueError(f"{words[start]!r} is not a number word")
     return value, i
 

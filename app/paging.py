@@ -57,17 +57,19 @@ class Cursor:
         key and its id. Anything else (edited, truncated, forged, other sort) is a 422, never
         a value that reaches the database unchecked."""
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            # Strict: a character outside the URL-safe alphabet is an edit, not noise to skip.
+            padded = token + "=" * (-len(token) % 4)
+            raw = base64.b64decode(padded, altchars=b"-_", validate=True)
             data = orjson.loads(raw)
             if not isinstance(data, dict) or set(data) != {"s", "k", "i"}:
-                raise TypeError("not a cursor")
+                raise TypeError  # not a cursor
             made_for, key, last_id = data["s"], data["k"], data["i"]
             if not isinstance(made_for, str) or not isinstance(last_id, str):
-                raise TypeError("not a cursor")
+                raise TypeError  # not a cursor
             if made_for == str(sort):
                 key = _read_key(sort.field, key)
                 if not SLUG.fullmatch(last_id):
-                    raise TypeError("not an id")
+                    raise TypeError  # not an id
         except (binascii.Error, ValueError, TypeError, OverflowError, orjson.JSONDecodeError):
             raise invalid_field(
                 "query",
@@ -86,26 +88,27 @@ class Cursor:
 
 
 def _read_key(field: str, key: Any) -> Any:
-    """The sort key as the column holds it, or TypeError/ValueError/OverflowError."""
+    """The sort key as the column holds it, or TypeError/ValueError/OverflowError (which
+    `Cursor.decode` turns into its 422, hence no message of their own)."""
     kind = _KEY_TYPES[field]
     if not isinstance(key, str) and kind is not float:
-        raise TypeError(f"bad cursor key for {field}")
+        raise TypeError
     if kind is str:  # the other sortable text columns hold ids
         if not SLUG.fullmatch(key):
-            raise ValueError(f"bad cursor key for {field}")
+            raise ValueError
         return key
     if kind is Qualifier:
         return Qualifier(key).value
     if kind is float:
         if not isinstance(key, int | float) or isinstance(key, bool):
-            raise TypeError(f"bad cursor key for {field}")
+            raise TypeError
         value = float(key)  # OverflowError for an integer beyond a float
         if not math.isfinite(value):  # 1e400 reads as infinity
-            raise ValueError(f"bad cursor key for {field}")
+            raise ValueError
         return value
     if kind is date:
         return date.fromisoformat(key)
     moment = datetime.fromisoformat(key)
-    if moment.tzinfo is None:
-        raise ValueError("a cursor's time has a timezone")
+    if moment.tzinfo is None:  # a cursor's time must say its offset
+        raise ValueError
     return moment.astimezone(UTC)  # OverflowError at the ends of the calendar

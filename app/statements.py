@@ -120,7 +120,8 @@ def statement(
     if who:
         sentence = f"{core}, according to {who} ({publisher}, {dated})."
     else:
-        sentence = f"{core}, {publisher} reported in {dated}."
+        on = "on" if parse_partial_date(published).day is not None else "in"
+        sentence = f"{core}, {publisher} reported {on} {dated}."
     return f"Retracted: {sentence}" if retracted else sentence
 
 

@@ -2,12 +2,14 @@
 read back by the tools reference managers use."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import bibtexparser
 import citeproc
 import pytest
 import rispy
+from bibtexparser.middlewares import LatexDecodingMiddleware
 from citeproc import (
     Citation,
     CitationItem,
@@ -18,7 +20,18 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 from fastapi.testclient import TestClient
 
-from app.citations import CitedSource, Style, apa, chicago, headline_case, mla
+from app import citations
+from app.citations import (
+    CitedFigure,
+    CitedSource,
+    Style,
+    apa,
+    bibtex,
+    chicago,
+    headline_case,
+    mla,
+    ris,
+)
 from helpers import SOURCE_ID, assert_problem
 
 FIGURE = "final-removal-orders-2017-12"
@@ -28,6 +41,25 @@ STATEMENT = (
     "and Customs Enforcement (Khmer Times, February 2018)."
 )
 PERMALINK = f"http://testserver/v1/figures/{FIGURE}"
+
+SIGNED = CitedSource(
+    id="x-2019",
+    title="Deportees return home",
+    publisher="Phnom Penh Post",
+    author="Ben Sokhean",
+    published="2019-03-04",
+    url="https://example.org/a",
+    language="en",
+)
+CITED_FIGURE = CitedFigure(
+    id="f-1",
+    statement="About 1,900 Cambodians faced removal — as of December 2017.",
+    permalink="https://example.org/v1/figures/f-1",
+)
+NOTE = (
+    "About 1,900 Cambodians faced removal — as of December 2017. "
+    "Figure f-1, deportation-stats: https://example.org/v1/figures/f-1"
+)
 
 
 def cite(client: TestClient, style: str, path: str = f"/v1/figures/{FIGURE}"):
@@ -72,34 +104,81 @@ def test_the_text_style_gives_the_sentence_the_source_and_the_permalink(client: 
 
 
 def test_a_named_author_a_day_and_a_url_appear_when_a_source_has_them() -> None:
-    source = CitedSource(
-        id="x-2019",
-        title="Deportees return home",
-        publisher="Phnom Penh Post",
-        author="Ben Sokhean",
-        published="2019-03-04",
-        url="https://example.org/a",
-        language="en",
-    )
-    assert apa(source) == (
+    assert apa(SIGNED) == (
         "Sokhean, B. (2019, March 4). Deportees return home. Phnom Penh Post. https://example.org/a"
     )
-    assert mla(source) == (
+    assert mla(SIGNED) == (
         "Sokhean, Ben. “Deportees Return Home.” Phnom Penh Post, "
         "4 Mar. 2019, https://example.org/a."
     )
-    assert chicago(source) == (
+    assert chicago(SIGNED) == (
         "Sokhean, Ben. 2019. “Deportees Return Home.” Phnom Penh Post, "
         "March 4, 2019. https://example.org/a."
     )
 
 
-def test_headline_case_keeps_acronyms_and_lowers_minor_words() -> None:
-    assert (
-        headline_case("Cambodia committed to repatriation of US deportees")
-        == "Cambodia Committed to Repatriation of US Deportees"
+def test_a_middle_name_is_kept_whole_or_as_an_initial() -> None:
+    source = replace(SIGNED, author="Mary Ann Smith", url=None)
+    assert apa(source) == "Smith, M. A. (2019, March 4). Deportees return home. Phnom Penh Post."
+    assert mla(source) == "Smith, Mary Ann. “Deportees Return Home.” Phnom Penh Post, 4 Mar. 2019."
+    assert chicago(source) == (
+        "Smith, Mary Ann. 2019. “Deportees Return Home.” Phnom Penh Post, March 4, 2019."
     )
-    assert headline_case("the end of the war") == "The End of the War"
+
+
+def test_a_one_word_byline_is_not_inverted() -> None:
+    source = replace(SIGNED, author="AFP", url=None)
+    # APA 7: a group author ends with a full stop, as an initial does.
+    assert apa(source) == "AFP. (2019, March 4). Deportees return home. Phnom Penh Post."
+    assert mla(source) == "AFP. “Deportees Return Home.” Phnom Penh Post, 4 Mar. 2019."
+    assert chicago(source) == "AFP. 2019. “Deportees Return Home.” Phnom Penh Post, March 4, 2019."
+
+
+def test_a_year_alone_is_the_whole_date() -> None:
+    source = replace(SIGNED, published="2019", url=None)
+    assert apa(source) == "Sokhean, B. (2019). Deportees return home. Phnom Penh Post."
+    assert mla(source) == "Sokhean, Ben. “Deportees Return Home.” Phnom Penh Post, 2019."
+    assert chicago(source) == "Sokhean, Ben. 2019. “Deportees Return Home.” Phnom Penh Post, 2019."
+    assert rispy.loads(ris(source))[0]["date"] == "2019///"
+    fields = {f.key for f in bibtexparser.parse_string(bibtex(source)).entries[0].fields}
+    assert "month" not in fields and "day" not in fields
+
+
+@pytest.mark.parametrize(
+    ("title", "headline"),
+    [
+        ("Will deportees return?", "Will Deportees Return?"),
+        ("Home at last!", "Home at Last!"),
+        ("Back to the U.S.", "Back to the U.S."),
+    ],
+)
+def test_a_title_ending_in_its_own_punctuation_gets_no_second_full_stop(
+    title: str, headline: str
+) -> None:
+    source = replace(SIGNED, title=title, author=None, url=None)
+    assert apa(source) == f"{title} (2019, March 4). Phnom Penh Post."
+    assert mla(source) == f"“{headline}” Phnom Penh Post, 4 Mar. 2019."
+    assert chicago(source) == f"“{headline}” 2019. Phnom Penh Post, March 4, 2019."
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "Cambodia committed to repatriation of US deportees",
+            "Cambodia Committed to Repatriation of US Deportees",
+        ),
+        ("the end of the war", "The End of the War"),
+        ("what deportees come home to", "What Deportees Come Home To"),
+        ("Deportees  return  home", "Deportees  Return  Home"),
+        ("the iPhone era", "The iPhone Era"),  # a brand keeps its own capitals
+        ("eBay sales of mRNA kits", "eBay Sales of mRNA Kits"),
+    ],
+)
+def test_headline_case_keeps_acronyms_and_lowers_minor_words_inside_only(
+    title: str, expected: str
+) -> None:
+    assert headline_case(title) == expected
 
 
 # --- Machine styles, read back by real parsers -----------------------------------------
@@ -125,8 +204,6 @@ def test_bibtex_parses_back_with_every_field_intact(client: TestClient) -> None:
 
 
 def test_bibtex_escapes_its_special_characters() -> None:
-    from app.citations import bibtex
-
     source = CitedSource(
         id="x-2019",
         title="50% & more_than #1",
@@ -140,6 +217,92 @@ def test_bibtex_escapes_its_special_characters() -> None:
     fields = {f.key: f.value for f in library.entries[0].fields}
     assert fields["title"] == r"50\% \& more\_than \#1"
     assert fields["journal"] == r"A \& B"
+
+
+@pytest.mark.parametrize(
+    ("character", "command"), [("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}")]
+)
+def test_bibtex_writes_tilde_and_caret_as_text_commands(character: str, command: str) -> None:
+    source = replace(SIGNED, title=f"up {character}20", publisher=f"a {character} b")
+    fields = {f.key: f.value for f in bibtexparser.parse_string(bibtex(source)).entries[0].fields}
+    assert fields["title"] == f"up {command}20"
+    assert fields["journal"] == f"a {command} b"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Cambodia committed to repatriation of US deportees",
+        "Removals up ~20% & rising for US_deportees",
+        "Deportees  return  home",
+        r"AC\DC {tour} cancelled",  # a backslash and braces, not commands
+    ],
+)
+def test_a_latex_aware_reader_gets_the_bibtex_title_back_word_for_word(title: str) -> None:
+    library = bibtexparser.parse_string(
+        bibtex(replace(SIGNED, title=title)), append_middleware=[LatexDecodingMiddleware()]
+    )
+    assert library.entries[0].fields_dict["title"].value == title
+
+
+def test_bibtex_has_the_author_day_url_and_figure_note_when_there_are_some() -> None:
+    source = replace(SIGNED, author="Mary Ann Smith")
+    assert citations.cite(Style.BIBTEX, source, CITED_FIGURE) == (
+        "@article{x-2019,\n"
+        "  title = {{Deportees} return home},\n"
+        "  author = {Mary Ann Smith},\n"
+        "  journal = {Phnom Penh Post},\n"
+        "  year = {2019},\n"
+        "  month = mar,\n"
+        "  day = {4},\n"
+        "  language = {en},\n"
+        "  url = {https://example.org/a},\n"
+        f"  note = {{{NOTE}}}\n"
+        "}\n"
+    )
+
+
+def test_ris_has_the_author_day_url_and_figure_note_when_there_are_some() -> None:
+    source = replace(SIGNED, author="Mary Ann Smith")
+    text = citations.cite(Style.RIS, source, CITED_FIGURE)
+    assert text == (
+        "TY  - NEWS\n"
+        "ID  - x-2019\n"
+        "TI  - Deportees return home\n"
+        "AU  - Smith, Mary Ann\n"
+        "T2  - Phnom Penh Post\n"
+        "PB  - Phnom Penh Post\n"
+        "PY  - 2019\n"
+        "DA  - 2019/03/04/\n"
+        "LA  - en\n"
+        "UR  - https://example.org/a\n"
+        f"N1  - {NOTE}\n"
+        "ER  - \n"
+    )
+    [entry] = rispy.loads(text)
+    assert entry["authors"] == ["Smith, Mary Ann"] and entry["urls"] == ["https://example.org/a"]
+
+
+def test_csl_json_has_the_author_day_url_and_figure_note_when_there_are_some() -> None:
+    source = replace(SIGNED, author="Mary Ann Smith")
+    text = citations.cite(Style.CSL_JSON, source, CITED_FIGURE)
+    assert json.loads(text) == [
+        {
+            "id": "x-2019",
+            "type": "article-newspaper",
+            "title": "Deportees return home",
+            "container-title": "Phnom Penh Post",
+            "publisher": "Phnom Penh Post",
+            "issued": {"date-parts": [[2019, 3, 4]]},
+            "language": "en",
+            "author": [{"family": "Smith", "given": "Mary Ann"}],
+            "URL": "https://example.org/a",
+            "note": NOTE,
+        }
+    ]
+    # Readable as it stands: indented two spaces, and UTF-8 rather than \u escapes.
+    assert text.startswith('[\n  {\n    "id": "x-2019",\n')
+    assert "removal — as of" in text
 
 
 def test_ris_parses_back_with_every_field_intact(client: TestClient) -> None:

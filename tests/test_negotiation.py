@@ -32,8 +32,13 @@ JSON, CSV, LD = "application/json", "text/csv", "application/ld+json"
         ("application/json;q=0.0001", [JSON], JSON),
         ("application/json; Q=0.3, text/csv; q=0.2", [CSV, JSON], JSON),  # "Q" is "q"
         ("application/json;q=7, text/csv;q=0.9", [CSV, JSON], JSON),  # clamped to 1
+        # A range without a weight has q=1: as much as an explicit q=1 or a q=7 clamped to 1,
+        # so the tie goes to the first offer.
+        ("application/json, text/csv;q=1", [CSV, JSON], CSV),
+        ("application/json;q=7, text/csv", [CSV, JSON], CSV),
         ("application/json;q=-1", [JSON], None),  # clamped to 0
         ("application/json;q=high", [JSON], None),  # a malformed weight accepts nothing
+        ("application/json;q=0.5=1", [JSON], None),  # so does one with a second "="
         ("application/json;charset=utf-8;q=0.4, text/csv;q=0.3", [CSV, JSON], JSON),
         ("nonsense, text/csv", [JSON, CSV], CSV),  # a range without "/" is ignored
         ("nonsense", [JSON, CSV], None),

@@ -45,6 +45,15 @@ def test_an_unknown_sort_names_the_ones_there_are(text: str) -> None:
     assert "(prefix - for descending)" in str(caught.value)
 
 
+def test_an_unknown_sort_is_refused_in_words() -> None:
+    with pytest.raises(ValueError, match=r"^cannot sort by 'colour';") as caught:
+        Sort.parse("-colour")
+    assert str(caught.value) == (
+        "cannot sort by 'colour'; sort by one of id, measure, source, qualifier, value, time, "
+        "updated_at (prefix - for descending)"
+    )
+
+
 @pytest.mark.parametrize(
     ("sort", "key"),
     [
@@ -73,6 +82,23 @@ def test_a_time_in_another_zone_is_read_as_utc() -> None:
     assert back.key.tzinfo is UTC
 
 
+@pytest.mark.parametrize(
+    "offset",
+    [
+        timedelta(0),
+        timedelta(hours=-5, minutes=-30),
+        timedelta(minutes=9, seconds=21),  # Paris mean time, as time zone data has it before 1911
+        timedelta(hours=5, minutes=53, seconds=28, microseconds=250),
+    ],
+)
+def test_a_moment_comes_back_the_same_instant_whatever_its_offset(offset: timedelta) -> None:
+    moment = datetime(1901, 5, 4, 3, 2, 1, 654321, tzinfo=timezone(offset))
+    cursor = Cursor(Sort.parse("updated_at"), moment, "removals-2017")
+    back = Cursor.decode(cursor.encode(), Sort.parse("updated_at"))
+    assert back.key == moment
+    assert back.key.utcoffset() == timedelta(0)
+
+
 def test_an_integer_value_is_read_as_a_float() -> None:
     back = Cursor.decode(token({"s": "value", "k": 28, "i": "removals-2017"}), Sort("value", False))
     assert back.key == 28.0
@@ -94,6 +120,7 @@ def test_a_cursor_for_another_sort_says_which() -> None:
     [
         ("id", "not base64 at all!"),
         ("id", "eyJzIjoiaWQi"),  # a truncated token
+        ("id", "!" + Cursor(Sort.parse("id"), "removals-2017", "removals-2017").encode()),
         ("id", token([1, 2, 3])),
         ("id", token("a string")),
         ("id", token({"s": "id", "k": "removals-2017"})),

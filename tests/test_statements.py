@@ -6,7 +6,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.qualifiers import Qualifier
-from app.statements import Said, ap_date, ap_number, statement, time_phrase
+from app.statements import (
+    Said,
+    ap_date,
+    ap_number,
+    attribution_phrase,
+    derived_statement,
+    statement,
+    time_phrase,
+)
 from helpers import rerender
 
 EXPECTED = {
@@ -81,6 +89,32 @@ def test_numbers_are_ap_style(value: int, words: str) -> None:
     assert ap_number(value) == words
 
 
+@pytest.mark.parametrize(
+    ("value", "words"), [(74.4, "74.4%"), (5, "5%"), (0.5, "0.5%"), (100, "100%"), (1412, "1,412%")]
+)
+def test_a_percentage_is_always_in_figures_with_a_percent_sign(value: float, words: str) -> None:
+    assert ap_number(value, percent=True) == words
+
+
+@pytest.mark.parametrize(
+    ("said", "phrase"),
+    [
+        (Said(person="Brendan Raedy", role="a spokesman", organisation="ICE"),
+         "Brendan Raedy, a spokesman, ICE"),
+        (Said(role="a spokesman", organisation="ICE"), "a spokesman, ICE"),
+        (Said(person="Brendan Raedy", organisation="ICE"), "Brendan Raedy, ICE"),
+        (Said(organisation="ICE"), "ICE"),
+        (Said(person="Brendan Raedy", text="an ICE spokesman"), "an ICE spokesman"),
+        (Said(), None),
+        (Said(organisation="Khmer Times"), None),  # the publisher itself: "reported"
+        (Said(person="Brendan Raedy", organisation="Khmer Times"),
+         "Brendan Raedy, Khmer Times"),
+    ],
+)  # fmt: skip
+def test_attribution_is_in_the_sources_words_or_who_said_it(said: Said, phrase: str | None) -> None:
+    assert attribution_phrase(said, "Khmer Times") == phrase
+
+
 def test_time_phrases_say_on_in_as_of_or_between() -> None:
     assert time_phrase(period=("2017", "2017")) == "in 2017"
     assert time_phrase(period=("2018-01-25", "2018-01-25")) == "on Jan. 25, 2018"
@@ -121,6 +155,11 @@ def test_every_qualifier_leads_in_words() -> None:
         )
         assert not sentence[0].isdigit()
         assert sentence.endswith("Paper reported in May 2019.")
+        on_a_day = statement(
+            value=1500, qualifier=qualifier, subject="people", predicate="were counted",
+            period=None, as_of="2019", said=Said(), publisher="Paper", published="2019-05-02",
+        )  # fmt: skip
+        assert on_a_day.endswith("Paper reported on May 2, 2019.")
         if qualifier is not Qualifier.EXACT:
             assert sentence.lower().startswith(qualifier.value.replace("_", " ") + " 1,500")
 
@@ -134,3 +173,93 @@ def test_a_retracted_figure_says_so(client: TestClient, engine) -> None:
         )
     rerender(engine)
     assert client.get("/v1/figures/removals-2017").json()["statement"].startswith("Retracted: ")
+
+
+def test_a_percentage_is_of_its_subject_and_led_by_its_date() -> None:
+    sentence = statement(
+        value=74.4,
+        qualifier=Qualifier.EXACT,
+        subject="the Cambodian nationals under a final order of removal",
+        predicate="had criminal convictions",
+        period=None,
+        as_of="2017-12",
+        said=Said(person="Brendan Raedy", role="a spokesman for ICE"),
+        publisher="Khmer Times",
+        published="2018-02",
+        percent=True,
+    )
+    assert sentence == (
+        "As of December 2017, 74.4% of the Cambodian nationals under a final order of removal "
+        "had criminal convictions, according to Brendan Raedy, a spokesman for ICE "
+        "(Khmer Times, February 2018)."
+    )
+
+
+def test_a_qualified_percentage_leads_with_its_qualifier() -> None:
+    sentence = statement(
+        value=5,
+        qualifier=Qualifier.FEWER_THAN,
+        subject="those removed",
+        predicate="were women",
+        period=("2018-01-25", "2018-01-25"),
+        as_of=None,
+        said=Said(),
+        publisher="Paper",
+        published="2018-02",
+        percent=True,
+    )
+    assert sentence == (
+        "Fewer than 5% of those removed were women on Jan. 25, 2018, Paper reported in "
+        "February 2018."
+    )
+
+
+def test_a_derived_share_names_its_inputs_and_cites_each_source_once() -> None:
+    sentence = derived_statement(
+        display="less than 74.4%",
+        operation="ratio",
+        inputs=["1,412", "more than 1,900"],
+        subject="the Cambodian nationals residing in the US subject to a final order of removal",
+        predicate="had criminal convictions",
+        period=None,
+        as_of="2017-12",
+        sources=[("Khmer Times", "2018-02"), ("Khmer Times", "2018-02")],
+        percent=True,
+    )
+    assert sentence == (
+        "Less than 74.4% of the Cambodian nationals residing in the US subject to a final order "
+        "of removal had criminal convictions as of December 2017, derived by deportation-stats "
+        "from 1,412 divided by more than 1,900 (Khmer Times, February 2018)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("operation", "inputs", "display", "formula"),
+    [
+        ("sum", ["572", "1,900"], "2,472", "572 plus 1,900"),
+        ("difference", ["1,900", "572"], "1,328", "1,900 minus 572"),
+    ],
+)
+def test_a_derived_count_is_led_by_its_period_and_cites_its_sources_in_order(
+    operation: str, inputs: list[str], display: str, formula: str
+) -> None:
+    sentence = derived_statement(
+        display=display,
+        operation=operation,
+        inputs=inputs,
+        subject="Cambodian nationals",
+        predicate="were counted",
+        period=("2002", "2018-02"),
+        as_of=None,
+        sources=[
+            ("Khmer Times", "2018-02"),
+            ("The Phnom Penh Post", "2018-01-25"),
+            ("Khmer Times", "2018-02"),
+        ],
+        percent=False,
+    )
+    assert sentence == (
+        f"Between 2002 and February 2018, {display} Cambodian nationals were counted, derived by "
+        f"deportation-stats from {formula} (Khmer Times, February 2018; The Phnom Penh Post, "
+        "Jan. 25, 2018)."
+    )
