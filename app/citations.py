@@ -71,7 +71,7 @@ def headline_case(title: str) -> str:
         edge = i in (0, len(words) - 1)
         if word.lower() in _MINOR and not edge:
             out.append(word)  # kept as written: "OR" may be Oregon
-        elif word[:1].islower() and not word[1:2].isupper():  # "iPhone", "eBay" stay
+        elif word.islower():  # all lower case: not "iPhone", "eBay" or "macOS", which stay
             out.append(word[:1].upper() + word[1:])
         else:
             out.append(word)

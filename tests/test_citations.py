@@ -173,6 +173,7 @@ def test_a_title_ending_in_its_own_punctuation_gets_no_second_full_stop(
         ("Deportees  return  home", "Deportees  Return  Home"),
         ("the iPhone era", "The iPhone Era"),  # a brand keeps its own capitals
         ("eBay sales of mRNA kits", "eBay Sales of mRNA Kits"),
+        ("macOS and miRNA", "macOS and miRNA"),
     ],
 )
 def test_headline_case_keeps_acronyms_and_lowers_minor_words_inside_only(

@@ -121,6 +121,7 @@ def test_a_cursor_for_another_sort_says_which() -> None:
         ("id", "not base64 at all!"),
         ("id", "eyJzIjoiaWQi"),  # a truncated token
         ("id", "!" + Cursor(Sort.parse("id"), "removals-2017", "removals-2017").encode()),
+        ("id", Cursor(Sort.parse("id"), "removals-2017", "removals-2017").encode() + "!!!!"),
         ("id", token([1, 2, 3])),
         ("id", token("a string")),
         ("id", token({"s": "id", "k": "removals-2017"})),
