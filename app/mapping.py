@@ -18,6 +18,7 @@ from app.qualifiers import Qualifier, display
 from app.schemas.fields import Attribution, Bounds, Period, Span, implied_bounds
 from app.schemas.inputs import DerivedCreate, FigureCreate, MeasureCreate, RelationIn, SourceCreate
 from app.schemas.reads import (
+    CountsRead,
     DerivedInputRead,
     DerivedRead,
     FigureInSource,
@@ -284,6 +285,11 @@ def _common_time(figures: list[models.Figure]) -> tuple[tuple[str, str] | None, 
     first = min((s for s in starts if s), key=lambda t: parse_partial_date(t).first_day())
     last = max((e for e in ends if e), key=lambda t: parse_partial_date(t).last_day())
     return (first, last), None
+
+
+def counts_read(summary: object) -> CountsRead:
+    """What the dataset holds, from `services.catalog.DatasetSummary` (read by name)."""
+    return CountsRead(**attributes(summary, CountsRead.model_fields))
 
 
 def revision_read(revision: models.Revision) -> RevisionRead:

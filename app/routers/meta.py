@@ -9,9 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import __version__, migrate
 from app.deps import JsonOnly, SessionDep, SettingsDep
 from app.errors import Unavailable
+from app.mapping import counts_read
 from app.openapi import problem_responses
 from app.responses import base_url
-from app.schemas.reads import CountsRead, DatasetInfo, Health, License, Readiness
+from app.schemas.reads import DatasetInfo, Health, License, Readiness
 from app.services import catalog
 from app.tables import datapackage, source_rows
 
@@ -37,13 +38,7 @@ def read_dataset(session: SessionDep) -> DatasetInfo:
         api_version=__version__,
         dataset_version=summary.version,
         last_change=summary.last_change,
-        counts=CountsRead(
-            sources=summary.sources,
-            measures=summary.measures,
-            figures=summary.figures,
-            retracted_figures=summary.retracted_figures,
-            derived=summary.derived,
-        ),
+        counts=counts_read(summary),
         license=LICENSE,
         links={
             "figures": "/v1/figures",

@@ -49,10 +49,7 @@ def list_measures(session: Session, *, limit: int, cursor: Cursor | None) -> IdP
 
 
 def get_measure(session: Session, measure_id: str) -> Measure:
-    measure = session.get(Measure, measure_id)
-    if measure is None:
-        raise NotFound(f"no measure with id {measure_id!r}")
-    return measure
+    return _get(session, Measure, measure_id, "measure")
 
 
 _IDS = {"measure": select(Measure.id), "source": select(Source.id)}
@@ -68,10 +65,15 @@ def list_sources(session: Session, *, limit: int, cursor: Cursor | None) -> IdPa
 
 
 def get_source(session: Session, source_id: str) -> Source:
-    source = session.get(Source, source_id)
-    if source is None:
-        raise NotFound(f"no source with id {source_id!r}")
-    return source
+    return _get(session, Source, source_id, "source")
+
+
+def _get(session: Session, model: type[T], item_id: str, noun: str) -> T:
+    """The row of this id, or a 404 naming what was asked for."""
+    found = session.get(model, item_id)
+    if found is None:
+        raise NotFound(f"no {noun} with id {item_id!r}")
+    return found
 
 
 @dataclass(frozen=True)
