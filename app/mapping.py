@@ -24,6 +24,7 @@ from app.schemas.reads import (
     FigureInSource,
     FigureLinks,
     FigureRead,
+    MeasureDetail,
     MeasureRead,
     RelationRead,
     RevisionRead,
@@ -196,6 +197,12 @@ def source_read(source: models.Source) -> SourceRead:
             "text": f"/v1/sources/{source.id}/text",
             "figures": f"/v1/figures?source={source.id}",
         },
+    )
+
+
+def measure_detail(measure: models.Measure, figures: list[models.Figure]) -> MeasureDetail:
+    return MeasureDetail(
+        **measure_read(measure).model_dump(), figures=[series_point(f) for f in figures]
     )
 
 

@@ -59,9 +59,14 @@ def time_phrase(*, period: tuple[str, str] | None = None, as_of: str | None = No
     assert period is not None
     start, end = period
     if start == end:
-        on = parse_partial_date(start).day is not None
-        return f"{'on' if on else 'in'} {ap_date(start)}"
+        return _when(start)
     return f"between {ap_date(start)} and {ap_date(end)}"
+
+
+def _when(text: str) -> str:
+    """ "on Jan. 25, 2018" for a day; "in December 2017" or "in 2017" otherwise."""
+    on = parse_partial_date(text).day is not None
+    return f"{'on' if on else 'in'} {ap_date(text)}"
 
 
 def attribution_phrase(said: Said, publisher: str) -> str | None:
@@ -120,8 +125,7 @@ def statement(
     if who:
         sentence = f"{core}, according to {who} ({publisher}, {dated})."
     else:
-        on = "on" if parse_partial_date(published).day is not None else "in"
-        sentence = f"{core}, {publisher} reported {on} {dated}."
+        sentence = f"{core}, {publisher} reported {_when(published)}."
     return f"Retracted: {sentence}" if retracted else sentence
 
 

@@ -44,6 +44,8 @@ def people_stem(adjective: str) -> str:
     return re.sub(r"(?:ese|ian|an|i|n)$", "", adjective) or adjective
 
 
+# A measure of final orders of removal, and not of those with convictions.
+_FINAL_ORDER = re.compile(r"\bfinal order of removal\b(?!.*\bconvictions?\b)", re.I)
 # Each rule: the words a measure's own subject and predicate must hold for the rule to suggest
 # it, and the words near the number that suggest it. The first rule whose words stand near
 # the number wins (the words after it first, then those before it), for the first measure
@@ -58,7 +60,7 @@ _MEASURE_RULES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
                    r"\brefugees?\b", re.I),
     ),
     (
-        _FINAL_ORDER := re.compile(r"\bfinal order of removal\b(?!.*\bconvictions?\b)", re.I),
+        _FINAL_ORDER,
         re.compile(r"\bfinal[ \t]+(?:orders?[ \t]+of[ \t]+(?:removal|deportation)|"
                    r"(?:removal|deportation)[ \t]+orders?)\b", re.I),
     ),

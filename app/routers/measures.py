@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.deps import JsonOnly, MeasureDep, PagingDep, SeriesListDep, SessionDep
 from app.figure_lists import figure_list_answer
-from app.mapping import measure_read, series_point
+from app.mapping import measure_detail
 from app.openapi import list_responses, problem_responses
 from app.responses import id_list_answer
 from app.schemas.reads import FigureRead, MeasureDetail, MeasureRead, Page
@@ -31,8 +31,7 @@ def list_measures(
 )
 def read_measure(measure: MeasureDep, session: SessionDep) -> MeasureDetail:
     """One measure, with its published figures in time order."""
-    series = [series_point(f) for f in figures.measure_series(session, measure.id)]
-    return MeasureDetail(**measure_read(measure).model_dump(), figures=series)
+    return measure_detail(measure, figures.measure_series(session, measure.id))
 
 
 @router.get("/{measure_id}/figures", response_model=Page[FigureRead], responses=list_responses(404))

@@ -121,17 +121,7 @@ def record_revision(
 
 
 def apply_source(source: Source, item: SourceCreate) -> None:
-    for name in (
-        "title",
-        "publisher",
-        "author",
-        "url",
-        "published",
-        "language",
-        "text",
-        "sha256",
-        "curator_notes",
-    ):
+    for name in SourceCreate.model_fields:
         setattr(source, name, getattr(item, name))
 
 
@@ -141,7 +131,7 @@ def apply_measure(measure: Measure, item: MeasureCreate) -> None:
 
 
 def apply_derived(derived: Derived, item: DerivedCreate) -> None:
-    for name in ("name", "description", "operation", "unit", "subject", "predicate", "note"):
+    for name in DerivedCreate.model_fields.keys() - {"inputs"}:
         setattr(derived, name, getattr(item, name))
     # Rows are keyed by position: change them in place rather than delete and insert again.
     for position, figure_id in enumerate(item.inputs):
