@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     db_max_overflow: Annotated[int, Field(ge=0)] = Field(
         default=10, description="PostgreSQL: extra connections a process may open under load."
     )
+    read_threads: Annotated[int, Field(ge=1)] = Field(
+        default=2,
+        description="Threads each API process reads the database in, off the event loop. "
+        "Every thread contends for the one interpreter lock with the event loop, so more "
+        "threads than cores make each read slower, not more reads at once (SQLite); raise "
+        "it on PostgreSQL, where a read mostly waits on the network.",
+    )
     max_body_bytes: Annotated[int, Field(ge=1)] = Field(
         default=1024 * 1024, description="Larger request bodies get 413 without being read."
     )

@@ -143,6 +143,35 @@ class CoreReads:
         return self.connection.execute(statement, values or {}).scalar()
 
 
+class DriverRead:
+    """One SELECT of one parameter, run on the driver's own cursor (PEP 249) for the hottest
+    read, where `Connection.execute` costs several times the query. Public APIs only: the
+    statement is compiled once for the engine's dialect (`str(statement.compile(...))`), the
+    connection comes from the pool (`Engine.raw_connection`, rolled back when it goes back),
+    and the parameter is passed in the dialect's paramstyle. The row comes back as the
+    driver gives it, so the caller writes down each column's conversion."""
+
+    def __init__(self, engine: Engine, statement: AnySelect) -> None:
+        compiled = statement.compile(dialect=engine.dialect)
+        (self.name,) = compiled.params  # exactly one parameter
+        self.sql = str(compiled)
+        self.positional = engine.dialect.positional
+        self.engine = engine
+
+    def first(self, value: Any) -> Any:
+        """The first row, or None."""
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self.sql, (value,) if self.positional else {self.name: value})
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool
+
+
 @contextmanager
 def core_reads(engine: Engine) -> Iterator[CoreReads]:
     """A pooled connection in a read transaction, ended (rolled back: nothing was written)

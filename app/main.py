@@ -2,6 +2,7 @@
 
 import gc
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         app.state.dataset_version.close()
+        app.state.reads.shutdown(wait=True)
         engine.dispose()
 
     app = FastAPI(
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    # Threads start on the first read, so an app used without its lifespan costs none.
+    app.state.reads = ThreadPoolExecutor(settings.read_threads, thread_name_prefix="reads")
     app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
     app.state.rate_limits = RateLimits(settings)
     app.state.downloads = DownloadSlots(settings.bulk_downloads_per_client)

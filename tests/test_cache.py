@@ -4,6 +4,7 @@ load, and a kept answer never reaches a request for another representation."""
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -306,6 +307,42 @@ def test_every_route_answers_the_new_data_on_the_next_request_after_a_load(
                 new in got.content for new in (b"renamed", b"Renamed", b"Cambodia, committed")
             )
         assert changed >= 9, "the load changed what most routes say"
+
+
+def test_the_hot_reads_run_in_the_read_threads_not_the_event_loop(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A figure and a page of figures are read from the database in the app's read threads:
+    where the read runs, no event loop is running, and the thread is one of `reads`."""
+    import asyncio
+    import threading
+
+    from app.services import figures as service
+
+    seen: list[tuple[str, bool, str]] = []
+
+    def where(name: str) -> None:
+        try:
+            asyncio.get_running_loop()
+            on_a_loop = True
+        except RuntimeError:
+            on_a_loop = False
+        seen.append((name, on_a_loop, threading.current_thread().name.split("_")[0]))
+
+    def watched(name: str, read: Any) -> Any:
+        def read_and_say_where(*args: Any, **kwargs: Any) -> Any:
+            where(name)
+            return read(*args, **kwargs)
+
+        return read_and_say_where
+
+    monkeypatch.setattr(service, "rendered_figure", watched("one", service.rendered_figure))
+    monkeypatch.setattr(service, "rendered_figures", watched("page", service.rendered_figures))
+    uncached = settings.model_copy(update={"response_cache_bytes": 0})
+    with TestClient(create_app(uncached)) as client:
+        assert client.get(FIGURE).status_code == 200
+        assert client.get("/v1/figures?limit=2").status_code == 200
+    assert seen == [("one", False, "reads"), ("page", False, "reads")]
 
 
 def test_many_concurrent_reads_of_every_kind_all_complete(settings: Settings) -> None:

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from app import citations, linked_data
 from app.auth import LockedFigureDep, RetractableFigureDep, WriterDep, WriteSessionDep
-from app.db import core_reads
 from app.deps import FigureDep, FigureListDep, JsonOnly, SessionDep, checked_id, off_the_loop
 from app.errors import NotAcceptable
 from app.figure_lists import figure_list_answer
@@ -32,7 +31,7 @@ async def list_figures(
 ) -> Page[FigureRead] | Response:
     """Figures matching the filters: a JSON page at a time (follow `next`), or every match as
     CSV or NDJSON (`Accept` or `?format=`)."""
-    return await off_the_loop(figure_list_answer, request, query, query.filters)
+    return await off_the_loop(request, figure_list_answer, request, query, query.filters)
 
 
 FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]
@@ -117,13 +116,12 @@ async def read_figure(
     """One figure: its value and qualifier, the exact quote and its spans, who said it, when.
 
     With `Accept: application/ld+json`, the same figure as schema.org linked data."""
-    return await off_the_loop(_figure_answer, request, figure_id, accept)
+    return await off_the_loop(request, _figure_answer, request, figure_id, accept)
 
 
 def _figure_answer(request: Request, figure_id: str, accept: str | None) -> Response:
     checked_id("figure", figure_id)
-    with core_reads(request.app.state.engine) as reads:
-        body, etag = figures.rendered_figure(reads, figure_id)
+    body, etag = figures.rendered_figure(request.app.state.engine, figure_id)
     media_type = negotiate(request.scope, accept, FIGURE_MEDIA_TYPES)
     if media_type is None:
         raise NotAcceptable(f"this figure is served as {' or '.join(FIGURE_MEDIA_TYPES)}")

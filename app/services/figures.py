@@ -11,6 +11,7 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     Date,
+    Engine,
     Select,
     String,
     bindparam,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
-from app.db import CoreReads
+from app.db import CoreReads, DriverRead
 from app.errors import NotFound
 from app.models import Figure, FigureRelation, FigureRender, Measure, Revision, Source
 from app.paging import Cursor, Sort
@@ -264,12 +265,19 @@ _FIGURE_RENDER = select(FigureRender.json, FigureRender.etag).where(
 )
 
 
-def rendered_figure(reads: CoreReads, figure_id: str) -> tuple[bytes, str]:
-    """A figure's stored JSON and ETag; NotFound if there is no such figure."""
-    found = reads.all(_FIGURE_RENDER, {"id": figure_id})
-    if not found:
+@lru_cache(maxsize=8)
+def _figure_render(engine: Engine) -> DriverRead:
+    return DriverRead(engine, _FIGURE_RENDER)
+
+
+def rendered_figure(engine: Engine, figure_id: str) -> tuple[bytes, str]:
+    """A figure's stored JSON and ETag; NotFound if there is no such figure. Read on the
+    driver's cursor (see `DriverRead`): the JSON column is bytes (SQLite) or a buffer
+    (psycopg), so it is passed through `bytes`; the ETag is text."""
+    found = _figure_render(engine).first(figure_id)
+    if found is None:
         raise NotFound(f"no figure with id {figure_id!r}")
-    return bytes(found[0][0]), found[0][1]
+    return bytes(found[0]), str(found[1])
 
 
 def _after(sort: Sort) -> ColumnElement[bool]:
