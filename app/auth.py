@@ -9,8 +9,14 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.deps import checked_id, write_transaction
-from app.errors import Forbidden, PreconditionFailed, PreconditionRequired, Unauthorized
-from app.etags import ETAG_LIST_PATTERN, etag_matches, is_etag_list
+from app.errors import (
+    BadRequest,
+    Forbidden,
+    PreconditionFailed,
+    PreconditionRequired,
+    Unauthorized,
+)
+from app.etags import IF_MATCH_PATTERN, etag_matches, is_etag_list
 from app.models import Figure, Token
 from app.ratelimit import RateLimits
 from app.services import renders, tokens, writes
@@ -106,12 +112,18 @@ def check_if_match(
                 "made since you read the figure is not overwritten"
             )
         return
+    example = f'If-Match: W/"{figure.id}.r{figure.revision}.0123456789abcdef"'
+    if if_match.strip() == "*":
+        # RFC 9110 lets * mean "any current version"; here it would skip the lost-update
+        # check that If-Match is for, so it is refused (the README says so).
+        raise BadRequest(
+            f"If-Match: * is not accepted: send the ETag of the version you read, as the ETag "
+            f"header of GET /v1/figures/{figure.id} gives it, e.g. {example}"
+        )
     if not is_etag_list(if_match):
-        # Empty or not an entity tag: no usable condition was sent, so the request is refused
-        # as unconditional (428), saying why rather than "changed since".
-        raise PreconditionRequired(
-            f"If-Match {if_match[:100]!r} is not an ETag; send the figure's ETag as "
-            f'GET /v1/figures/{figure.id} gives it, quotes included (W/"...")'
+        raise BadRequest(
+            f"If-Match {if_match[:100]!r} is not an ETag: send the ETag header of "
+            f"GET /v1/figures/{figure.id} as it is, quotes included, e.g. {example}"
         )
     _, current = renders.stored(session, figure.id)
     if not etag_matches(if_match, current):
@@ -128,7 +140,7 @@ def _locked(*, required: bool, description: str) -> Any:
         session: WriteSessionDep,
         if_match: Annotated[
             str | None,
-            Header(description=description, json_schema_extra={"pattern": ETAG_LIST_PATTERN}),
+            Header(description=description, json_schema_extra={"pattern": IF_MATCH_PATTERN}),
         ] = None,
     ) -> Figure:
         figure = writes.lock_figure(session, checked_id("figure", figure_id))

@@ -42,7 +42,10 @@ def parse_partial_date(text: str) -> PartialDate:
     """Parse "YYYY", "YYYY-MM" or "YYYY-MM-DD"; ValueError for anything else or no such day."""
     match = _PARTIAL.fullmatch(text)
     if not match:
-        raise ValueError(f"{text!r} is not a date as YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(
+            f"{text!r} is not a date as YYYY, YYYY-MM or YYYY-MM-DD, "
+            "e.g. 2017, 2017-12 or 2017-12-31"
+        )
     year, month, day = (int(g) if g else None for g in match.groups())
     assert year is not None
     parsed = PartialDate(year, month, day)

@@ -1,6 +1,7 @@
 """One error hierarchy for every error a client should see, and how a validation error names
 its fields (JSON pointers). No HTTP here: app/problems.py turns these into problem+json."""
 
+import re
 from typing import Any
 
 
@@ -43,6 +44,14 @@ class Unauthorized(AppError):
         # RFC 6750: say how to authenticate, and (for a bad token) what was wrong.
         challenge = f'Bearer realm="deportation-stats", error="{error}"'
         super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class BadRequest(AppError):
+    status = 400
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
 
 
 class Forbidden(AppError):
@@ -92,6 +101,26 @@ def pointer(location: tuple[Any, ...] | list[Any]) -> tuple[str, str]:
     return where, "#/" + "/".join(parts)
 
 
+_NOT_AN_OBJECT = {"model_attributes_type", "dict_type", "model_type"}
+_NOT_A_NUMBER = {"float_type", "int_type", "decimal_type", "float_parsing", "int_parsing"}
+
+
+def body_not_an_object(error: dict[str, Any]) -> bool:
+    """Whether Pydantic's error is about the whole body not being a JSON object."""
+    return tuple(error.get("loc", ())) == ("body",) and error.get("type") in _NOT_AN_OBJECT
+
+
+def _message(error: dict[str, Any], where: str) -> str:
+    """Pydantic's message, or ours where it would not tell a person what to send."""
+    given = error.get("input")
+    if body_not_an_object(error):
+        return 'send a JSON object, {"field": value, ...}, with the fields this route documents'
+    if where == "body" and error.get("type") in _NOT_A_NUMBER and isinstance(given, str):
+        shown = given if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", given) else "28"
+        return f'send a JSON number, not a string: {shown}, not "{given[:40]}"'
+    return str(error.get("msg", "invalid")).removeprefix("Value error, ")
+
+
 def field_errors(found: list[Any], *, location: str | None = None) -> list[dict[str, str]]:
     """Pydantic's errors as ours: a pointer, where, and a detail a person can act on. Their
     `loc` starts with the location unless `location` is given (a model validated alone)."""
@@ -99,7 +128,7 @@ def field_errors(found: list[Any], *, location: str | None = None) -> list[dict[
     for error in found:
         loc = tuple(error.get("loc", ()))
         where, at = pointer((location, *loc) if location else loc)
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        message = _message(error, where)
         if error.get("type") == "json_invalid":
             # FastAPI puts the character position where a field name would go.
             at, message = "#", f"{message} (at character {loc[-1] if loc else '?'})"

@@ -23,6 +23,9 @@ def etag_of(body: bytes) -> str:
 # A list of entity tags, or *, as If-Match and If-None-Match take them (RFC 9110, 8.8.3).
 ETAG_LIST_PATTERN = r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$'
 _ETAG_LIST = re.compile(ETAG_LIST_PATTERN)
+# If-Match as the write routes take it: entity tags only. `*` ("any current version") is
+# refused there, since it would skip the lost-update check If-Match is sent for.
+IF_MATCH_PATTERN = r'^(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*$'
 
 
 def is_etag_list(value: str) -> bool:

@@ -38,14 +38,16 @@ _DESCRIPTIONS = {
     404: "No such resource; the detail names the id.",
     405: "This path does not answer that method.",
     400: "The body cannot be parsed: not JSON, not UTF-8, or nested too deeply; or "
-    "Content-Length is not a number.",
+    "Content-Length is not a number; or If-Match is `*` or not an ETag (send the figure's).",
     401: "No token, or a malformed, unknown or revoked one (WWW-Authenticate says how).",
     403: "The token lacks the scope this route needs.",
     406: "None of the media types in Accept can be served; the detail lists those that can.",
     409: "Conflict with the current state.",
     412: "If-Match does not match the figure's current ETag: it changed since you read it.",
+    415: "The body was sent as another media type than JSON: send it as JSON, with "
+    "Content-Type: application/json.",
     413: "The request body is larger than DEPSTATS_MAX_BODY_BYTES.",
-    428: "If-Match is required to correct a figure, and must be an ETag (quotes included).",
+    428: "If-Match is required to correct a figure: send the ETag you read it with.",
     429: "Too many writes from this token, failed authentications from this client, or "
     "whole-list downloads at once from this client; see Retry-After.",
     422: "Invalid input, a cursor this API did not make among it; `errors` has one pointer "
@@ -95,7 +97,7 @@ def citation_responses() -> dict[int | str, dict[str, Any]]:
         "schema": {"type": "array", "items": {"type": "object"}}
     }
     return {
-        **problem_responses(404, 422),
+        **problem_responses(404, 406, 422),
         200: {"description": "The citation in the requested style.", "content": content},
     }
 

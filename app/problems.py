@@ -12,7 +12,14 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from app.errors import AppError, Unavailable, field_errors, invalid, lock_not_granted
+from app.errors import (
+    AppError,
+    Unavailable,
+    body_not_an_object,
+    field_errors,
+    invalid,
+    lock_not_granted,
+)
 
 log = logging.getLogger("app.problems")
 
@@ -86,9 +93,25 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    refused = invalid(field_errors(list(exc.errors())))
+    found = list(exc.errors())
+    sent = request.headers.get("content-type")
+    if sent is not None and not _is_json(sent) and any(body_not_an_object(e) for e in found):
+        # A form or plain text where JSON was wanted: say what to send, not what failed.
+        return problem(
+            415,
+            f"send the body as JSON with Content-Type: application/json (it came as "
+            f"{sent[:100]!r}), e.g. curl -X {request.method} -H 'Content-Type: "
+            f"application/json' --data @body.json {request.url.path}",
+            request=request,
+        )
+    refused = invalid(field_errors(found))
     return problem(422, refused.detail, request=request, errors=refused.errors)
 
 

@@ -64,8 +64,19 @@ def base_url(request: Request) -> str:
 
 
 def citation_response(
-    style: citations.Style, source: models.Source, figure: citations.CitedFigure | None = None
+    request: Request,
+    style: citations.Style,
+    source: models.Source,
+    figure: citations.CitedFigure | None = None,
 ) -> Response:
+    """The citation in `style`, whose media type is fixed by the style: an Accept that
+    excludes it is a 406, as on every other route, rather than an answer it did not ask for."""
+    media = citations.MEDIA_TYPES[style].split(";")[0]
+    if negotiate(request.scope, request.headers.get("accept"), [media]) is None:
+        raise NotAcceptable(
+            f"the {style.value} citation is served as {media}; ask with Accept: {media} "
+            "(or */*), or choose another style with ?style="
+        )
     return Response(
         citations.cite(style, cited_source(source), figure), media_type=citations.MEDIA_TYPES[style]
     )

@@ -357,3 +357,28 @@ def test_an_unknown_style_is_a_422_listing_the_styles(client: TestClient) -> Non
     assert body["errors"][0]["pointer"] == "#/style"
     for style in Style:
         assert f"'{style.value}'" in detail
+
+
+@pytest.mark.parametrize("path", [f"/v1/figures/{FIGURE}", f"/v1/sources/{SOURCE_ID}"])
+@pytest.mark.parametrize(
+    ("style", "accept", "status"),
+    [
+        ("apa", "text/csv", 406),
+        ("apa", "application/json", 406),
+        ("bibtex", "text/plain", 406),
+        ("apa", "text/plain", 200),
+        ("apa", "text/*", 200),
+        ("bibtex", "application/x-bibtex", 200),
+        ("csl-json", "application/vnd.citationstyles.csl+json", 200),
+        ("ris", "*/*", 200),
+    ],
+)
+def test_a_citation_answers_406_to_an_accept_it_cannot_give(
+    client: TestClient, path: str, style: str, accept: str, status: int
+) -> None:
+    response = client.get(f"{path}/citation", params={"style": style}, headers={"Accept": accept})
+    if status == 406:
+        problem = assert_problem(response, 406)
+        assert "ask with Accept:" in problem["detail"]
+    else:
+        assert response.status_code == 200, response.text

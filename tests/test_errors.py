@@ -16,7 +16,7 @@ from helpers import assert_problem
         ("limit=ten", "limit", "valid integer"),
         ("qualifier=roughly", "qualifier", "'more_than'"),
         ("from=2017-13", "from", "not a real date"),
-        ("to=yesterday", "to", "not a date as YYYY, YYYY-MM or YYYY-MM-DD"),
+        ("to=yesterday", "to", "not a date as YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2017, 2017-12"),
         ("from=2018&to=2017", "to", "before"),
         ("q=a%00b", "q", "NUL"),
         (f"q={'x' * 201}", "q", "at most 200"),

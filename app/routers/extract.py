@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/extract", tags=["extraction"])
 @router.post(
     "",
     response_model=ExtractionRead,
-    responses=problem_responses(400, 401, 413, 422, 429),
+    responses=problem_responses(400, 401, 413, 415, 422, 429),
 )
 def propose_figures(item: ExtractRequest, token: WriterDep, session: SessionDep) -> ExtractionRead:
     """Propose candidate figures from a posted text (scope `write`; the body limit applies,

@@ -47,7 +47,7 @@ def written(session: Session, figure_id: str, *, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 
-WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 429, 503)
 
 
 @router.post(
@@ -55,7 +55,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
     status_code=201,
     response_model=FigureRead,
     responses={
-        **problem_responses(400, 401, 403, 409, 413, 422, 429, 503),
+        **problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 503),
         201: {"description": "Created; Location names its URL."},
     },
 )
@@ -154,7 +154,7 @@ def cite_figure(
         statement=figure_statement(figure),
         permalink=f"{base_url(request)}/v1/figures/{figure.id}",
     )
-    return citation_response(style, figure.source, cited)
+    return citation_response(request, style, figure.source, cited)
 
 
 @router.get(

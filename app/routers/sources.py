@@ -35,7 +35,7 @@ def list_sources(
     status_code=201,
     response_model=SourceRead,
     responses={
-        **problem_responses(400, 401, 403, 409, 413, 422, 429, 503),
+        **problem_responses(400, 401, 403, 409, 413, 415, 422, 429, 503),
         201: {"description": "Created; Location names its URL."},
     },
 )
@@ -67,13 +67,14 @@ def read_source(source: SourceDep, session: SessionDep) -> SourceDetail:
 )
 def cite_source(
     source: SourceDep,
+    request: Request,
     style: Annotated[
         citations.Style, Query(description="One of " + ", ".join(citations.Style) + ".")
     ] = citations.Style.TEXT,
 ) -> Response:
     """How to cite the source: Chicago (`text`), APA 7, MLA 9, Chicago 17 author-date,
     BibTeX, RIS or CSL-JSON. No author, URL or day is invented where the source has none."""
-    return citation_response(style, source)
+    return citation_response(request, style, source)
 
 
 @router.get(
