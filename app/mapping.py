@@ -98,8 +98,10 @@ _INVERSE: dict[str, Literal["has_part", "restated_by"]] = {
 
 
 # The figure's columns it shows as they are.
-_OWN_COLUMNS = ("id", "value", "value_text", "as_of", "stated", "quote", "note", "status",
-                "retraction_reason", "revision", "created_at", "updated_at")  # fmt: skip
+_OWN_COLUMNS = (
+    "id", "value", "value_text", "as_of", "time_start", "time_end", "stated", "quote", "note",
+    "status", "retraction_reason", "revision", "created_at", "updated_at",
+)  # fmt: skip
 
 
 def figure_read(

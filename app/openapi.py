@@ -30,6 +30,7 @@ EXAMPLE_REQUESTS = {
         "/v1/sources/khmer-times-2018-02-us-deportees/candidates"
     ),
     "GET /v1/datapackage.json": "/v1/datapackage.json",
+    "GET /v1/pandas/{table}": "/v1/pandas/sources",
     "GET /healthz": "/healthz",
     "GET /readyz": "/readyz",
 }

@@ -139,3 +139,28 @@ def table_schema(model: type[BaseModel], primary_key: str = "id") -> dict[str, A
             field["description"] = description
         described.append(field)
     return {"fields": described, "primaryKey": [primary_key], "missingValues": [""]}
+
+
+# pandas' nullable dtypes for our Table Schema's types: an empty cell is <NA>, so a column
+# with gaps keeps its type (no 2017.0 for a year, no NaN float for a missing author).
+_PANDAS_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean"}
+
+
+def pandas_options(schema: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for `pandas.read_csv` that read every column of the CSV `schema`
+    describes in its type: integers, numbers and booleans in pandas' nullable dtypes, full
+    dates and timestamps parsed, everything else (partial dates such as 2017-12 among it)
+    as text; only an empty cell is missing (a quote reading "NA" stays text)."""
+    dtype: dict[str, str] = {}
+    dates: list[str] = []
+    for field in schema["fields"]:
+        if field["type"] in ("date", "datetime"):
+            dates.append(field["name"])
+        else:
+            dtype[field["name"]] = _PANDAS_DTYPES.get(field["type"], "string")
+    return {
+        "dtype": dtype,
+        "parse_dates": dates,
+        "keep_default_na": False,
+        "na_values": schema.get("missingValues", [""]),
+    }

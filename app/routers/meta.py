@@ -1,8 +1,8 @@
 """The API's front door, and the liveness and readiness probes."""
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,9 +14,12 @@ from app.openapi import problem_responses
 from app.responses import base_url
 from app.schemas.reads import DatasetInfo, Health, License, Readiness
 from app.services import catalog
-from app.tables import datapackage, source_rows
+from app.tables import TABLES, datapackage, source_rows
+from app.tabular import pandas_options, table_schema
 
 router = APIRouter(tags=["meta"])
+
+TableName = Literal["figures", "measures", "sources", "derived"]
 
 LICENSE = License(
     name="CC-BY-4.0",
@@ -59,6 +62,19 @@ def read_datapackage(request: Request, session: SessionDep) -> dict[str, Any]:
     package to disk."""
     base = base_url(request)
     return datapackage(lambda name: f"{base}/v1/{name}?format=csv", list(source_rows(session)))  # type: ignore[arg-type]
+
+
+@router.get(
+    "/v1/pandas/{table}", responses=problem_responses(404, 406, 422), dependencies=[JsonOnly]
+)
+def read_pandas_options(
+    table: Annotated[TableName, Path(description="figures, measures, sources or derived.")],
+) -> dict[str, Any]:
+    """How pandas reads a table's CSV in the right types: `pd.read_csv(csv_url,
+    **httpx.get(this_url).json())`. Built from the Data Package's field types: nullable
+    integer, float and boolean dtypes, full dates and timestamps parsed, the rest (partial
+    dates such as `2017-12` among it) text, and only an empty cell missing."""
+    return pandas_options(table_schema(TABLES[table].model))
 
 
 # Probes describe this process now: no cache may keep their answer.

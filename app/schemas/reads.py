@@ -58,6 +58,15 @@ class FigureRead(BaseModel):
     )
     period: Period | None = Field(description="For a flow, the period counted; else null.")
     as_of: str | None = Field(description="For a stock, the date counted at; else null.")
+    time_start: date = Field(
+        description="The first day the period or date can cover, as a full date: a bound "
+        "derived for plotting and filtering (2017-12 starts 2017-12-01), not a claim that the "
+        "source named that day."
+    )
+    time_end: date = Field(
+        description="The last day the period or date can cover, as a full date: a derived "
+        "bound (2017-12 ends 2017-12-31), not a claimed precision."
+    )
     stated: str | None = Field(description="When it was said, where the text gives it.")
     quote: str = Field(description="The exact words of the source that state it.")
     quote_span: Span = Field(description="Code point offsets of the quote in the source text.")
