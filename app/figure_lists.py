@@ -7,6 +7,7 @@ import orjson
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
+from app import workbooks
 from app.db import CoreReads, core_reads
 from app.deps import FigureListQuery
 from app.etags import etag_from, etag_hasher
@@ -14,13 +15,16 @@ from app.paging import Sort
 from app.responses import (
     LIST_MEDIA_TYPES,
     download_headers,
+    fits_a_sheet,
     list_format,
     next_link,
     stream_download,
+    whole_lists_only,
 )
+from app.schemas.reads import FigureRead
 from app.services import catalog, figures, renders
 from app.services.figures import FigureFilters, RenderedList
-from app.tables import TABLES
+from app.tables import TABLES, figure_rows
 
 
 def figure_list_answer(
@@ -32,6 +36,7 @@ def figure_list_answer(
         version = reads.scalar(renders.VERSION) or 0
         query.check(known_ids(request, reads, version))
         fmt = list_format(request, query.format)
+        whole_lists_only(fmt, query.bounded)
         if fmt == "json" or query.bounded:
             result = figures.rendered_figures(
                 reads,
@@ -130,11 +135,19 @@ def stream_figures(request: Request, fmt: str, filters: FigureFilters, sort: Sor
     costs no pass over the rows."""
 
     def etag(session: Session) -> str:
+        if fmt == "xlsx":
+            fits_a_sheet(figures.count_figures(session, filters))
         asked = etag_hasher()
         asked.update(repr((fmt, filters, str(sort))).encode())
         return f'W/"v{renders.dataset_version(session)}.{asked.hexdigest()[:16]}"'
 
     def chunks(session: Session) -> Iterator[bytes]:
+        if fmt == "xlsx":
+            # Typed cells need the figures themselves, not their stored CSV lines.
+            yield from workbooks.workbook_chunks(
+                FigureRead, figure_rows(session, filters=filters, sort=sort)
+            )
+            return
         if fmt == "csv":
             yield renders.CSV_HEADER
         ending = b"" if fmt == "csv" else b"\n"

@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from app.citations import MEDIA_TYPES, Style
 from app.problems import PROBLEM_MEDIA_TYPE
 from app.schemas.reads import Problem
+from app.workbooks import MEDIA_TYPE as WORKBOOK_MEDIA_TYPE
 
 EXAMPLES_FILE = Path(__file__).with_name("openapi_examples.json")
 # The request whose real answer is each operation's example (scripts/make_openapi_examples.py).
@@ -73,15 +74,17 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """A list route: JSON by default, and the bulk formats CSV and NDJSON."""
+    """A list route: JSON by default, the bulk formats CSV and NDJSON, and an Excel workbook."""
     return {
         **problem_responses(406, 422, 429, *statuses),
         200: {
             "description": "A JSON page; or, as CSV or NDJSON, every matching row (one page "
-            "when limit or cursor is given).",
+            "when limit or cursor is given); or, as xlsx, every matching row in an Excel "
+            "workbook.",
             "content": {
                 "text/csv": {"schema": {"type": "string"}},
                 "application/x-ndjson": {"schema": {"type": "string"}},
+                WORKBOOK_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
             },
         },
     }

@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import URL
 
-from app import citations, models
-from app.errors import NotAcceptable, TooManyRequests
+from app import citations, models, workbooks
+from app.errors import NotAcceptable, TooManyRequests, invalid_field
 from app.etags import etag_from, etag_hasher, etag_matches
 from app.mapping import cited_source
 from app.middleware import HEAD_FLAG
@@ -86,6 +86,7 @@ LIST_MEDIA_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8; header=present",
     "ndjson": "application/x-ndjson",
+    "xlsx": workbooks.MEDIA_TYPE,
 }
 
 
@@ -97,13 +98,38 @@ def list_format(request: Request, requested: str | None) -> str:
         return requested
     if chosen is None:
         raise NotAcceptable(
-            f"lists are served as {', '.join(offers)}; ask with Accept or ?format=json|csv|ndjson"
+            f"lists are served as {', '.join(offers)}; ask with Accept or "
+            "?format=json|csv|ndjson|xlsx"
         )
     return next(name for name, media in LIST_MEDIA_TYPES.items() if media.startswith(chosen))
 
 
 def _encode(fmt: str, table: Table, rows: Iterator[BaseModel]) -> Iterator[bytes]:
+    if fmt == "xlsx":
+        return workbooks.workbook_chunks(table.model, rows)
     return csv_lines(table.model, rows) if fmt == "csv" else ndjson_lines(rows)
+
+
+def fits_a_sheet(rows: int) -> None:
+    """A workbook of more rows than an Excel sheet holds is refused before it is written."""
+    if rows > workbooks.MAX_ROWS:
+        raise invalid_field(
+            "query",
+            "format",
+            f"{rows:,} rows match, more than the {workbooks.MAX_ROWS:,} an Excel sheet holds: "
+            "filter them, or take format=csv",
+        )
+
+
+def whole_lists_only(fmt: str, bounded: bool) -> None:
+    """A workbook is a whole list: a page of one is refused, saying what to ask instead."""
+    if fmt == "xlsx" and bounded:
+        raise invalid_field(
+            "query",
+            "format",
+            "xlsx is the whole list, for Excel: leave out limit and cursor (and filter to "
+            "narrow it), or ask for a page as json, csv or ndjson",
+        )
 
 
 def download_headers(fmt: str, table: Table) -> dict[str, str]:
@@ -124,6 +150,7 @@ def list_answer(
     every matching row streamed, unless `limit` or `cursor` asks for one page."""
     if fmt == "json":
         return page()
+    whole_lists_only(fmt, bounded)
     if bounded:
         found = page()
         body = b"".join(_encode(fmt, table, iter(found.items)))
@@ -138,12 +165,18 @@ def _stream(
     request: Request, fmt: str, table: Table, rows: Callable[[Session], Iterator[BaseModel]]
 ) -> Response:
     """Stream every row: a first pass hashes the rows for the ETag (so a 304 or a HEAD costs
-    no download), a second pass sends them. Memory stays flat."""
+    no download), a second pass sends them. Memory stays flat. A workbook's ETag is its CSV's
+    with the format: the same rows make the same workbook."""
 
     def etag(session: Session) -> str:
         hasher = etag_hasher()
-        for chunk in _encode(fmt, table, rows(session)):
+        hasher.update(fmt.encode())
+        rows_seen = -1  # the CSV's header is no row
+        for chunk in _encode("csv" if fmt == "xlsx" else fmt, table, rows(session)):
             hasher.update(chunk)
+            rows_seen += 1
+        if fmt == "xlsx":
+            fits_a_sheet(rows_seen)
         return etag_from(hasher)
 
     return stream_download(

@@ -58,7 +58,8 @@ def columns(model: type[BaseModel]) -> list[str]:
     return [name for name, _, _ in fields(model)]
 
 
-def _get(data: dict[str, Any], dotted: str) -> Any:
+def value_at(data: dict[str, Any], dotted: str) -> Any:
+    """The value of column `dotted` (`bounds.lower`) in a row's dump; None where absent."""
     for part in dotted.split("."):
         if data is None:
             return None
@@ -96,7 +97,7 @@ class CsvRows:
 
     def line(self, data: dict[str, Any]) -> bytes:
         """The line of one row, given as its JSON-mode dump."""
-        return self._write([cell(_get(data, name)) for name in self.names])
+        return self._write([cell(value_at(data, name)) for name in self.names])
 
 
 def csv_lines(model: type[BaseModel], rows: Iterable[BaseModel]) -> Iterator[bytes]:
@@ -128,6 +129,11 @@ def _field_type(annotation: Any) -> dict[str, Any]:
     simple = {bool: "boolean", int: "integer", float: "number", datetime: "datetime",
               date: "date", str: "string"}  # fmt: skip
     return {"type": simple.get(annotation, "string")}
+
+
+def column_types(model: type[BaseModel]) -> list[tuple[str, str]]:
+    """(column name, Table Schema type) for every column of `model`."""
+    return [(name, _field_type(annotation)["type"]) for name, annotation, _ in fields(model)]
 
 
 def table_schema(model: type[BaseModel], primary_key: str = "id") -> dict[str, Any]:

@@ -256,6 +256,7 @@ IDS = {
     "measure_id": "removals-us-to-cambodia",
     "source_id": SOURCE_ID,
     "derived_id": "final-removal-orders-criminal-share-2017-12",
+    "table": "figures",
 }
 
 

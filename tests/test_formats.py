@@ -141,5 +141,5 @@ def test_json_only_resources_refuse_other_types_with_406(client: TestClient, pat
 
 
 def test_an_unknown_format_is_a_422(client: TestClient) -> None:
-    body = assert_problem(client.get("/v1/figures?format=xlsx"), 422)
+    body = assert_problem(client.get("/v1/figures?format=pdf"), 422)
     assert body["errors"][0]["pointer"] == "#/format"

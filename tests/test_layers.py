@@ -12,8 +12,8 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # "How it is built" says the same in words.
 LAYERS = {
     "core": ["ids", "numbers", "qualifiers", "dates", "intervals", "statements", "citations",
-             "negotiation", "paging", "tabular", "etags", "errors", "config", "extract",
-             "scoring", "__init__"],
+             "negotiation", "paging", "tabular", "workbooks", "etags", "errors", "config",
+             "extract", "scoring", "__init__"],
     "data": ["db", "models", "schemas", "mapping", "rules", "curation", "linked_data"],
     "services": ["services", "tables", "migrate"],
     "http": ["deps", "auth", "middleware", "cache", "openapi", "problems", "responses",

@@ -1,8 +1,12 @@
 """The tables as the tools people open them with read them: pandas, given the column types
 the API publishes (GET /v1/pandas/{table}), and Excel's format, read back with openpyxl."""
 
+import csv
 import io
+from datetime import UTC, datetime
 
+import httpx
+import openpyxl
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -91,3 +95,106 @@ def test_timestamps_are_read_in_utc(client: TestClient) -> None:
     created = client.get("/v1/sources").json()["items"][0]["created_at"]
     assert frame["created_at"][0] == pd.Timestamp(created)
     assert str(frame["created_at"][0].tz) == "UTC"
+
+
+# --- Excel ----------------------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_rows(response: httpx.Response) -> list[tuple]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    return list(book.active.iter_rows(values_only=True))
+
+
+# The Python type openpyxl must give each Table Schema type's cells (an empty cell is None).
+CELL_TYPES = {
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "date": datetime,
+    "datetime": datetime,
+    "string": str,
+    "array": str,
+    "object": str,
+}
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_a_workbook_holds_the_csv_columns_and_rows_with_each_cell_in_its_type(
+    client: TestClient, table: str
+) -> None:
+    rows = workbook_rows(client.get(f"/v1/{table}?format=xlsx"))
+    header = next(csv.reader(io.StringIO(client.get(f"/v1/{table}?format=csv").text)))
+    assert list(rows[0]) == header
+    assert len(rows) - 1 == client.get(f"/v1/{table}").json()["total"]
+    [resource] = [
+        r for r in client.get("/v1/datapackage.json").json()["resources"] if r["name"] == table
+    ]
+    kinds = [f["type"] for f in resource["schema"]["fields"]]
+    for row in rows[1:]:
+        for name, kind, value in zip(header, kinds, row, strict=True):
+            if value is not None:
+                assert isinstance(value, CELL_TYPES[kind]), (name, kind, value)
+                if kind in ("integer", "number"):
+                    assert not isinstance(value, bool), name
+
+
+def test_a_figure_in_the_workbook_reads_as_in_json(client: TestClient) -> None:
+    rows = workbook_rows(client.get("/v1/figures?format=xlsx"))
+    by_id = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    figure = client.get("/v1/figures/final-removal-orders-2017-12").json()
+    cells = by_id["final-removal-orders-2017-12"]
+    assert cells["value"] == 1900
+    assert cells["qualifier"] == "more_than"
+    assert cells["bounds.lower_inclusive"] is False
+    assert cells["as_of"] == "2017-12"  # a month stays a month, as text
+    assert cells["time_start"] == datetime(2017, 12, 1)
+    assert cells["time_end"] == datetime(2017, 12, 31)
+    assert cells["quote"] == figure["quote"]
+    assert cells["source.author"] is None
+    created = datetime.fromisoformat(figure["created_at"]).astimezone(UTC).replace(tzinfo=None)
+    assert abs((cells["created_at"] - created).total_seconds()) < 0.001  # in UTC
+    assert by_id["removals-2017"]["period.start"] == "2017"
+
+
+def test_a_workbook_applies_the_filters_and_is_the_same_bytes_each_time(
+    client: TestClient,
+) -> None:
+    path = "/v1/figures?measure=final-removal-orders&format=xlsx"
+    first, second = client.get(path), client.get(path)
+    assert first.content == second.content
+    assert first.headers["etag"] == second.headers["etag"]
+    assert 'filename="figures.xlsx"' in first.headers["content-disposition"]
+    ids = [row[0] for row in workbook_rows(first)[1:]]
+    listed = client.get("/v1/figures?measure=final-removal-orders").json()["items"]
+    assert ids == [f["id"] for f in listed]
+    assert client.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+
+
+def test_accept_can_ask_for_a_workbook(client: TestClient) -> None:
+    rows = workbook_rows(client.get("/v1/measures", headers={"Accept": XLSX}))
+    assert rows[0][0] == "id"
+
+
+@pytest.mark.parametrize("table", ["figures", "derived"])
+def test_a_page_of_a_workbook_is_refused_saying_what_to_ask(client: TestClient, table: str) -> None:
+    after_first = client.get(f"/v1/{table}?limit=1").json()["next"]
+    cursor = after_first.split("cursor=")[1].split("&")[0]
+    for query in ("limit=2", f"cursor={cursor}"):
+        problem = assert_problem(client.get(f"/v1/{table}?format=xlsx&{query}"), 422)
+        assert "xlsx is the whole list" in problem["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize("table", ["figures", "measures"])
+def test_more_rows_than_a_sheet_holds_are_refused_before_a_byte_is_written(
+    client: TestClient, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import workbooks
+
+    monkeypatch.setattr(workbooks, "MAX_ROWS", 3)  # the real one is 1,048,575
+    problem = assert_problem(client.get(f"/v1/{table}?format=xlsx"), 422)
+    assert "more than the 3 an Excel sheet holds" in problem["errors"][0]["detail"]
+    assert client.get(f"/v1/{table}?format=csv").status_code == 200
