@@ -1,10 +1,11 @@
 """A figure as schema.org JSON-LD: an Observation of a StatisticalVariable, its quote a Claim
 appearing in a NewsArticle. The context is inline, so the document expands with no network."""
 
+from datetime import date, timedelta
 from typing import Any
 
 from app import models
-from app.schemas.fields import plain_number
+from app.schemas.fields import Bounds, Qualifier, plain_number
 from app.schemas.reads import FigureRead
 
 MEDIA_TYPE = "application/ld+json"
@@ -20,6 +21,58 @@ def _speaker(read: FigureRead) -> dict[str, Any]:
     if said.role:
         person["jobTitle"] = said.role
     return person
+
+
+def duration(start: date, end: date) -> str:
+    """The ISO 8601 duration of the days from `start` to `end`, both counted: whole months as
+    years and months (2017-01-01 to 2017-12-31 is P1Y, 2002-01-01 to 2018-02-28 P16Y2M),
+    anything else as days (P1D for one day)."""
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year * 12 + end.month) - (start.year * 12 + start.month) + 1
+        years, months = divmod(months, 12)
+        return "P" + (f"{years}Y" if years else "") + (f"{months}M" if months else "")
+    return f"P{(end - start).days + 1}D"
+
+
+def _property(name: str, value: Any) -> dict[str, Any]:
+    return {"@type": "PropertyValue", "name": name, "value": value}
+
+
+def value_properties(
+    qualifier: Qualifier, value: float, bounds: Bounds | None, *, integer: bool
+) -> dict[str, Any]:
+    """The number as schema.org can hold it without being misread (the README's table):
+
+    - exact: `value`;
+    - otherwise never `value`, which every consumer reads as exact. The bounds instead, as
+      `minValue`/`maxValue`, which schema.org defines as inclusive: for a count (`integer`),
+      an exclusive bound becomes the next whole number inside it ("more than 1,900" is
+      `minValue` 1901, "fewer than 40" `maxValue` 39); for a real quantity, whose next
+      number does not exist, an exclusive bound is our own `PropertyValue`
+      (`exclusive_min_value`, `exclusive_max_value`);
+    - about and nearly promise no bounds: no number is sent as a value at all.
+
+    The stated number, its words and the qualifier always go with it as `PropertyValue`s."""
+    if qualifier is Qualifier.EXACT:
+        return {"value": plain_number(value)}
+    found: dict[str, Any] = {}
+    extra: list[dict[str, Any]] = []
+    if bounds is not None:
+        for end, inclusive, step, name in (
+            (bounds.lower, bounds.lower_inclusive, 1, "min"),
+            (bounds.upper, bounds.upper_inclusive, -1, "max"),
+        ):
+            if end is None:
+                continue
+            if inclusive:
+                found[f"{name}Value"] = plain_number(end)
+            elif integer:
+                found[f"{name}Value"] = plain_number(end) + step
+            else:
+                extra.append(_property(f"exclusive_{name}_value", plain_number(end)))
+    if extra:
+        found["additionalProperty"] = extra
+    return found
 
 
 def figure_document(read: FigureRead, measure: models.Measure, base_url: str) -> dict[str, Any]:
@@ -41,11 +94,11 @@ def figure_document(read: FigureRead, measure: models.Measure, base_url: str) ->
         "@id": f"{base_url}{read.links.self}",
         "name": read.display,
         "description": read.statement,
-        "value": plain_number(read.value),
         "unitText": measure.unit,
         "additionalProperty": [
-            {"@type": "PropertyValue", "name": "qualifier", "value": read.qualifier.value},
-            {"@type": "PropertyValue", "name": "value_text", "value": read.value_text},
+            _property("qualifier", read.qualifier.value),
+            _property("stated_value", plain_number(read.value)),
+            _property("value_text", read.value_text),
         ],
         "variableMeasured": {
             "@type": "StatisticalVariable",
@@ -60,14 +113,15 @@ def figure_document(read: FigureRead, measure: models.Measure, base_url: str) ->
             "appearance": article,
         },
     }
-    if read.bounds is not None:
-        # schema.org's min/max carry no open or closed end; the qualifier above says which.
-        if read.bounds.lower is not None:
-            observation["minValue"] = plain_number(read.bounds.lower)
-        if read.bounds.upper is not None:
-            observation["maxValue"] = plain_number(read.bounds.upper)
+    number = value_properties(
+        read.qualifier, read.value, read.bounds, integer=measure.unit != "percent"
+    )
+    observation["additionalProperty"] += number.pop("additionalProperty", [])
+    observation.update(number)
     if read.as_of is not None:
         observation["observationDate"] = read.as_of
     if read.period is not None:
-        observation["observationPeriod"] = f"{read.period.start}/{read.period.end}"
+        # A flow: how long it was counted over, and (as for a stock) the day it ends.
+        observation["observationPeriod"] = duration(read.time_start, read.time_end)
+        observation["observationDate"] = read.period.end
     return observation

@@ -4,6 +4,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pyld import jsonld
 
+from app.linked_data import duration, value_properties
+from app.qualifiers import Qualifier
+from app.schemas.fields import implied_bounds
 from helpers import assert_problem
 
 SCHEMA = "https://schema.org/"
@@ -50,8 +53,15 @@ def test_linked_data_expands_offline_to_an_observation_of_a_statistical_variable
             "PropertyValue",
         )
     }
-    assert observation[f"{SCHEMA}value"] == [{"@value": 1900}]
-    assert observation[f"{SCHEMA}minValue"] == [{"@value": 1900}]
+    # "More than 1,900" people: at least 1,901, and no value a consumer would take as exact.
+    assert f"{SCHEMA}value" not in observation
+    assert observation[f"{SCHEMA}minValue"] == [{"@value": 1901}]
+    assert f"{SCHEMA}maxValue" not in observation
+    stated = {
+        p[f"{SCHEMA}name"][0]["@value"]: p[f"{SCHEMA}value"][0]["@value"]
+        for p in observation[f"{SCHEMA}additionalProperty"]
+    }
+    assert stated == {"qualifier": "more_than", "stated_value": 1900, "value_text": "1,900"}
     claim = observation[f"{SCHEMA}subjectOf"][0]
     assert claim[f"{SCHEMA}text"][0]["@value"].startswith("Brendan Raedy, a spokesman")
     article = claim[f"{SCHEMA}appearance"][0]
@@ -78,7 +88,67 @@ def test_flows_carry_a_period_and_stocks_a_date(client: TestClient, figure_id: s
         f"/v1/figures/{figure_id}", headers={"Accept": "application/ld+json"}
     ).json()
     if figure_id == "removals-2017":
-        assert document["observationPeriod"] == "2017/2017"
-        assert "observationDate" not in document
+        assert document["observationPeriod"] == "P1Y"  # a duration, as schema.org defines it
+        assert document["observationDate"] == "2017"  # the period's end
+        assert document["value"] == 28
     else:
         assert document["observationDate"] == "2018-01-25"
+        assert "observationPeriod" not in document
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2017-01-01", "2017-12-31", "P1Y"),
+        ("2017-12-01", "2017-12-31", "P1M"),
+        ("2002-01-01", "2018-02-28", "P16Y2M"),
+        ("1975-01-01", "2000-12-31", "P26Y"),
+        ("2016-02-01", "2016-02-29", "P1M"),
+        ("2018-01-25", "2018-01-25", "P1D"),
+        ("2018-01-25", "2018-02-03", "P10D"),
+        ("2017-12-01", "2018-01-15", "P46D"),
+    ],
+)
+def test_an_observation_period_is_an_iso_duration(start: str, end: str, expected: str) -> None:
+    from datetime import date
+
+    assert duration(date.fromisoformat(start), date.fromisoformat(end)) == expected
+
+
+def numbers(qualifier: str, value: float, *, integer: bool = True) -> dict:
+    q = Qualifier(qualifier)
+    return value_properties(q, float(value), implied_bounds(q, float(value)), integer=integer)
+
+
+@pytest.mark.parametrize(
+    ("qualifier", "value", "expected"),
+    [
+        ("exact", 28, {"value": 28}),
+        ("more_than", 1900, {"minValue": 1901}),
+        ("at_least", 1900, {"minValue": 1900}),
+        ("fewer_than", 40, {"minValue": 0, "maxValue": 39}),
+        ("at_most", 40, {"minValue": 0, "maxValue": 40}),
+        ("about", 4800, {}),
+        ("nearly", 4800, {}),
+    ],
+)
+def test_a_count_is_never_sent_as_an_exact_value_unless_it_is_one(
+    qualifier: str, value: int, expected: dict
+) -> None:
+    assert numbers(qualifier, value) == expected
+
+
+def test_a_real_quantity_keeps_an_exclusive_bound_as_our_own_property() -> None:
+    """50.5 percent has no next number: "more than 50.5" cannot become an inclusive minimum."""
+    assert numbers("more_than", 50.5, integer=False) == {
+        "additionalProperty": [
+            {"@type": "PropertyValue", "name": "exclusive_min_value", "value": 50.5}
+        ]
+    }
+    assert numbers("fewer_than", 12.5, integer=False) == {
+        "minValue": 0,
+        "additionalProperty": [
+            {"@type": "PropertyValue", "name": "exclusive_max_value", "value": 12.5}
+        ],
+    }
+    assert numbers("at_most", 12.5, integer=False) == {"minValue": 0, "maxValue": 12.5}
