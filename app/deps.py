@@ -16,13 +16,11 @@ from app.config import Settings
 from app.dates import parse_partial_date
 from app.errors import (
     InvalidInput,
-    NotAcceptable,
     NotFound,
     invalid_field,
 )
 from app.ids import SLUG, SLUG_PATTERN
 from app.models import Derived, Figure, Measure, Source
-from app.negotiation import negotiate
 from app.paging import SORT_FIELDS, Cursor, Sort
 from app.qualifiers import Qualifier
 from app.schemas.fields import PARTIAL_DATE_PATTERN, CountryCode, Text, partial_date
@@ -336,52 +334,3 @@ async def _series_list_query(
 
 FigureListDep = Annotated[FigureListQuery, Depends(_figure_list_query)]
 SeriesListDep = Annotated[SeriesListQuery, Depends(_series_list_query)]
-
-
-async def json_only(request: Request) -> None:
-    """For routes that answer JSON alone: an Accept that excludes it is a 406."""
-    if negotiate(request.scope, request.headers.get("accept"), ["application/json"]) is None:
-        raise NotAcceptable("this resource is served as application/json")
-
-
-JsonOnly = Depends(json_only)
-
-
-_QUERY_NAMES: dict[tuple[str, str], set[str]] | None = None
-
-
-async def known_query_parameters(request: Request) -> None:
-    """Every route refuses query parameters it does not declare (`?styel=apa` is a 422, not
-    the default style), as the list routes' own models do; read from the OpenAPI document."""
-    global _QUERY_NAMES
-    if not request.scope["query_string"]:
-        return
-    template = getattr(request.scope.get("route"), "path_format", None)
-    table = _QUERY_NAMES
-    if table is None:
-        # Parameter names come from the code, not the settings: one table per process.
-        table = _QUERY_NAMES = {
-            (path, method.upper()): {
-                p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
-            }
-            for path, operations in request.app.openapi()["paths"].items()
-            for method, operation in operations.items()
-        }
-    method = "GET" if request.method == "HEAD" else request.method
-    allowed = table.get((str(template), method))
-    if allowed is None:
-        return  # not an operation of the API (the docs pages)
-    unknown = sorted({name for name in request.query_params} - allowed)
-    if unknown:
-        raise InvalidInput(
-            f"invalid input: query {', '.join(unknown)}",
-            errors=[
-                {
-                    "pointer": f"#/{name}",
-                    "location": "query",
-                    "detail": "not a parameter of this route"
-                    + (f"; it takes {', '.join(sorted(allowed))}" if allowed else ""),
-                }
-                for name in unknown
-            ],
-        )

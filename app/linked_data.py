@@ -1,8 +1,10 @@
-"""A figure as schema.org JSON-LD: an Observation of a StatisticalVariable, its quote a Claim
-appearing in a NewsArticle. The context is inline, so the document expands with no network."""
+"""Figures, measures and sources as schema.org JSON-LD: a figure an Observation of a
+StatisticalVariable (its measure), its quote a Claim appearing in a NewsArticle (its source);
+every `@id` a document links answers JSON-LD too. The context is inline, so a document
+expands with no network."""
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from app import models
 from app.schemas.fields import Bounds, Qualifier, plain_number
@@ -75,19 +77,55 @@ def value_properties(
     return found
 
 
+class Published(Protocol):
+    """What a document needs of a source (a summary, a detail or the row itself)."""
+
+    id: str
+    title: str
+    publisher: str
+    published: str
+    url: str | None
+    author: str | None
+
+
+def article(source: Published, base_url: str) -> dict[str, Any]:
+    """A source as the NewsArticle it is: no author or address invented where it has none."""
+    found: dict[str, Any] = {
+        "@type": "NewsArticle",
+        "@id": f"{base_url}/v1/sources/{source.id}",
+        "headline": source.title,
+        "publisher": {"@type": "Organization", "name": source.publisher},
+        "datePublished": source.published,
+    }
+    if source.url:
+        found["url"] = source.url
+    if source.author:
+        found["author"] = {"@type": "Person", "name": source.author}
+    return found
+
+
+def variable(measure: models.Measure, base_url: str) -> dict[str, Any]:
+    """A measure as the StatisticalVariable it is: what is counted, defined once."""
+    return {
+        "@type": "StatisticalVariable",
+        "@id": f"{base_url}/v1/measures/{measure.id}",
+        "name": measure.name,
+        "description": measure.definition,
+    }
+
+
+def source_document(source: Published, language: str, base_url: str) -> dict[str, Any]:
+    """The JSON-LD for one source, at its own `@id`."""
+    return {"@context": CONTEXT, **article(source, base_url), "inLanguage": language}
+
+
+def measure_document(measure: models.Measure, base_url: str) -> dict[str, Any]:
+    """The JSON-LD for one measure, at its own `@id`."""
+    return {"@context": CONTEXT, **variable(measure, base_url)}
+
+
 def figure_document(read: FigureRead, measure: models.Measure, base_url: str) -> dict[str, Any]:
     """The JSON-LD for one figure; `base_url` makes the ids absolute ("http://host")."""
-    article: dict[str, Any] = {
-        "@type": "NewsArticle",
-        "@id": f"{base_url}/v1/sources/{read.source.id}",
-        "headline": read.source.title,
-        "publisher": {"@type": "Organization", "name": read.source.publisher},
-        "datePublished": read.source.published,
-    }
-    if read.source.url:
-        article["url"] = read.source.url
-    if read.source.author:
-        article["author"] = {"@type": "Person", "name": read.source.author}
     observation: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "Observation",
@@ -100,17 +138,12 @@ def figure_document(read: FigureRead, measure: models.Measure, base_url: str) ->
             _property("stated_value", plain_number(read.value)),
             _property("value_text", read.value_text),
         ],
-        "variableMeasured": {
-            "@type": "StatisticalVariable",
-            "@id": f"{base_url}/v1/measures/{measure.id}",
-            "name": measure.name,
-            "description": measure.definition,
-        },
+        "variableMeasured": variable(measure, base_url),
         "subjectOf": {
             "@type": "Claim",
             "text": read.quote,
             "author": _speaker(read),
-            "appearance": article,
+            "appearance": article(read.source, base_url),
         },
     }
     number = value_properties(

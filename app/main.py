@@ -13,7 +13,7 @@ from app import __version__
 from app.cache import DatasetVersion, ResponseCache
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_sessionmaker
-from app.deps import known_query_parameters
+from app.guards import known_query_parameters
 from app.middleware import BodyLimit, ConditionalGet, RequestContext
 from app.openapi import install_openapi
 from app.problems import install_error_handlers

@@ -90,6 +90,18 @@ def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def linked_data_responses(description: str) -> dict[int | str, dict[str, Any]]:
+    """A resource that also answers as schema.org JSON-LD (Accept: application/ld+json)."""
+    return {
+        **problem_responses(404, 406),
+        200: {
+            "content": {
+                "application/ld+json": {"schema": {"type": "object"}, "description": description}
+            }
+        },
+    }
+
+
 def citation_responses() -> dict[int | str, dict[str, Any]]:
     """A citation route: one 200 media type per style, and its errors."""
     content: dict[str, Any] = {

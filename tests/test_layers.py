@@ -16,7 +16,7 @@ LAYERS = {
              "extract", "scoring", "__init__"],
     "data": ["db", "models", "schemas", "mapping", "rules", "curation", "linked_data"],
     "services": ["services", "tables", "migrate"],
-    "http": ["deps", "auth", "middleware", "cache", "openapi", "problems", "responses",
+    "http": ["deps", "guards", "auth", "middleware", "cache", "openapi", "problems", "responses",
              "figure_lists", "routers", "main", "server", "logs", "ratelimit"],
     "cli": ["cli"],
 }  # fmt: skip

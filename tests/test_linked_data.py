@@ -224,3 +224,71 @@ def test_every_figure_keeps_to_schema_org_types_domains_and_ranges(client: TestC
         # And it expands, offline, to schema.org terms only.
         expanded = jsonld.expand(document, {"documentLoader": refuse_remote})
         assert all(t.startswith(SCHEMA) for t in types(expanded))
+
+
+def ids(node: object) -> set[str]:
+    """Every @id anywhere in a (compact) document."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        if "@id" in node:
+            found.add(node["@id"])
+        for value in node.values():
+            found |= ids(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= ids(value)
+    return found
+
+
+def test_every_id_a_figure_links_answers_json_ld_of_the_type_it_was_linked_as(
+    client: TestClient,
+) -> None:
+    linked = "application/ld+json"
+    document = client.get(
+        "/v1/figures/final-removal-orders-2017-12", headers={"Accept": linked}
+    ).json()
+    typed = {}
+
+    def collect(node: object) -> None:
+        if isinstance(node, dict):
+            if "@id" in node:
+                typed[node["@id"]] = node.get("@type")
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(document)
+    assert set(typed) == ids(document)
+    assert {t for t in typed.values()} == {"Observation", "StatisticalVariable", "NewsArticle"}
+    for at, kind in typed.items():
+        response = client.get(at.removeprefix("http://testserver"), headers={"Accept": linked})
+        assert response.status_code == 200, at
+        assert response.headers["content-type"] == linked
+        found = response.json()
+        assert (found["@id"], found["@type"]) == (at, kind)
+        assert vocabulary_faults(found) == [], at
+        jsonld.expand(found, {"documentLoader": refuse_remote})
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/measures/final-removal-orders", "/v1/sources/khmer-times-2018-02-us-deportees"]
+)
+def test_a_measure_or_source_stays_json_by_default_and_refuses_what_it_cannot_give(
+    client: TestClient, path: str
+) -> None:
+    assert client.get(path).headers["content-type"] == "application/json"
+    body = assert_problem(client.get(path, headers={"Accept": "text/html"}), 406)
+    assert "application/ld+json" in body["detail"]
+
+
+def test_a_source_as_json_ld_invents_no_author_and_names_its_language(client: TestClient) -> None:
+    document = client.get(
+        "/v1/sources/khmer-times-2018-02-us-deportees",
+        headers={"Accept": "application/ld+json"},
+    ).json()
+    assert document["headline"] == "Cambodia committed to repatriation of US deportees"
+    assert document["inLanguage"] == "en"
+    assert document["datePublished"] == "2018-02"
+    assert "author" not in document

@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import DerivedDep, JsonOnly, PagingDep, SessionDep
+from app.deps import DerivedDep, PagingDep, SessionDep
+from app.guards import JsonOnly
 from app.mapping import derived_read
 from app.openapi import list_responses, problem_responses
 from app.responses import id_list_answer

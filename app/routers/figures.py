@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from app import citations, linked_data
 from app.auth import LockedFigureDep, RetractableFigureDep, WriterDep, WriteSessionDep
-from app.deps import FigureDep, FigureListDep, JsonOnly, SessionDep, checked_id, off_the_loop
+from app.deps import FigureDep, FigureListDep, SessionDep, checked_id, off_the_loop
 from app.errors import NotAcceptable
 from app.figure_lists import figure_list_answer
+from app.guards import JsonOnly
 from app.mapping import figure_read, figure_statement, revision_read
 from app.negotiation import negotiate
 from app.openapi import citation_responses, list_responses, problem_responses

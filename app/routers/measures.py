@@ -3,12 +3,15 @@
 from dataclasses import replace
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
-from app.deps import JsonOnly, MeasureDep, PagingDep, SeriesListDep, SessionDep
+from app import linked_data
+from app.deps import MeasureDep, PagingDep, SeriesListDep, SessionDep
 from app.figure_lists import figure_list_answer
+from app.guards import LINKED_DATA, JsonOrLinkedData
 from app.mapping import measure_detail
-from app.openapi import list_responses, problem_responses
-from app.responses import id_list_answer
+from app.openapi import linked_data_responses, list_responses
+from app.responses import base_url, id_list_answer
 from app.schemas.reads import FigureRead, MeasureDetail, MeasureRead, Page
 from app.services import figures
 
@@ -26,11 +29,16 @@ def list_measures(
 @router.get(
     "/{measure_id}",
     response_model=MeasureDetail,
-    responses=problem_responses(404, 406),
-    dependencies=[JsonOnly],
+    responses=linked_data_responses("schema.org JSON-LD: a StatisticalVariable."),
 )
-def read_measure(measure: MeasureDep, session: SessionDep) -> MeasureDetail:
-    """One measure, with its published figures in time order."""
+def read_measure(
+    measure: MeasureDep, session: SessionDep, request: Request, media: JsonOrLinkedData
+) -> MeasureDetail | Response:
+    """One measure, with its published figures in time order. With `Accept:
+    application/ld+json`, the measure as a schema.org StatisticalVariable."""
+    if media == LINKED_DATA:
+        document = linked_data.measure_document(measure, base_url(request))
+        return JSONResponse(document, media_type=LINKED_DATA)
     return measure_detail(measure, figures.measure_series(session, measure.id))
 
 

@@ -7,8 +7,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, migrate
-from app.deps import JsonOnly, SessionDep, SettingsDep
+from app.deps import SessionDep, SettingsDep
 from app.errors import Unavailable
+from app.guards import JsonOnly
 from app.mapping import counts_read
 from app.openapi import problem_responses
 from app.responses import base_url

@@ -6,14 +6,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from app import citations
+from app import citations, linked_data
 from app.auth import AdminDep, WriteSessionDep
 from app.dates import parse_partial_date
-from app.deps import JsonOnly, PagingDep, SessionDep, SourceDep
+from app.deps import PagingDep, SessionDep, SourceDep
 from app.extract import Extraction, KnownMeasure, extract
+from app.guards import LINKED_DATA, JsonOnly, JsonOrLinkedData
 from app.mapping import source_detail, source_read
-from app.openapi import citation_responses, list_responses, problem_responses
-from app.responses import citation_response, id_list_answer
+from app.openapi import (
+    citation_responses,
+    linked_data_responses,
+    list_responses,
+    problem_responses,
+)
+from app.responses import base_url, citation_response, id_list_answer
 from app.schemas.candidates import SourceCandidates
 from app.schemas.inputs import SourceCreate
 from app.schemas.reads import Page, SourceDetail, SourceRead
@@ -53,12 +59,17 @@ def create_source(item: SourceCreate, token: AdminDep, session: WriteSessionDep)
 @router.get(
     "/{source_id}",
     response_model=SourceDetail,
-    responses=problem_responses(404, 406),
-    dependencies=[JsonOnly],
+    responses=linked_data_responses("schema.org JSON-LD: a NewsArticle."),
 )
-def read_source(source: SourceDep, session: SessionDep) -> SourceDetail:
+def read_source(
+    source: SourceDep, session: SessionDep, request: Request, media: JsonOrLinkedData
+) -> SourceDetail | Response:
     """One source's metadata, the SHA-256 of its stored text, and every figure it states with
-    the spans that locate it in the text."""
+    the spans that locate it in the text. With `Accept: application/ld+json`, the source as
+    a schema.org NewsArticle."""
+    if media == LINKED_DATA:
+        document = linked_data.source_document(source, source.language, base_url(request))
+        return JSONResponse(document, media_type=LINKED_DATA)
     return source_detail(source, figures.figures_in_source(session, source.id))
 
 

@@ -1,0 +1,73 @@
+"""What a request may ask for: the media types a resource answers in (406 otherwise) and
+the query parameters its route declares (422 otherwise)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.errors import InvalidInput, NotAcceptable
+from app.negotiation import negotiate
+
+
+async def json_only(request: Request) -> None:
+    """For routes that answer JSON alone: an Accept that excludes it is a 406."""
+    if negotiate(request.scope, request.headers.get("accept"), ["application/json"]) is None:
+        raise NotAcceptable("this resource is served as application/json")
+
+
+JsonOnly = Depends(json_only)
+
+LINKED_DATA = "application/ld+json"
+JSON_OR_LINKED_DATA = ["application/json", LINKED_DATA]
+
+
+async def json_or_linked_data(request: Request) -> str:
+    """For resources that a JSON-LD document links by `@id`: the media type chosen, JSON
+    unless Accept prefers JSON-LD; 406 if it takes neither."""
+    chosen = negotiate(request.scope, request.headers.get("accept"), JSON_OR_LINKED_DATA)
+    if chosen is None:
+        raise NotAcceptable(f"this resource is served as {' or '.join(JSON_OR_LINKED_DATA)}")
+    return chosen
+
+
+JsonOrLinkedData = Annotated[str, Depends(json_or_linked_data)]
+
+
+_QUERY_NAMES: dict[tuple[str, str], set[str]] | None = None
+
+
+async def known_query_parameters(request: Request) -> None:
+    """Every route refuses query parameters it does not declare (`?styel=apa` is a 422, not
+    the default style), as the list routes' own models do; read from the OpenAPI document."""
+    global _QUERY_NAMES
+    if not request.scope["query_string"]:
+        return
+    template = getattr(request.scope.get("route"), "path_format", None)
+    table = _QUERY_NAMES
+    if table is None:
+        # Parameter names come from the code, not the settings: one table per process.
+        table = _QUERY_NAMES = {
+            (path, method.upper()): {
+                p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+            }
+            for path, operations in request.app.openapi()["paths"].items()
+            for method, operation in operations.items()
+        }
+    method = "GET" if request.method == "HEAD" else request.method
+    allowed = table.get((str(template), method))
+    if allowed is None:
+        return  # not an operation of the API (the docs pages)
+    unknown = sorted({name for name in request.query_params} - allowed)
+    if unknown:
+        raise InvalidInput(
+            f"invalid input: query {', '.join(unknown)}",
+            errors=[
+                {
+                    "pointer": f"#/{name}",
+                    "location": "query",
+                    "detail": "not a parameter of this route"
+                    + (f"; it takes {', '.join(sorted(allowed))}" if allowed else ""),
+                }
+                for name in unknown
+            ],
+        )
