@@ -1,14 +1,25 @@
 """Citations of a source, and of a figure in it, in seven styles; no author or day is invented.
 
+A figure is cited twice: its source (the article), and its record in this dataset (the
+dataset as author and publisher, the figure's id, its revision and that revision's date, its
+permalink). No access date unless one is given, so that a citation is a function of the data.
+
 APA 7, MLA 9 and Chicago 17 (author-date) are plain text (no italics markup); BibTeX, RIS and
-CSL-JSON are for reference managers and are checked by real parsers in the tests.
+CSL-JSON are for reference managers and are checked by real parsers in the tests. Their keys
+are stable: a source's id, and `deportation-stats:` and the figure's id for its record.
 """
 
-import json
-import re
-from dataclasses import dataclass
 from enum import StrEnum
 
+from app import bibliography
+from app.bibliography import (
+    DATASET,
+    LICENCE,
+    CitedFigure,
+    CitedSource,
+    author_inverted,
+    revised,
+)
 from app.dates import parse_partial_date
 from app.statements import month_name
 
@@ -34,32 +45,12 @@ MEDIA_TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class CitedSource:
-    id: str
-    title: str
-    publisher: str
-    author: str | None
-    published: str  # ISO 8601 at its precision
-    url: str | None
-    language: str
-
-
-@dataclass(frozen=True)
-class CitedFigure:
-    id: str
-    statement: str
-    permalink: str  # where the figure is served
-
-
 # MLA and Chicago capitalise titles headline style: these stay lower case inside a title.
 _MINOR = {"a", "an", "the", "and", "but", "or", "nor", "for", "so", "yet", "as", "at", "by",
           "in", "of", "off", "on", "per", "to", "up", "via", "with", "from", "into", "onto",
           "over", "than", "upon"}  # fmt: skip
 _MLA_MONTHS = ["Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.",
                "Nov.", "Dec."]  # fmt: skip
-_BIBTEX_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                  "dec"]  # fmt: skip
 
 
 def headline_case(title: str) -> str:
@@ -81,12 +72,6 @@ def headline_case(title: str) -> str:
 def _period(text: str) -> str:
     """End with exactly one full stop (a title may bring its own ? or !)."""
     return text if text.endswith((".", "?", "!")) else f"{text}."
-
-
-def _author_inverted(author: str) -> str:
-    """ "Ben Sokhean" -> "Sokhean, Ben" (MLA, Chicago)."""
-    parts = author.split()
-    return author if len(parts) < 2 else f"{parts[-1]}, {' '.join(parts[:-1])}"
 
 
 def _author_apa(author: str) -> str:
@@ -125,7 +110,7 @@ def mla(source: CitedSource) -> str:
             when = f"{date.day} {when}"
     title = f"“{_period(headline_case(source.title))}”"
     tail = f"{source.publisher}, {when}" + (f", {source.url}" if source.url else "")
-    lead = f"{_period(_author_inverted(source.author))} " if source.author else ""
+    lead = f"{_period(author_inverted(source.author))} " if source.author else ""
     return f"{lead}{title} {_period(tail)}"
 
 
@@ -141,125 +126,100 @@ def chicago(source: CitedSource) -> str:
     url = f" {source.url}." if source.url else ""
     if source.author:
         return (
-            f"{_period(_author_inverted(source.author))} {date.year}. {title} "
+            f"{_period(author_inverted(source.author))} {date.year}. {title} "
             f"{source.publisher}, {when}.{url}"
         )
     return f"{title} {date.year}. {source.publisher}, {when}.{url}"
 
 
-# Each character LaTeX reads as a command, as BibTeX must write it; one pass, so that no
-# replacement is escaped again.
-_BIBTEX_ESCAPES = {c: f"\\{c}" for c in "&%$#_{}"} | {
-    "\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"
-}  # fmt: skip
-_BIBTEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _BIBTEX_ESCAPES))
+def _long_date(year: int, month: int, day: int) -> str:
+    return f"{month_name(month)} {day}, {year}"
 
 
-def _bibtex_text(text: str) -> str:
-    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m.group()], text)
-
-
-def _bibtex_title(title: str) -> str:
-    # Braces keep capitals (proper nouns, "US") when a style lowercases the title.
-    return " ".join(
-        f"{{{w}}}" if any(c.isupper() for c in w) else w for w in _bibtex_text(title).split(" ")
+def apa_record(figure: CitedFigure, accessed: str | None = None) -> str:
+    """APA 7, a data set: the dataset as author, the revision as its version."""
+    year, month, day = revised(figure)
+    retrieved = f"Retrieved {_long_date(*_iso(accessed))}, from " if accessed else ""
+    return (
+        f"{DATASET}. ({year}, {month_name(month)} {day}). {_period(figure.title)[:-1]} "
+        f"(Revision {figure.revision}) [Data set]. {retrieved}{figure.permalink}"
     )
 
 
-def bibtex(source: CitedSource, figure: CitedFigure | None = None) -> str:
-    date = parse_partial_date(source.published)
-    fields = [("title", f"{{{_bibtex_title(source.title)}}}")]
-    if source.author:
-        fields.append(("author", f"{{{_bibtex_text(source.author)}}}"))
-    fields += [("journal", f"{{{_bibtex_text(source.publisher)}}}"), ("year", f"{{{date.year}}}")]
-    if date.month:
-        fields.append(("month", _BIBTEX_MONTHS[date.month - 1]))
-    if date.day:
-        fields.append(("day", f"{{{date.day}}}"))
-    fields.append(("language", f"{{{source.language}}}"))
-    if source.url:
-        fields.append(("url", f"{{{source.url}}}"))
-    if figure:
-        fields.append(("note", f"{{{_bibtex_text(_figure_note(figure))}}}"))
-    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
-    return f"@article{{{source.id},\n{body}\n}}\n"
+def mla_record(figure: CitedFigure, accessed: str | None = None) -> str:
+    """MLA 9, a data set: author, title, version, publisher, date, location."""
+    year, month, day = revised(figure)
+    tail = f" Accessed {_mla_date(*_iso(accessed))}." if accessed else ""
+    return (
+        f"{DATASET}. {_period(figure.title)} Revision {figure.revision}, {DATASET}, "
+        f"{_mla_date(year, month, day)}, {figure.permalink}.{tail}"
+    )
 
 
-def ris(source: CitedSource, figure: CitedFigure | None = None) -> str:
-    date = parse_partial_date(source.published)
-    lines = [("TY", "NEWS"), ("ID", source.id), ("TI", source.title)]
-    if source.author:
-        lines.append(("AU", _author_inverted(source.author)))
-    lines += [
-        ("T2", source.publisher),
-        ("PB", source.publisher),
-        ("PY", str(date.year)),
-        ("DA", _ris_date(date.year, date.month, date.day)),
-        ("LA", source.language),
-    ]
-    if source.url:
-        lines.append(("UR", source.url))
-    if figure:
-        lines.append(("N1", _figure_note(figure)))
-    lines.append(("ER", ""))
-    return "".join(f"{tag}  - {value}\n" for tag, value in lines)
+def chicago_record(figure: CitedFigure, accessed: str | None = None) -> str:
+    """Chicago author-date, a data set."""
+    year, month, day = revised(figure)
+    tail = f" Accessed {_long_date(*_iso(accessed))}." if accessed else ""
+    return (
+        f"{DATASET}. {year}. “{_period(figure.title)}” Revision {figure.revision}, "
+        f"{_long_date(year, month, day)}. {figure.permalink}.{tail}"
+    )
 
 
-def _ris_date(year: int, month: int | None, day: int | None) -> str:
-    """RIS dates are YYYY/MM/DD/ with unknown parts left empty: "2018/02//"."""
-    return f"{year}/{f'{month:02d}' if month else ''}/{f'{day:02d}' if day else ''}/"
+def _iso(day: str | None) -> tuple[int, int, int]:
+    year, month, date = (int(part) for part in str(day).split("-"))
+    return year, month, date
 
 
-def csl_json(source: CitedSource, figure: CitedFigure | None = None) -> str:
-    date = parse_partial_date(source.published)
-    parts = [p for p in (date.year, date.month, date.day) if p]
-    item: dict[str, object] = {
-        "id": source.id,
-        "type": "article-newspaper",
-        "title": source.title,
-        "container-title": source.publisher,
-        "publisher": source.publisher,
-        "issued": {"date-parts": [parts]},
-        "language": source.language,
-    }
-    if source.author:
-        parts_of_name = source.author.split()
-        item["author"] = [{"family": parts_of_name[-1], "given": " ".join(parts_of_name[:-1])}]
-    if source.url:
-        item["URL"] = source.url
-    if figure:
-        item["note"] = _figure_note(figure)
-    return json.dumps([item], ensure_ascii=False, indent=2) + "\n"
+def _mla_date(year: int, month: int, day: int) -> str:
+    return f"{day} {_MLA_MONTHS[month - 1]} {year}"
 
 
-def _figure_note(figure: CitedFigure) -> str:
-    return f"{figure.statement} Figure {figure.id}, deportation-stats: {figure.permalink}"
-
-
-def text(source: CitedSource, figure: CitedFigure | None = None) -> str:
+def text(
+    source: CitedSource, figure: CitedFigure | None = None, accessed: str | None = None
+) -> str:
     """A figure's ready sentence and where it comes from; or a source's Chicago reference."""
     reference = chicago(source)
     if figure is None:
         return reference + "\n"
     return (
-        f"{figure.statement}\nSource: {reference}\nFigure {figure.id}, deportation-stats "
-        f"(CC BY 4.0): {figure.permalink}\n"
+        f"{figure.statement}\nSource: {reference}\n"
+        f"Figure: {chicago_record(figure, accessed)} ({LICENCE})\n"
     )
 
 
-def cite(style: Style, source: CitedSource, figure: CitedFigure | None = None) -> str:
-    match style:
-        case Style.TEXT:
-            return text(source, figure)
-        case Style.APA:
-            return apa(source) + "\n"
-        case Style.MLA:
-            return mla(source) + "\n"
-        case Style.CHICAGO:
-            return chicago(source) + "\n"
-        case Style.BIBTEX:
-            return bibtex(source, figure)
-        case Style.RIS:
-            return ris(source, figure)
-        case Style.CSL_JSON:
-            return csl_json(source, figure)
+EXPORTS = {
+    Style.BIBTEX: bibliography.bibtex,
+    Style.RIS: bibliography.ris,
+    Style.CSL_JSON: bibliography.csl_json,
+}
+SOURCE_EXPORTS = {
+    Style.BIBTEX: bibliography.bibtex_source,
+    Style.RIS: bibliography.ris_source,
+    Style.CSL_JSON: bibliography.csl_json_source,
+}
+
+_PROSE = {
+    Style.APA: (apa, apa_record),
+    Style.MLA: (mla, mla_record),
+    Style.CHICAGO: (chicago, chicago_record),
+}
+
+
+def cite(
+    style: Style,
+    source: CitedSource,
+    figure: CitedFigure | None = None,
+    accessed: str | None = None,
+) -> str:
+    """A source's citation; a figure's is two, the source's and its record's."""
+    if style is Style.TEXT:
+        return text(source, figure, accessed)
+    if style in EXPORTS:
+        if figure is not None:
+            return EXPORTS[style]([(source, figure)], accessed)
+        return SOURCE_EXPORTS[style](source)
+    of_source, of_record = _PROSE[style]
+    if figure is None:
+        return of_source(source) + "\n"
+    return f"{of_source(source)}\n{of_record(figure, accessed)}\n"

@@ -4,8 +4,10 @@ ids resolved or 404. Who may write, and how a write begins, is app/auth.py."""
 import asyncio
 import contextvars
 import functools
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Path, Query, Request
@@ -334,3 +336,28 @@ async def _series_list_query(
 
 FigureListDep = Annotated[FigureListQuery, Depends(_figure_list_query)]
 SeriesListDep = Annotated[SeriesListQuery, Depends(_series_list_query)]
+
+
+# The day a reader accessed what they cite: written only when given, so that a citation is a
+# function of the data (and caches, ETags and a baked copy hold).
+def _a_day(text: str | None) -> str | None:
+    if text is not None:
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+                raise ValueError(text)  # not 2026-W49-3 or 20261202, which ISO also allows
+            date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a day that exists (YYYY-MM-DD)") from None
+    return text
+
+
+Accessed = Annotated[
+    str | None,
+    Query(
+        description="The day you accessed it (YYYY-MM-DD), written into the citation; none "
+        "is written unless you give one.",
+        # Stated for clients; checked by _a_day, whose message names the form, not a regex.
+        json_schema_extra={"pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+    ),
+    AfterValidator(_a_day),
+]

@@ -18,7 +18,7 @@ from app.middleware import BodyLimit, ConditionalGet, RequestContext
 from app.openapi import install_openapi
 from app.problems import install_error_handlers
 from app.ratelimit import DownloadSlots, RateLimits
-from app.routers import derived, extract, figures, measures, meta, sources
+from app.routers import citations, derived, extract, figures, measures, meta, sources
 
 DESCRIPTION = """
 Figures about deportation and repatriation, starting with Cambodian nationals removed from
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keyed_on_host=settings.public_url is None,
     )
     app.add_middleware(RequestContext, log_format=settings.log_format)
-    for module in (meta, figures, derived, measures, sources, extract):
+    for module in (meta, figures, citations, derived, measures, sources, extract):
         app.include_router(module.router)
     install_openapi(app)
     return app

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from app import models
-from app.citations import CitedSource
+from app.bibliography import CitedFigure, CitedSource
 from app.dates import parse_partial_date
 from app.intervals import Interval, Quantity, combine, show
 from app.qualifiers import Qualifier, display
@@ -33,7 +33,7 @@ from app.schemas.reads import (
     SourceRead,
     SourceSummary,
 )
-from app.statements import Said, derived_statement, statement
+from app.statements import Said, derived_statement, statement, time_phrase
 
 
 def attributes(row: object, names: Iterable[str]) -> dict[str, Any]:
@@ -187,6 +187,21 @@ def source_summary(source: models.Source) -> SourceSummary:
 
 def cited_source(source: models.Source) -> CitedSource:
     return CitedSource(**attributes(source, (f.name for f in dataclasses.fields(CitedSource))))
+
+
+def cited_figure(figure: models.Figure, permalink: str) -> CitedFigure:
+    """A figure as its record in this dataset is cited: named by its measure, time and number,
+    dated by its latest revision (UTC)."""
+    period = period_of(figure)
+    when = time_phrase(period=(period.start, period.end) if period else None, as_of=figure.as_of)
+    return CitedFigure(
+        id=figure.id,
+        statement=figure_statement(figure),
+        permalink=permalink,
+        title=f"{figure.measure.name} {when}: {display_of(figure)}",
+        revision=figure.revision,
+        revised=figure.updated_at.date().isoformat(),
+    )
 
 
 def source_read(source: models.Source) -> SourceRead:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.citations import MEDIA_TYPES, Style
+from app.citations import EXPORTS, MEDIA_TYPES, Style
 from app.problems import PROBLEM_MEDIA_TYPE
 from app.schemas.reads import Problem
 from app.workbooks import MEDIA_TYPE as WORKBOOK_MEDIA_TYPE
@@ -102,11 +102,13 @@ def linked_data_responses(description: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def citation_responses() -> dict[int | str, dict[str, Any]]:
-    """A citation route: one 200 media type per style, and its errors."""
+def citation_responses(*, exports_only: bool = False) -> dict[int | str, dict[str, Any]]:
+    """A citation route: one 200 media type per style (per reference manager's format, if
+    `exports_only`), and its errors."""
+    styles = [s for s in MEDIA_TYPES if not exports_only or s in EXPORTS]
     content: dict[str, Any] = {
         media.split(";")[0]: {"schema": {"type": "string"}}
-        for media in dict.fromkeys(MEDIA_TYPES.values())
+        for media in dict.fromkeys(MEDIA_TYPES[s] for s in styles)
     }
     # CSL-JSON is JSON: an array of one item per work cited.
     content[MEDIA_TYPES[Style.CSL_JSON]] = {

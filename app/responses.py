@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import URL
 
 from app import citations, models, workbooks
+from app.bibliography import CitedFigure
 from app.errors import NotAcceptable, TooManyRequests, invalid_field
 from app.etags import etag_from, etag_hasher, etag_matches
 from app.mapping import cited_source
@@ -67,7 +68,8 @@ def citation_response(
     request: Request,
     style: citations.Style,
     source: models.Source,
-    figure: citations.CitedFigure | None = None,
+    figure: CitedFigure | None = None,
+    accessed: str | None = None,
 ) -> Response:
     """The citation in `style`, whose media type is fixed by the style: an Accept that
     excludes it is a 406, as on every other route, rather than an answer it did not ask for."""
@@ -78,7 +80,33 @@ def citation_response(
             "(or */*), or choose another style with ?style="
         )
     return Response(
-        citations.cite(style, cited_source(source), figure), media_type=citations.MEDIA_TYPES[style]
+        citations.cite(style, cited_source(source), figure, accessed),
+        media_type=citations.MEDIA_TYPES[style],
+    )
+
+
+EXPORT_NAMES = {"bibtex": "citations.bib", "ris": "citations.ris", "csl-json": "citations.json"}
+
+
+def export_response(
+    request: Request,
+    style: citations.Style,
+    cited: list[tuple[models.Source, CitedFigure]],
+    accessed: str | None = None,
+) -> Response:
+    """Several figures for a reference manager, as a download: each figure's record and each
+    distinct source once (see `bibliography`)."""
+    media = citations.MEDIA_TYPES[style].split(";")[0]
+    if negotiate(request.scope, request.headers.get("accept"), [media]) is None:
+        raise NotAcceptable(f"{style.value} is served as {media}; ask with Accept: {media} or */*")
+    export = citations.EXPORTS[style]
+    body = export(
+        [(cited_source(source), figure) for source, figure in cited],
+        accessed,
+    )
+    disposition = f'attachment; filename="{EXPORT_NAMES[style.value]}"'
+    return Response(
+        body, media_type=citations.MEDIA_TYPES[style], headers={"Content-Disposition": disposition}
     )
 
 

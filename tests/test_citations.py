@@ -3,6 +3,7 @@ read back by the tools reference managers use."""
 
 import json
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import bibtexparser
@@ -21,17 +22,8 @@ from citeproc.source.json import CiteProcJSON
 from fastapi.testclient import TestClient
 
 from app import citations
-from app.citations import (
-    CitedFigure,
-    CitedSource,
-    Style,
-    apa,
-    bibtex,
-    chicago,
-    headline_case,
-    mla,
-    ris,
-)
+from app.bibliography import CitedFigure, CitedSource, bibtex_source, ris_source
+from app.citations import Style, apa, chicago, headline_case, mla
 from helpers import SOURCE_ID, assert_problem
 
 FIGURE = "final-removal-orders-2017-12"
@@ -55,11 +47,12 @@ CITED_FIGURE = CitedFigure(
     id="f-1",
     statement="About 1,900 Cambodians faced removal — as of December 2017.",
     permalink="https://example.org/v1/figures/f-1",
+    title="Cambodians facing removal as of December 2017: about 1,900",
+    revision=3,
+    revised="2026-11-30",
 )
-NOTE = (
-    "About 1,900 Cambodians faced removal — as of December 2017. "
-    "Figure f-1, deportation-stats: https://example.org/v1/figures/f-1"
-)
+NOTE = "About 1,900 Cambodians faced removal — as of December 2017. CC BY 4.0."
+RECORD_KEY = f"deportation-stats:{FIGURE}"
 
 
 def cite(client: TestClient, style: str, path: str = f"/v1/figures/{FIGURE}"):
@@ -89,17 +82,24 @@ def cite(client: TestClient, style: str, path: str = f"/v1/figures/{FIGURE}"):
 def test_prose_styles_lead_with_the_title_and_invent_no_author_or_day(
     client: TestClient, style: str, expected: str
 ) -> None:
-    for path in (f"/v1/figures/{FIGURE}", f"/v1/sources/{SOURCE_ID}"):
-        response = cite(client, style, path)
-        assert response.text == expected
-        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    response = cite(client, style, f"/v1/sources/{SOURCE_ID}")
+    assert response.text == expected
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    # A figure's citation is the source's, then the figure's record in this dataset.
+    source, record = cite(client, style).text.splitlines()
+    assert f"{source}\n" == expected
+    assert PERMALINK in record and "Revision 1" in record
+    assert record.startswith("deportation-stats. ")
 
 
-def test_the_text_style_gives_the_sentence_the_source_and_the_permalink(client: TestClient) -> None:
+def test_the_text_style_gives_the_sentence_the_source_and_the_record(client: TestClient) -> None:
+    revised = date.fromisoformat(client.get(f"/v1/figures/{FIGURE}").json()["updated_at"][:10])
     assert cite(client, "text").text == (
         f"{STATEMENT}\nSource: “Cambodia Committed to Repatriation of US Deportees.” 2018. "
-        f"Khmer Times, February 2018.\nFigure {FIGURE}, deportation-stats (CC BY 4.0): "
-        f"{PERMALINK}\n"
+        f"Khmer Times, February 2018.\nFigure: deportation-stats. {revised.year}. “Cambodian "
+        "nationals in the US under a final order of removal as of December 2017: more than "
+        f"1,900.” Revision 1, {revised:%B} {revised.day}, {revised.year}. {PERMALINK}. "
+        "(CC BY 4.0)\n"
     )
 
 
@@ -139,8 +139,8 @@ def test_a_year_alone_is_the_whole_date() -> None:
     assert apa(source) == "Sokhean, B. (2019). Deportees return home. Phnom Penh Post."
     assert mla(source) == "Sokhean, Ben. “Deportees Return Home.” Phnom Penh Post, 2019."
     assert chicago(source) == "Sokhean, Ben. 2019. “Deportees Return Home.” Phnom Penh Post, 2019."
-    assert rispy.loads(ris(source))[0]["date"] == "2019///"
-    fields = {f.key for f in bibtexparser.parse_string(bibtex(source)).entries[0].fields}
+    assert rispy.loads(ris_source(source))[0]["date"] == "2019///"
+    fields = {f.key for f in bibtexparser.parse_string(bibtex_source(source)).entries[0].fields}
     assert "month" not in fields and "day" not in fields
 
 
@@ -190,18 +190,26 @@ def test_bibtex_parses_back_with_every_field_intact(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/x-bibtex; charset=utf-8"
     library = bibtexparser.parse_string(response.text)
     assert library.failed_blocks == []
-    [entry] = library.entries
-    fields = {field.key: field.value for field in entry.fields}
-    assert (entry.entry_type, entry.key) == ("article", SOURCE_ID)
+    record, source = library.entries
+    assert (record.entry_type, record.key) == ("misc", RECORD_KEY)
+    assert (source.entry_type, source.key) == ("article", SOURCE_ID)
+    fields = {field.key: field.value for field in source.fields}
     assert fields == {
         "title": "{Cambodia} committed to repatriation of {US} deportees",
         "journal": "Khmer Times",
         "year": "2018",
         "month": "feb",
-        "language": "en",
-        "note": f"{STATEMENT} Figure {FIGURE}, deportation-stats: {PERMALINK}",
+        "language": "english",  # biblatex's name for it, not the ISO code
     }
-    assert "author" not in fields and "day" not in fields
+    said = {field.key: field.value for field in record.fields}
+    revised = client.get(f"/v1/figures/{FIGURE}").json()["updated_at"][:10]
+    assert said["author"] == "{deportation-stats}"
+    assert said["version"] == "revision 1"
+    assert said["url"] == PERMALINK
+    assert said["note"] == f"{STATEMENT} CC BY 4.0."
+    assert said["related"] == SOURCE_ID
+    assert (said["year"], said["day"]) == (revised[:4], str(int(revised[8:])))
+    assert "urldate" not in said
 
 
 def test_bibtex_escapes_its_special_characters() -> None:
@@ -214,7 +222,7 @@ def test_bibtex_escapes_its_special_characters() -> None:
         url=None,
         language="en",
     )
-    library = bibtexparser.parse_string(bibtex(source))
+    library = bibtexparser.parse_string(bibtex_source(source))
     fields = {f.key: f.value for f in library.entries[0].fields}
     assert fields["title"] == r"50\% \& more\_than \#1"
     assert fields["journal"] == r"A \& B"
@@ -225,7 +233,9 @@ def test_bibtex_escapes_its_special_characters() -> None:
 )
 def test_bibtex_writes_tilde_and_caret_as_text_commands(character: str, command: str) -> None:
     source = replace(SIGNED, title=f"up {character}20", publisher=f"a {character} b")
-    fields = {f.key: f.value for f in bibtexparser.parse_string(bibtex(source)).entries[0].fields}
+    fields = {
+        f.key: f.value for f in bibtexparser.parse_string(bibtex_source(source)).entries[0].fields
+    }
     assert fields["title"] == f"up {command}20"
     assert fields["journal"] == f"a {command} b"
 
@@ -241,14 +251,28 @@ def test_bibtex_writes_tilde_and_caret_as_text_commands(character: str, command:
 )
 def test_a_latex_aware_reader_gets_the_bibtex_title_back_word_for_word(title: str) -> None:
     library = bibtexparser.parse_string(
-        bibtex(replace(SIGNED, title=title)), append_middleware=[LatexDecodingMiddleware()]
+        bibtex_source(replace(SIGNED, title=title)), append_middleware=[LatexDecodingMiddleware()]
     )
     assert library.entries[0].fields_dict["title"].value == title
 
 
-def test_bibtex_has_the_author_day_url_and_figure_note_when_there_are_some() -> None:
+def test_bibtex_has_the_author_day_url_and_the_figure_record_when_there_are_some() -> None:
     source = replace(SIGNED, author="Mary Ann Smith")
-    assert citations.cite(Style.BIBTEX, source, CITED_FIGURE) == (
+    assert citations.cite(Style.BIBTEX, source, CITED_FIGURE, "2026-12-01") == (
+        "@misc{deportation-stats:f-1,\n"
+        "  title = {Cambodians facing removal as of December 2017: about 1,900},\n"
+        "  author = {{deportation-stats}},\n"
+        "  publisher = {deportation-stats},\n"
+        "  year = {2026},\n"
+        "  month = nov,\n"
+        "  day = {30},\n"
+        "  version = {revision 3},\n"
+        "  url = {https://example.org/v1/figures/f-1},\n"
+        "  urldate = {2026-12-01},\n"
+        f"  note = {{{NOTE}}},\n"
+        "  related = {x-2019}\n"
+        "}\n"
+        "\n"
         "@article{x-2019,\n"
         "  title = {{Deportees} return home},\n"
         "  author = {Mary Ann Smith},\n"
@@ -256,17 +280,28 @@ def test_bibtex_has_the_author_day_url_and_figure_note_when_there_are_some() -> 
         "  year = {2019},\n"
         "  month = mar,\n"
         "  day = {4},\n"
-        "  language = {en},\n"
-        "  url = {https://example.org/a},\n"
-        f"  note = {{{NOTE}}}\n"
+        "  language = {english},\n"
+        "  url = {https://example.org/a}\n"
         "}\n"
     )
 
 
-def test_ris_has_the_author_day_url_and_figure_note_when_there_are_some() -> None:
+def test_ris_has_the_author_day_url_and_the_figure_record_when_there_are_some() -> None:
     source = replace(SIGNED, author="Mary Ann Smith")
-    text = citations.cite(Style.RIS, source, CITED_FIGURE)
+    text = citations.cite(Style.RIS, source, CITED_FIGURE, "2026-12-01")
     assert text == (
+        "TY  - DATA\n"
+        "ID  - deportation-stats:f-1\n"
+        "TI  - Cambodians facing removal as of December 2017: about 1,900\n"
+        "AU  - deportation-stats\n"
+        "PB  - deportation-stats\n"
+        "PY  - 2026\n"
+        "DA  - 2026/11/30/\n"
+        "ET  - revision 3\n"
+        "UR  - https://example.org/v1/figures/f-1\n"
+        "Y2  - 2026/12/01/\n"
+        f"N1  - {NOTE} Source: x-2019.\n"
+        "ER  - \n"
         "TY  - NEWS\n"
         "ID  - x-2019\n"
         "TI  - Deportees return home\n"
@@ -277,17 +312,30 @@ def test_ris_has_the_author_day_url_and_figure_note_when_there_are_some() -> Non
         "DA  - 2019/03/04/\n"
         "LA  - en\n"
         "UR  - https://example.org/a\n"
-        f"N1  - {NOTE}\n"
         "ER  - \n"
     )
-    [entry] = rispy.loads(text)
+    record, entry = rispy.loads(text)
     assert entry["authors"] == ["Smith, Mary Ann"] and entry["urls"] == ["https://example.org/a"]
+    assert (record["type_of_reference"], record["id"]) == ("DATA", "deportation-stats:f-1")
+    assert record["access_date"] == "2026/12/01/"
 
 
-def test_csl_json_has_the_author_day_url_and_figure_note_when_there_are_some() -> None:
+def test_csl_json_has_the_author_day_url_and_the_figure_record_when_there_are_some() -> None:
     source = replace(SIGNED, author="Mary Ann Smith")
-    text = citations.cite(Style.CSL_JSON, source, CITED_FIGURE)
+    text = citations.cite(Style.CSL_JSON, source, CITED_FIGURE, "2026-12-01")
     assert json.loads(text) == [
+        {
+            "id": "deportation-stats:f-1",
+            "type": "dataset",
+            "title": "Cambodians facing removal as of December 2017: about 1,900",
+            "author": [{"literal": "deportation-stats"}],
+            "publisher": "deportation-stats",
+            "issued": {"date-parts": [[2026, 11, 30]]},
+            "version": "3",
+            "URL": "https://example.org/v1/figures/f-1",
+            "note": f"{NOTE} Source: x-2019.",
+            "accessed": {"date-parts": [[2026, 12, 1]]},
+        },
         {
             "id": "x-2019",
             "type": "article-newspaper",
@@ -298,18 +346,17 @@ def test_csl_json_has_the_author_day_url_and_figure_note_when_there_are_some() -
             "language": "en",
             "author": [{"family": "Smith", "given": "Mary Ann"}],
             "URL": "https://example.org/a",
-            "note": NOTE,
-        }
+        },
     ]
-    # Readable as it stands: indented two spaces, and UTF-8 rather than \u escapes.
-    assert text.startswith('[\n  {\n    "id": "x-2019",\n')
+    # Readable as it stands: indented two spaces, and UTF-8 rather than \\u escapes.
+    assert text.startswith('[\n  {\n    "id": "deportation-stats:f-1",\n')
     assert "removal — as of" in text
 
 
 def test_ris_parses_back_with_every_field_intact(client: TestClient) -> None:
     response = cite(client, "ris")
     assert response.headers["content-type"] == "application/x-research-info-systems; charset=utf-8"
-    [entry] = rispy.loads(response.text)
+    record, entry = rispy.loads(response.text)
     assert entry == {
         "type_of_reference": "NEWS",
         "id": SOURCE_ID,
@@ -319,16 +366,21 @@ def test_ris_parses_back_with_every_field_intact(client: TestClient) -> None:
         "year": "2018",
         "date": "2018/02//",
         "language": "en",
-        "notes": [f"{STATEMENT} Figure {FIGURE}, deportation-stats: {PERMALINK}"],
     }
+    assert (record["type_of_reference"], record["id"]) == ("DATA", RECORD_KEY)
+    assert record["urls"] == [PERMALINK] and record["edition"] == "revision 1"
+    assert record["notes"] == [f"{STATEMENT} CC BY 4.0. Source: {SOURCE_ID}."]
+    assert "access_date" not in record
 
 
 def test_csl_json_renders_in_a_real_csl_processor(client: TestClient) -> None:
     response = cite(client, "csl-json")
     assert response.headers["content-type"] == "application/vnd.citationstyles.csl+json"
-    items = json.loads(response.text)
-    assert "author" not in items[0]
-    assert items[0]["issued"] == {"date-parts": [[2018, 2]]}
+    record, source = json.loads(response.text)
+    assert record["id"] == RECORD_KEY and "accessed" not in record
+    items = [source]
+    assert "author" not in source
+    assert source["issued"] == {"date-parts": [[2018, 2]]}
     # citeproc-py renders it with the Harvard style it ships, offline.
     shipped = Path(citeproc.__file__).parent / "data" / "styles" / "harvard-cite-them-right.csl"
     style = CitationStylesStyle(str(shipped), validate=False)
@@ -382,3 +434,95 @@ def test_a_citation_answers_406_to_an_accept_it_cannot_give(
         assert "ask with Accept:" in problem["detail"]
     else:
         assert response.status_code == 200, response.text
+
+
+# --- Several figures at once, for a reference manager ----------------------------------------
+
+TWO = ["removals-2017", FIGURE, "removals-2017"]  # one asked twice; one source for both
+
+
+def export(client: TestClient, style: str, ids: list[str] = TWO, **params: str):
+    response = client.get("/v1/citations", params={"figure": ids, "style": style, **params})
+    assert response.status_code == 200, response.text
+    return response
+
+
+def test_a_bibtex_export_holds_each_figure_once_and_each_source_once(client: TestClient) -> None:
+    response = export(client, "bibtex")
+    assert response.headers["content-disposition"] == 'attachment; filename="citations.bib"'
+    library = bibtexparser.parse_string(response.text)
+    assert library.failed_blocks == []  # a repeated key would fail as a duplicate
+    assert [e.key for e in library.entries] == [
+        "deportation-stats:removals-2017",
+        RECORD_KEY,
+        SOURCE_ID,
+    ]
+
+
+def test_a_ris_export_and_a_csl_json_export_hold_the_same_entries(client: TestClient) -> None:
+    entries = rispy.loads(export(client, "ris").text)
+    items = json.loads(export(client, "csl-json").text)
+    keys = ["deportation-stats:removals-2017", RECORD_KEY, SOURCE_ID]
+    assert [e["id"] for e in entries] == keys
+    assert [i["id"] for i in items] == keys
+    assert [i["type"] for i in items] == ["dataset", "dataset", "article-newspaper"]
+    # citeproc-py takes the items as they are and renders the source from them.
+    shipped = Path(citeproc.__file__).parent / "data" / "styles" / "harvard-cite-them-right.csl"
+    style = CitationStylesStyle(str(shipped), validate=False)
+    bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
+    bibliography.register(Citation([CitationItem(SOURCE_ID)]))
+    assert "Khmer Times (2018)" in str(bibliography.bibliography()[0])
+
+
+def test_a_citation_carries_no_access_date_unless_asked_and_is_the_same_each_time(
+    client: TestClient,
+) -> None:
+    for style in ("apa", "mla", "chicago", "text", "bibtex", "ris", "csl-json"):
+        first, second = cite(client, style).text, cite(client, style).text
+        assert first == second, style
+        for said in ("Retrieved", "Accessed", "urldate", "Y2  -", '"accessed"'):
+            assert said not in first, (style, said)
+    dated = {
+        "apa": "Retrieved December 1, 2026, from",
+        "mla": "Accessed 1 Dec. 2026.",
+        "chicago": "Accessed December 1, 2026.",
+        "bibtex": "urldate = {2026-12-01}",
+        "ris": "Y2  - 2026/12/01/",
+    }
+    for style, words in dated.items():
+        response = client.get(
+            f"/v1/figures/{FIGURE}/citation", params={"style": style, "accessed": "2026-12-01"}
+        )
+        assert words in response.text, style
+    record = json.loads(
+        client.get(
+            f"/v1/figures/{FIGURE}/citation", params={"style": "csl-json", "accessed": "2026-12-01"}
+        ).text
+    )[0]
+    assert record["accessed"] == {"date-parts": [[2026, 12, 1]]}
+    assert "urldate = {2026-12-01}" in export(client, "bibtex", accessed="2026-12-01").text
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("figure=removals-2017&figure=nope", "no figure with id 'nope'"),
+        ("style=bibtex", "Field required"),
+        ("figure=removals-2017&style=apa", "'bibtex', 'ris' or 'csl-json'"),
+        ("figure=removals-2017&accessed=yesterday", "'yesterday' is not a day that exists"),
+    ],
+)
+def test_a_bad_export_request_is_a_422_saying_what_is_wrong(
+    client: TestClient, query: str, says: str
+) -> None:
+    problem = assert_problem(client.get(f"/v1/citations?{query}"), 422)
+    assert says in problem["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize(
+    "accessed", ["0", "2026-02-30", "2026-12", "1 Dec 2026", "2026-W49-3", "20261202"]
+)
+def test_an_access_date_must_be_a_day_that_exists(client: TestClient, accessed: str) -> None:
+    response = client.get(f"/v1/figures/{FIGURE}/citation", params={"accessed": accessed})
+    problem = assert_problem(response, 422)
+    assert problem["errors"][0]["pointer"] == "#/accessed"

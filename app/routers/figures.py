@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from app import citations, linked_data
 from app.auth import LockedFigureDep, RetractableFigureDep, WriterDep, WriteSessionDep
-from app.deps import FigureDep, FigureListDep, SessionDep, checked_id, off_the_loop
+from app.deps import Accessed, FigureDep, FigureListDep, SessionDep, checked_id, off_the_loop
 from app.errors import NotAcceptable
 from app.figure_lists import figure_list_answer
 from app.guards import JsonOnly
-from app.mapping import figure_read, figure_statement, revision_read
+from app.mapping import cited_figure, figure_read, revision_read
 from app.negotiation import negotiate
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.responses import (
@@ -147,15 +147,14 @@ def cite_figure(
     style: Annotated[
         citations.Style, Query(description="One of " + ", ".join(citations.Style) + ".")
     ] = citations.Style.TEXT,
+    accessed: Accessed = None,
 ) -> Response:
-    """How to cite the figure: its ready sentence and its source (`text`), or the source in
-    APA 7, MLA 9, Chicago 17 author-date, BibTeX, RIS or CSL-JSON with the figure as a note."""
-    cited = citations.CitedFigure(
-        id=figure.id,
-        statement=figure_statement(figure),
-        permalink=f"{base_url(request)}/v1/figures/{figure.id}",
-    )
-    return citation_response(request, style, figure.source, cited)
+    """How to cite the figure: its ready sentence, its source and its record in this dataset
+    (`text`); or those two citations, the source's and the record's, in APA 7, MLA 9,
+    Chicago 17 author-date, BibTeX, RIS or CSL-JSON (keys: the source's id and
+    `deportation-stats:{id}`). Several figures at once: /v1/citations."""
+    cited = cited_figure(figure, f"{base_url(request)}/v1/figures/{figure.id}")
+    return citation_response(request, style, figure.source, cited, accessed)
 
 
 @router.get(
