@@ -141,7 +141,7 @@ def apa_record(figure: CitedFigure, accessed: str | None = None) -> str:
     year, month, day = revised(figure)
     retrieved = f"Retrieved {_long_date(*_iso(accessed))}, from " if accessed else ""
     return (
-        f"{DATASET}. ({year}, {month_name(month)} {day}). {_period(figure.title)[:-1]} "
+        f"{DATASET}. ({year}, {month_name(month)} {day}). {figure.title} "
         f"(Revision {figure.revision}) [Data set]. {retrieved}{figure.permalink}"
     )
 

@@ -526,3 +526,59 @@ def test_an_access_date_must_be_a_day_that_exists(client: TestClient, accessed: 
     response = client.get(f"/v1/figures/{FIGURE}/citation", params={"accessed": accessed})
     problem = assert_problem(response, 422)
     assert problem["errors"][0]["pointer"] == "#/accessed"
+
+
+# --- The figure's record, in each prose style (pure) ----------------------------------------
+
+
+def test_each_prose_style_cites_the_figure_record_with_its_revision_and_date() -> None:
+    assert citations.cite(Style.APA, SIGNED, CITED_FIGURE).splitlines()[1] == (
+        "deportation-stats. (2026, November 30). Cambodians facing removal as of December "
+        "2017: about 1,900 (Revision 3) [Data set]. https://example.org/v1/figures/f-1"
+    )
+    assert citations.cite(Style.MLA, SIGNED, CITED_FIGURE).splitlines()[1] == (
+        "deportation-stats. Cambodians facing removal as of December 2017: about 1,900. "
+        "Revision 3, deportation-stats, 30 Nov. 2026, https://example.org/v1/figures/f-1."
+    )
+    assert citations.cite(Style.CHICAGO, SIGNED, CITED_FIGURE).splitlines()[1] == (
+        "deportation-stats. 2026. “Cambodians facing removal as of December 2017: about "
+        "1,900.” Revision 3, November 30, 2026. https://example.org/v1/figures/f-1."
+    )
+
+
+def test_each_prose_style_says_when_it_was_accessed_only_when_told() -> None:
+    said = {
+        Style.APA: "[Data set]. Retrieved December 1, 2026, from https://example.org/v1/figures/f-1",
+        Style.MLA: "figures/f-1. Accessed 1 Dec. 2026.",
+        Style.CHICAGO: "figures/f-1. Accessed December 1, 2026.",
+        Style.TEXT: "figures/f-1. Accessed December 1, 2026. (CC BY 4.0)",
+    }
+    for style, words in said.items():
+        assert words in citations.cite(style, SIGNED, CITED_FIGURE, "2026-12-01"), style
+        plain = citations.cite(style, SIGNED, CITED_FIGURE)
+        assert "Accessed" not in plain and "Retrieved" not in plain, style
+        assert "XX" not in plain
+
+
+def test_a_language_biblatex_has_no_name_for_stays_its_code() -> None:
+    fields = bibtexparser.parse_string(bibtex_source(replace(SIGNED, language="km"))).entries[0]
+    assert fields.fields_dict["language"].value == "km"
+
+
+def test_a_source_alone_in_csl_json_is_one_item_readable_as_it_stands() -> None:
+    text = citations.cite(Style.CSL_JSON, replace(SIGNED, title="Déportés"))
+    assert text == (
+        "[\n  {\n"
+        '    "id": "x-2019",\n'
+        '    "type": "article-newspaper",\n'
+        '    "title": "Déportés",\n'
+        '    "container-title": "Phnom Penh Post",\n'
+        '    "publisher": "Phnom Penh Post",\n'
+        '    "issued": {\n      "date-parts": [\n        [\n          2019,\n          3,\n'
+        "          4\n        ]\n      ]\n    },\n"
+        '    "language": "en",\n'
+        '    "author": [\n      {\n        "family": "Sokhean",\n        "given": "Ben"\n'
+        "      }\n    ],\n"
+        '    "URL": "https://example.org/a"\n'
+        "  }\n]\n"
+    )
