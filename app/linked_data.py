@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from app import models
 from app.schemas.fields import Bounds, Qualifier, plain_number
-from app.schemas.reads import FigureRead
+from app.schemas.reads import DerivedRead, FigureRead
 
 MEDIA_TYPE = "application/ld+json"
 CONTEXT = {"@vocab": "https://schema.org/"}
@@ -57,6 +57,12 @@ def value_properties(
     The stated number, its words and the qualifier always go with it as `PropertyValue`s."""
     if qualifier is Qualifier.EXACT:
         return {"value": plain_number(value)}
+    return bounds_properties(bounds, integer=integer)
+
+
+def bounds_properties(bounds: Bounds | None, *, integer: bool) -> dict[str, Any]:
+    """An interval as `minValue`/`maxValue` (inclusive, as schema.org defines them), the
+    exclusive ends of a real quantity as our own `PropertyValue`s; nothing for no interval."""
     found: dict[str, Any] = {}
     extra: list[dict[str, Any]] = []
     if bounds is not None:
@@ -157,4 +163,34 @@ def figure_document(read: FigureRead, measure: models.Measure, base_url: str) ->
         # A flow: how long it was counted over, and (as for a stock) the day it ends.
         observation["observationPeriod"] = duration(read.time_start, read.time_end)
         observation["observationDate"] = read.period.end
+    return observation
+
+
+def derived_document(read: DerivedRead, base_url: str) -> dict[str, Any]:
+    """The JSON-LD for one derived figure: an Observation computed by its formula, its value
+    only when its bounds are one exact number, else its honest bounds (see `value_properties`;
+    a share in percent is a real quantity, a sum or difference of people a count)."""
+    observation: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "Observation",
+        "@id": f"{base_url}/v1/derived/{read.id}",
+        "name": read.display,
+        "description": read.statement,
+        "unitText": read.unit,
+        "measurementMethod": read.formula,
+        "additionalProperty": [_property("approximate", read.approximate)],
+    }
+    bounds = read.bounds
+    if (
+        bounds is not None
+        and bounds.lower is not None
+        and bounds.lower == bounds.upper
+        and bounds.lower_inclusive
+        and bounds.upper_inclusive
+    ):
+        observation["value"] = plain_number(bounds.lower)
+    else:
+        found = bounds_properties(bounds, integer=read.unit != "percent")
+        observation["additionalProperty"] += found.pop("additionalProperty", [])
+        observation.update(found)
     return observation

@@ -292,3 +292,30 @@ def test_a_source_as_json_ld_invents_no_author_and_names_its_language(client: Te
     assert document["inLanguage"] == "en"
     assert document["datePublished"] == "2018-02"
     assert "author" not in document
+
+
+def test_a_derived_figure_as_json_ld_keeps_its_honest_bounds(client: TestClient) -> None:
+    linked = {"Accept": "application/ld+json"}
+    derived = [d["id"] for d in client.get("/v1/derived").json()["items"]]
+    assert len(derived) == 3
+    for derived_id in derived:
+        response = client.get(f"/v1/derived/{derived_id}", headers=linked)
+        assert response.headers["content-type"] == "application/ld+json"
+        document = response.json()
+        assert document["@id"] == f"http://testserver/v1/derived/{derived_id}"
+        assert vocabulary_faults(document) == [], derived_id
+        jsonld.expand(document, {"documentLoader": refuse_remote})
+    share = client.get(
+        "/v1/derived/final-removal-orders-criminal-share-2017-12", headers=linked
+    ).json()
+    # Less than 74.4%: a real quantity's open bound cannot become an inclusive maxValue.
+    assert "value" not in share and "maxValue" not in share
+    ends = {p["name"]: p["value"] for p in share["additionalProperty"]}
+    assert ends["exclusive_max_value"] == pytest.approx(74.3157894736842)
+    assert share["measurementMethod"].endswith("/ final-removal-orders-2017-12 * 100")
+    # More than 145,000 and exactly 42,000 people: at least 187,001.
+    total = client.get("/v1/derived/admissions-1975-2000", headers=linked).json()
+    assert (total["minValue"], "value" in total) == (187001, False)
+    assert client.get("/v1/derived/admissions-1975-2000").headers["content-type"] == (
+        "application/json"
+    )

@@ -1,12 +1,14 @@
 """Derived figures: numbers computed on read from stated figures, with honest bounds."""
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
+from app import linked_data
 from app.deps import DerivedDep, PagingDep, SessionDep
-from app.guards import JsonOnly
+from app.guards import LINKED_DATA, JsonOrLinkedData
 from app.mapping import derived_read
-from app.openapi import list_responses, problem_responses
-from app.responses import id_list_answer
+from app.openapi import linked_data_responses, list_responses
+from app.responses import base_url, id_list_answer
 from app.schemas.reads import DerivedRead, Page
 from app.services import derived as service
 
@@ -25,9 +27,15 @@ def list_derived(
 @router.get(
     "/{derived_id}",
     response_model=DerivedRead,
-    responses=problem_responses(404, 406),
-    dependencies=[JsonOnly],
+    responses=linked_data_responses("schema.org JSON-LD: an Observation with honest bounds."),
 )
-def read_derived(derived: DerivedDep, session: SessionDep) -> DerivedRead:
-    """One derived figure: its inputs, formula, honest bounds, words and sentence."""
-    return derived_read(derived, service.input_figures(session, [derived]))
+def read_derived(
+    derived: DerivedDep, session: SessionDep, request: Request, media: JsonOrLinkedData
+) -> DerivedRead | Response:
+    """One derived figure: its inputs, formula, honest bounds, words and sentence. With
+    `Accept: application/ld+json`, a schema.org Observation."""
+    read = derived_read(derived, service.input_figures(session, [derived]))
+    if media == LINKED_DATA:
+        document = linked_data.derived_document(read, base_url(request))
+        return JSONResponse(document, media_type=LINKED_DATA)
+    return read
