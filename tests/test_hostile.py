@@ -4,6 +4,7 @@ write lock, never makes a 500, never forges a log line, and slow ones are cut of
 import base64
 import json
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -478,6 +479,13 @@ def slow_download(port: int, path: str = "/v1/figures?format=csv") -> socket.soc
     return sock
 
 
+def answer_began(sock: socket.socket, seconds: float = 10) -> bool:
+    """Whether the server began answering on `sock` within `seconds`: its first bytes wait
+    there, unread (a download's slot is taken before its first byte is sent)."""
+    readable, _, _ = select.select([sock], [], [], seconds)
+    return bool(readable)
+
+
 def test_a_client_that_stops_reading_is_cut_off_and_its_snapshot_released(
     many_figures: Path,
 ) -> None:
@@ -488,7 +496,8 @@ def test_a_client_that_stops_reading_is_cut_off_and_its_snapshot_released(
     port = int(base.rsplit(":", 1)[1])
     try:
         first, second = slow_download(port), slow_download(port, "/v1/figures?format=ndjson")
-        time.sleep(0.3)
+        # Both hold their slots once their answers begin (however slow the machine is).
+        assert answer_began(first) and answer_began(second)
         # A third whole download from the same client waits its turn: 429.
         third = httpx.get(base + "/v1/figures?format=csv")
         assert_problem(third, 429)
