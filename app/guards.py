@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app import linked_data
 from app.errors import InvalidInput, NotAcceptable
 from app.negotiation import negotiate
 
@@ -17,7 +18,7 @@ async def json_only(request: Request) -> None:
 
 JsonOnly = Depends(json_only)
 
-LINKED_DATA = "application/ld+json"
+LINKED_DATA = linked_data.MEDIA_TYPE
 JSON_OR_LINKED_DATA = ["application/json", LINKED_DATA]
 
 

@@ -64,6 +64,17 @@ def base_url(request: Request) -> str:
     return str(_public(request, request.base_url)).rstrip("/")
 
 
+def _acceptable(request: Request, style: citations.Style) -> None:
+    """A citation's media type is fixed by its style: an Accept that excludes it is a 406,
+    as on every other route, rather than an answer it did not ask for."""
+    media = citations.MEDIA_TYPES[style].split(";")[0]
+    if negotiate(request.scope, request.headers.get("accept"), [media]) is None:
+        raise NotAcceptable(
+            f"the {style.value} citation is served as {media}; ask with Accept: {media} "
+            "(or */*), or choose another style with ?style="
+        )
+
+
 def citation_response(
     request: Request,
     style: citations.Style,
@@ -71,14 +82,8 @@ def citation_response(
     figure: CitedFigure | None = None,
     accessed: str | None = None,
 ) -> Response:
-    """The citation in `style`, whose media type is fixed by the style: an Accept that
-    excludes it is a 406, as on every other route, rather than an answer it did not ask for."""
-    media = citations.MEDIA_TYPES[style].split(";")[0]
-    if negotiate(request.scope, request.headers.get("accept"), [media]) is None:
-        raise NotAcceptable(
-            f"the {style.value} citation is served as {media}; ask with Accept: {media} "
-            "(or */*), or choose another style with ?style="
-        )
+    """The citation in `style`."""
+    _acceptable(request, style)
     return Response(
         citations.cite(style, cited_source(source), figure, accessed),
         media_type=citations.MEDIA_TYPES[style],
@@ -96,9 +101,7 @@ def export_response(
 ) -> Response:
     """Several figures for a reference manager, as a download: each figure's record and each
     distinct source once (see `bibliography`)."""
-    media = citations.MEDIA_TYPES[style].split(";")[0]
-    if negotiate(request.scope, request.headers.get("accept"), [media]) is None:
-        raise NotAcceptable(f"{style.value} is served as {media}; ask with Accept: {media} or */*")
+    _acceptable(request, style)
     export = citations.EXPORTS[style]
     body = export(
         [(cited_source(source), figure) for source, figure in cited],

@@ -1,5 +1,7 @@
 """A figure as schema.org JSON-LD that expands offline into the right types."""
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 from pyld import jsonld
@@ -16,17 +18,20 @@ def refuse_remote(url: str, options: object = None) -> None:
     raise AssertionError(f"the document tried to fetch {url}")
 
 
-def types(node: object) -> set[str]:
-    """Every @type IRI anywhere in an expanded document."""
-    found: set[str] = set()
+def nodes(node: object) -> Iterator[dict]:
+    """Every node (JSON object) anywhere in a document, outermost first."""
     if isinstance(node, dict):
-        found.update(node.get("@type", []))
+        yield node
         for value in node.values():
-            found |= types(value)
+            yield from nodes(value)
     elif isinstance(node, list):
         for value in node:
-            found |= types(value)
-    return found
+            yield from nodes(value)
+
+
+def types(document: object) -> set[str]:
+    """Every @type IRI anywhere in an expanded document."""
+    return {kind for node in nodes(document) for kind in node.get("@type", [])}
 
 
 def test_linked_data_expands_offline_to_an_observation_of_a_statistical_variable(
@@ -226,20 +231,6 @@ def test_every_figure_keeps_to_schema_org_types_domains_and_ranges(client: TestC
         assert all(t.startswith(SCHEMA) for t in types(expanded))
 
 
-def ids(node: object) -> set[str]:
-    """Every @id anywhere in a (compact) document."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        if "@id" in node:
-            found.add(node["@id"])
-        for value in node.values():
-            found |= ids(value)
-    elif isinstance(node, list):
-        for value in node:
-            found |= ids(value)
-    return found
-
-
 def test_every_id_a_figure_links_answers_json_ld_of_the_type_it_was_linked_as(
     client: TestClient,
 ) -> None:
@@ -247,20 +238,7 @@ def test_every_id_a_figure_links_answers_json_ld_of_the_type_it_was_linked_as(
     document = client.get(
         "/v1/figures/final-removal-orders-2017-12", headers={"Accept": linked}
     ).json()
-    typed = {}
-
-    def collect(node: object) -> None:
-        if isinstance(node, dict):
-            if "@id" in node:
-                typed[node["@id"]] = node.get("@type")
-            for value in node.values():
-                collect(value)
-        elif isinstance(node, list):
-            for value in node:
-                collect(value)
-
-    collect(document)
-    assert set(typed) == ids(document)
+    typed = {node["@id"]: node.get("@type") for node in nodes(document) if "@id" in node}
     assert {t for t in typed.values()} == {"Observation", "StatisticalVariable", "NewsArticle"}
     for at, kind in typed.items():
         response = client.get(at.removeprefix("http://testserver"), headers={"Accept": linked})

@@ -11,7 +11,7 @@ from app.auth import LockedFigureDep, RetractableFigureDep, WriterDep, WriteSess
 from app.deps import Accessed, FigureDep, FigureListDep, SessionDep, checked_id, off_the_loop
 from app.errors import NotAcceptable
 from app.figure_lists import figure_list_answer
-from app.guards import JsonOnly
+from app.guards import JSON_OR_LINKED_DATA, JsonOnly
 from app.mapping import cited_figure, figure_read, revision_read
 from app.negotiation import negotiate
 from app.openapi import citation_responses, list_responses, problem_responses
@@ -33,9 +33,6 @@ async def list_figures(
     """Figures matching the filters: a JSON page at a time (follow `next`), or every match as
     CSV or NDJSON (`Accept` or `?format=`)."""
     return await off_the_loop(request, figure_list_answer, request, query, query.filters)
-
-
-FIGURE_MEDIA_TYPES = ["application/json", linked_data.MEDIA_TYPE]
 
 
 def written(session: Session, figure_id: str, *, status: int = 200) -> Response:
@@ -123,9 +120,9 @@ async def read_figure(
 def _figure_answer(request: Request, figure_id: str, accept: str | None) -> Response:
     checked_id("figure", figure_id)
     body, etag = figures.rendered_figure(request.app.state.engine, figure_id)
-    media_type = negotiate(request.scope, accept, FIGURE_MEDIA_TYPES)
+    media_type = negotiate(request.scope, accept, JSON_OR_LINKED_DATA)
     if media_type is None:
-        raise NotAcceptable(f"this figure is served as {' or '.join(FIGURE_MEDIA_TYPES)}")
+        raise NotAcceptable(f"this figure is served as {' or '.join(JSON_OR_LINKED_DATA)}")
     if media_type == linked_data.MEDIA_TYPE:
         # Made from the ORM's figure alone, so that it is one snapshot, however it changes.
         with request.app.state.sessionmaker() as session:
