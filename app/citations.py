@@ -4,14 +4,15 @@ A figure is cited twice: its source (the article), and its record in this datase
 dataset as author and publisher, the figure's id, its revision and that revision's date, its
 permalink). No access date unless one is given, so that a citation is a function of the data.
 
-APA 7, MLA 9 and Chicago 17 (author-date) are plain text (no italics markup); BibTeX, RIS and
-CSL-JSON are for reference managers and are checked by real parsers in the tests. Their keys
-are stable: a source's id, and `deportation-stats:` and the figure's id for its record.
+APA 7, MLA 9 and Chicago 18th (author-date) are written as citeproc-js writes them with the
+official CSL styles (tests/test_citeproc.py holds them to its output), as text or as HTML with
+`<i>`; BibTeX, RIS and CSL-JSON are for reference managers and are checked by real parsers in
+the tests. Keys are stable: a source's id, and `deportation-stats:` and the figure's id.
 """
 
 from enum import StrEnum
 
-from app import bibliography
+from app import bibliography, csl
 from app.bibliography import (
     DATASET,
     LICENCE,
@@ -45,28 +46,8 @@ MEDIA_TYPES = {
 }
 
 
-# MLA and Chicago capitalise titles headline style: these stay lower case inside a title.
-_MINOR = {"a", "an", "the", "and", "but", "or", "nor", "for", "so", "yet", "as", "at", "by",
-          "in", "of", "off", "on", "per", "to", "up", "via", "with", "from", "into", "onto",
-          "over", "than", "upon"}  # fmt: skip
 _MLA_MONTHS = ["Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.",
                "Nov.", "Dec."]  # fmt: skip
-
-
-def headline_case(title: str) -> str:
-    """ "Cambodia committed to repatriation of US deportees" ->
-    "Cambodia Committed to Repatriation of US Deportees"."""
-    words = title.split(" ")
-    out = []
-    for i, word in enumerate(words):
-        edge = i in (0, len(words) - 1)
-        if word.lower() in _MINOR and not edge:
-            out.append(word)  # kept as written: "OR" may be Oregon
-        elif word.islower():  # all lower case: not "iPhone", "eBay" or "macOS", which stay
-            out.append(word[:1].upper() + word[1:])
-        else:
-            out.append(word)
-    return " ".join(out)
 
 
 def _period(text: str) -> str:
@@ -75,95 +56,98 @@ def _period(text: str) -> str:
 
 
 def _author_apa(author: str) -> str:
-    """ "Ben Sokhean" -> "Sokhean, B." (APA)."""
+    """ "Ben Sokhean" -> "Sokhean, B."; "Mary Jane Watson" -> "Watson, M. J."; "AFP" -> "AFP."."""
     parts = author.split()
-    if len(parts) < 2:  # a group author ends with its own full stop: "AFP."
+    if len(parts) < 2:
         return _period(author)
     initials = " ".join(f"{p[0]}." for p in parts[:-1])
     return f"{parts[-1]}, {initials}"
 
 
-def apa(source: CitedSource) -> str:
-    """APA 7, newspaper article; with no author the title moves to the author position."""
+def apa(source: CitedSource, html: bool = False) -> str:
+    """APA 7, a newspaper article: the title takes an absent author's place."""
     date = parse_partial_date(source.published)
     when = str(date.year)
     if date.month:
-        when += f", {month_name(date.month)}"
-        if date.day:
-            when += f" {date.day}"
+        when += f", {month_name(date.month)}" + (f" {date.day}" if date.day else "")
+    title = _period(source.title)
+    lead = (
+        f"{_author_apa(source.author)} ({when}). {title}"
+        if source.author
+        else (f"{title} ({when}).")
+    )
     url = f" {source.url}" if source.url else ""
-    if source.author:
-        return (
-            f"{_author_apa(source.author)} ({when}). {_period(source.title)} "
-            f"{source.publisher}.{url}"
-        )
-    return f"{_period(source.title)} ({when}). {source.publisher}.{url}"
+    return csl.entry(f"{lead} {csl.italic(source.publisher)}.{url}", html)
 
 
-def mla(source: CitedSource) -> str:
+def mla(source: CitedSource, html: bool = False) -> str:
     """MLA 9; with no author the entry starts with the title."""
     date = parse_partial_date(source.published)
-    when = str(date.year)
-    if date.month:
-        when = f"{_MLA_MONTHS[date.month - 1]} {date.year}"
-        if date.day:
-            when = f"{date.day} {when}"
-    title = f"“{_period(headline_case(source.title))}”"
-    tail = f"{source.publisher}, {when}" + (f", {source.url}" if source.url else "")
+    when = _mla_date(date.year, date.month, date.day)
     lead = f"{_period(author_inverted(source.author))} " if source.author else ""
-    return f"{lead}{title} {_period(tail)}"
+    title = f"“{_period(csl.title_case(source.title))}”"
+    tail = ", ".join([csl.italic(source.publisher), when] + ([source.url] if source.url else []))
+    return csl.entry(f"{lead}{title} {tail}.", html)
 
 
-def chicago(source: CitedSource) -> str:
-    """Chicago 17, author-date reference list; with no author the title leads."""
+def chicago(source: CitedSource, html: bool = False) -> str:
+    """Chicago 18th, author-date reference list: an unsigned article's newspaper takes the
+    author's place; the date after the title omits the year the entry already gives."""
     date = parse_partial_date(source.published)
-    when = str(date.year)
-    if date.month:
-        when = f"{month_name(date.month)} {date.year}"
-        if date.day:
-            when = f"{month_name(date.month)} {date.day}, {date.year}"
-    title = f"“{_period(headline_case(source.title))}”"
-    url = f" {source.url}." if source.url else ""
+    title = f"“{_period(csl.title_case(source.title))}”"
+    newspaper = csl.italic(source.publisher)
+    day = " ".join(
+        [month_name(date.month)] + ([str(date.day)] if date.day else []) if date.month else []
+    )
     if source.author:
-        return (
-            f"{_period(author_inverted(source.author))} {date.year}. {title} "
-            f"{source.publisher}, {when}.{url}"
+        lead, after = (
+            _period(author_inverted(source.author)),
+            ", ".join(filter(None, [newspaper, day])),
         )
-    return f"{title} {date.year}. {source.publisher}, {when}.{url}"
+    else:
+        lead, after = f"{newspaper}.", day
+    parts = [f"{lead} {date.year}.", title] + ([f"{after}."] if after else [])
+    if source.url:
+        parts.append(f"{source.url}.")
+    return csl.entry(" ".join(parts), html)
+
+
+def apa_record(figure: CitedFigure, html: bool = False) -> str:
+    """APA 7, a data set: the dataset as author and publisher, the revision as its version."""
+    year, _, _ = revised(figure)
+    title = csl.italic(figure.title)
+    return csl.entry(
+        f"{DATASET}. ({year}). {title} (Version {figure.revision}) [Dataset]. {DATASET}. "
+        f"{figure.permalink}",
+        html,
+    )
+
+
+def mla_record(figure: CitedFigure, html: bool = False) -> str:
+    """MLA 9, a data set: author, title, version, publisher, date, location."""
+    year, month, day = revised(figure)
+    title = f"“{_period(csl.title_case(figure.title))}”"
+    return csl.entry(
+        f"{DATASET}. {title} Version {figure.revision}, {DATASET}, "
+        f"{_mla_date(year, month, day)}, {figure.permalink}.",
+        html,
+    )
+
+
+def chicago_record(figure: CitedFigure, html: bool = False) -> str:
+    """Chicago 18th author-date, a data set."""
+    year, month, day = revised(figure)
+    title = f"“{_period(csl.title_case(figure.title))}”"
+    publisher = DATASET[:1].upper() + DATASET[1:]  # the style capitalises the sentence's start
+    return csl.entry(
+        f"{DATASET}. {year}. {title} Version {figure.revision}. {publisher}, "
+        f"{month_name(month)} {day}. {figure.permalink}.",
+        html,
+    )
 
 
 def _long_date(year: int, month: int, day: int) -> str:
     return f"{month_name(month)} {day}, {year}"
-
-
-def apa_record(figure: CitedFigure, accessed: str | None = None) -> str:
-    """APA 7, a data set: the dataset as author, the revision as its version."""
-    year, month, day = revised(figure)
-    retrieved = f"Retrieved {_long_date(*_iso(accessed))}, from " if accessed else ""
-    return (
-        f"{DATASET}. ({year}, {month_name(month)} {day}). {figure.title} "
-        f"(Revision {figure.revision}) [Data set]. {retrieved}{figure.permalink}"
-    )
-
-
-def mla_record(figure: CitedFigure, accessed: str | None = None) -> str:
-    """MLA 9, a data set: author, title, version, publisher, date, location."""
-    year, month, day = revised(figure)
-    tail = f" Accessed {_mla_date(*_iso(accessed))}." if accessed else ""
-    return (
-        f"{DATASET}. {_period(figure.title)} Revision {figure.revision}, {DATASET}, "
-        f"{_mla_date(year, month, day)}, {figure.permalink}.{tail}"
-    )
-
-
-def chicago_record(figure: CitedFigure, accessed: str | None = None) -> str:
-    """Chicago author-date, a data set."""
-    year, month, day = revised(figure)
-    tail = f" Accessed {_long_date(*_iso(accessed))}." if accessed else ""
-    return (
-        f"{DATASET}. {year}. “{_period(figure.title)}” Revision {figure.revision}, "
-        f"{_long_date(year, month, day)}. {figure.permalink}.{tail}"
-    )
 
 
 def _iso(day: str | None) -> tuple[int, int, int]:
@@ -171,20 +155,24 @@ def _iso(day: str | None) -> tuple[int, int, int]:
     return year, month, date
 
 
-def _mla_date(year: int, month: int, day: int) -> str:
-    return f"{day} {_MLA_MONTHS[month - 1]} {year}"
+def _mla_date(year: int, month: int | None, day: int | None) -> str:
+    """ "14 Mar. 2018", "Dec. 2017", "2019"."""
+    return " ".join(
+        ([str(day)] if day else []) + ([_MLA_MONTHS[month - 1]] if month else []) + [str(year)]
+    )
 
 
 def text(
     source: CitedSource, figure: CitedFigure | None = None, accessed: str | None = None
 ) -> str:
-    """A figure's ready sentence and where it comes from; or a source's Chicago reference."""
-    reference = chicago(source)
+    """A figure's ready sentence and where it comes from (the source, then the figure's record,
+    each as Chicago gives it); or a source's Chicago reference. Plain text only."""
     if figure is None:
-        return reference + "\n"
+        return chicago(source) + "\n"
+    seen = f" Accessed {_long_date(*_iso(accessed))}." if accessed else ""
     return (
-        f"{figure.statement}\nSource: {reference}\n"
-        f"Figure: {chicago_record(figure, accessed)} ({LICENCE})\n"
+        f"{figure.statement}\nSource: {chicago(source)}\n"
+        f"Figure: {chicago_record(figure)}{seen}\nLicence: {LICENCE}\n"
     )
 
 
@@ -206,13 +194,19 @@ _PROSE = {
 }
 
 
+PROSE = frozenset(_PROSE)  # the styles that have an HTML form (?format=html)
+
+
 def cite(
     style: Style,
     source: CitedSource,
     figure: CitedFigure | None = None,
     accessed: str | None = None,
+    html: bool = False,
 ) -> str:
-    """A source's citation; a figure's is two, the source's and its record's."""
+    """A source's citation; a figure's is two, the source's and its record's. APA, MLA and
+    Chicago match citeproc-js with the official styles, which give no access date for an
+    article or a data set with a URL: `accessed` shows only in `text` and the exports."""
     if style is Style.TEXT:
         return text(source, figure, accessed)
     if style in EXPORTS:
@@ -221,5 +215,5 @@ def cite(
         return SOURCE_EXPORTS[style](source)
     of_source, of_record = _PROSE[style]
     if figure is None:
-        return of_source(source) + "\n"
-    return f"{of_source(source)}\n{of_record(figure, accessed)}\n"
+        return of_source(source, html) + "\n"
+    return f"{of_source(source, html)}\n{of_record(figure, html)}\n"

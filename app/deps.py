@@ -361,3 +361,13 @@ Accessed = Annotated[
     ),
     AfterValidator(_a_day),
 ]
+
+CitationFormat = Annotated[
+    Literal["text", "html"],
+    Query(
+        alias="format",
+        description="`html` for HTML fragments of the apa, mla and chicago styles, as "
+        'citeproc-js writes them (a `<div class="csl-entry">` per reference, italics as '
+        "`<i>`); `text` (the default) for plain text.",
+    ),
+]

@@ -64,14 +64,14 @@ def base_url(request: Request) -> str:
     return str(_public(request, request.base_url)).rstrip("/")
 
 
-def _acceptable(request: Request, style: citations.Style) -> None:
-    """A citation's media type is fixed by its style: an Accept that excludes it is a 406,
-    as on every other route, rather than an answer it did not ask for."""
-    media = citations.MEDIA_TYPES[style].split(";")[0]
+def _acceptable(request: Request, served_as: str) -> None:
+    """A citation's media type is fixed by its style and format: an Accept that excludes it is
+    a 406, as on every other route, rather than an answer it did not ask for."""
+    media = served_as.split(";")[0]
     if negotiate(request.scope, request.headers.get("accept"), [media]) is None:
         raise NotAcceptable(
-            f"the {style.value} citation is served as {media}; ask with Accept: {media} "
-            "(or */*), or choose another style with ?style="
+            f"this citation is served as {media}; ask with Accept: {media} "
+            "(or */*), or choose another style with ?style= (or format with ?format=)"
         )
 
 
@@ -81,12 +81,21 @@ def citation_response(
     source: models.Source,
     figure: CitedFigure | None = None,
     accessed: str | None = None,
+    form: str = "text",
 ) -> Response:
-    """The citation in `style`."""
-    _acceptable(request, style)
+    """The citation in `style`; as HTML fragments if `form` is "html" (prose styles only)."""
+    html = form == "html"
+    if html and style not in citations.PROSE:
+        raise invalid_field(
+            "query",
+            "format",
+            f"format=html is for the apa, mla and chicago styles, not "
+            f"{style.value}; leave format out, or ask for ?style=apa&format=html",
+        )
+    media = "text/html; charset=utf-8" if html else citations.MEDIA_TYPES[style]
+    _acceptable(request, media)
     return Response(
-        citations.cite(style, cited_source(source), figure, accessed),
-        media_type=citations.MEDIA_TYPES[style],
+        citations.cite(style, cited_source(source), figure, accessed, html), media_type=media
     )
 
 
@@ -101,7 +110,7 @@ def export_response(
 ) -> Response:
     """Several figures for a reference manager, as a download: each figure's record and each
     distinct source once (see `bibliography`)."""
-    _acceptable(request, style)
+    _acceptable(request, citations.MEDIA_TYPES[style])
     export = citations.EXPORTS[style]
     body = export(
         [(cited_source(source), figure) for source, figure in cited],

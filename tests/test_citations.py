@@ -4,26 +4,16 @@ read back by the tools reference managers use."""
 import json
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import bibtexparser
-import citeproc
 import pytest
 import rispy
 from bibtexparser.middlewares import LatexDecodingMiddleware
-from citeproc import (
-    Citation,
-    CitationItem,
-    CitationStylesBibliography,
-    CitationStylesStyle,
-    formatter,
-)
-from citeproc.source.json import CiteProcJSON
 from fastapi.testclient import TestClient
 
-from app import citations
-from app.bibliography import CitedFigure, CitedSource, bibtex_source, ris_source
-from app.citations import Style, apa, chicago, headline_case, mla
+from app import citations, csl
+from app.bibliography import CitedFigure, CitedSource, bibtex_source
+from app.citations import Style
 from helpers import SOURCE_ID, assert_problem
 
 FIGURE = "final-removal-orders-2017-12"
@@ -61,104 +51,27 @@ def cite(client: TestClient, style: str, path: str = f"/v1/figures/{FIGURE}"):
     return response
 
 
-# --- The three prose styles, for a source with no named author ---------------------------
+# --- The prose styles (their every word: tests/test_citeproc.py, against citeproc-js) -------
 
 
-@pytest.mark.parametrize(
-    ("style", "expected"),
-    [
-        (
-            "apa",
-            "Cambodia committed to repatriation of US deportees. (2018, February). Khmer Times.\n",
-        ),
-        ("mla", "“Cambodia Committed to Repatriation of US Deportees.” Khmer Times, Feb. 2018.\n"),
-        (
-            "chicago",
-            "“Cambodia Committed to Repatriation of US Deportees.” 2018. Khmer Times, "
-            "February 2018.\n",
-        ),
-    ],
-)
-def test_prose_styles_lead_with_the_title_and_invent_no_author_or_day(
-    client: TestClient, style: str, expected: str
-) -> None:
-    response = cite(client, style, f"/v1/sources/{SOURCE_ID}")
-    assert response.text == expected
-    assert response.headers["content-type"] == "text/plain; charset=utf-8"
-    # A figure's citation is the source's, then the figure's record in this dataset.
-    source, record = cite(client, style).text.splitlines()
-    assert f"{source}\n" == expected
-    assert PERMALINK in record and "Revision 1" in record
-    assert record.startswith("deportation-stats. ")
+def test_a_figure_is_cited_twice_the_source_then_its_record(client: TestClient) -> None:
+    for style in ("apa", "mla", "chicago"):
+        source, record = cite(client, style).text.splitlines()
+        assert f"{source}\n" == cite(client, style, f"/v1/sources/{SOURCE_ID}").text
+        assert record.startswith("deportation-stats. ") and record.count(PERMALINK) == 1
+        assert "Version 1" in record
+        assert cite(client, style).headers["content-type"] == "text/plain; charset=utf-8"
 
 
 def test_the_text_style_gives_the_sentence_the_source_and_the_record(client: TestClient) -> None:
     revised = date.fromisoformat(client.get(f"/v1/figures/{FIGURE}").json()["updated_at"][:10])
     assert cite(client, "text").text == (
-        f"{STATEMENT}\nSource: “Cambodia Committed to Repatriation of US Deportees.” 2018. "
-        f"Khmer Times, February 2018.\nFigure: deportation-stats. {revised.year}. “Cambodian "
-        "nationals in the US under a final order of removal as of December 2017: more than "
-        f"1,900.” Revision 1, {revised:%B} {revised.day}, {revised.year}. {PERMALINK}. "
-        "(CC BY 4.0)\n"
+        f"{STATEMENT}\nSource: Khmer Times. 2018. “Cambodia Committed to Repatriation of US "
+        f"Deportees.” February.\nFigure: deportation-stats. {revised.year}. “Cambodian Nationals "
+        "in the US under a Final Order of Removal as of December 2017: More than 1,900.” "
+        f"Version 1. Deportation-stats, {revised:%B} {revised.day}. {PERMALINK}.\n"
+        "Licence: CC BY 4.0\n"
     )
-
-
-def test_a_named_author_a_day_and_a_url_appear_when_a_source_has_them() -> None:
-    assert apa(SIGNED) == (
-        "Sokhean, B. (2019, March 4). Deportees return home. Phnom Penh Post. https://example.org/a"
-    )
-    assert mla(SIGNED) == (
-        "Sokhean, Ben. “Deportees Return Home.” Phnom Penh Post, "
-        "4 Mar. 2019, https://example.org/a."
-    )
-    assert chicago(SIGNED) == (
-        "Sokhean, Ben. 2019. “Deportees Return Home.” Phnom Penh Post, "
-        "March 4, 2019. https://example.org/a."
-    )
-
-
-def test_a_middle_name_is_kept_whole_or_as_an_initial() -> None:
-    source = replace(SIGNED, author="Mary Ann Smith", url=None)
-    assert apa(source) == "Smith, M. A. (2019, March 4). Deportees return home. Phnom Penh Post."
-    assert mla(source) == "Smith, Mary Ann. “Deportees Return Home.” Phnom Penh Post, 4 Mar. 2019."
-    assert chicago(source) == (
-        "Smith, Mary Ann. 2019. “Deportees Return Home.” Phnom Penh Post, March 4, 2019."
-    )
-
-
-def test_a_one_word_byline_is_not_inverted() -> None:
-    source = replace(SIGNED, author="AFP", url=None)
-    # APA 7: a group author ends with a full stop, as an initial does.
-    assert apa(source) == "AFP. (2019, March 4). Deportees return home. Phnom Penh Post."
-    assert mla(source) == "AFP. “Deportees Return Home.” Phnom Penh Post, 4 Mar. 2019."
-    assert chicago(source) == "AFP. 2019. “Deportees Return Home.” Phnom Penh Post, March 4, 2019."
-
-
-def test_a_year_alone_is_the_whole_date() -> None:
-    source = replace(SIGNED, published="2019", url=None)
-    assert apa(source) == "Sokhean, B. (2019). Deportees return home. Phnom Penh Post."
-    assert mla(source) == "Sokhean, Ben. “Deportees Return Home.” Phnom Penh Post, 2019."
-    assert chicago(source) == "Sokhean, Ben. 2019. “Deportees Return Home.” Phnom Penh Post, 2019."
-    assert rispy.loads(ris_source(source))[0]["date"] == "2019///"
-    fields = {f.key for f in bibtexparser.parse_string(bibtex_source(source)).entries[0].fields}
-    assert "month" not in fields and "day" not in fields
-
-
-@pytest.mark.parametrize(
-    ("title", "headline"),
-    [
-        ("Will deportees return?", "Will Deportees Return?"),
-        ("Home at last!", "Home at Last!"),
-        ("Back to the U.S.", "Back to the U.S."),
-    ],
-)
-def test_a_title_ending_in_its_own_punctuation_gets_no_second_full_stop(
-    title: str, headline: str
-) -> None:
-    source = replace(SIGNED, title=title, author=None, url=None)
-    assert apa(source) == f"{title} (2019, March 4). Phnom Penh Post."
-    assert mla(source) == f"“{headline}” Phnom Penh Post, 4 Mar. 2019."
-    assert chicago(source) == f"“{headline}” 2019. Phnom Penh Post, March 4, 2019."
 
 
 @pytest.mark.parametrize(
@@ -174,12 +87,18 @@ def test_a_title_ending_in_its_own_punctuation_gets_no_second_full_stop(
         ("the iPhone era", "The iPhone Era"),  # a brand keeps its own capitals
         ("eBay sales of mRNA kits", "eBay Sales of mRNA Kits"),
         ("macOS and miRNA", "macOS and miRNA"),
+        (
+            "re-entry: a follow-up on long-term residents",
+            "Re-Entry: A Follow-up on Long-Term Residents",
+        ),
+        ("a plan for a new start", "A Plan for a New Start"),  # "a" is too short to capitalise
+        ("was it worth it? a look back", "Was It Worth It? A Look Back"),
+        ("“home” to a place unknown", "“Home” to a Place Unknown"),
+        ("", ""),
     ],
 )
-def test_headline_case_keeps_acronyms_and_lowers_minor_words_inside_only(
-    title: str, expected: str
-) -> None:
-    assert headline_case(title) == expected
+def test_title_case_is_citeproc_js_s(title: str, expected: str) -> None:
+    assert csl.title_case(title) == expected
 
 
 # --- Machine styles, read back by real parsers -----------------------------------------
@@ -373,33 +292,20 @@ def test_ris_parses_back_with_every_field_intact(client: TestClient) -> None:
     assert "access_date" not in record
 
 
-def test_csl_json_renders_in_a_real_csl_processor(client: TestClient) -> None:
+def test_csl_json_gives_each_work_as_an_item(client: TestClient) -> None:
     response = cite(client, "csl-json")
     assert response.headers["content-type"] == "application/vnd.citationstyles.csl+json"
     record, source = json.loads(response.text)
     assert record["id"] == RECORD_KEY and "accessed" not in record
-    items = [source]
     assert "author" not in source
     assert source["issued"] == {"date-parts": [[2018, 2]]}
-    # citeproc-py renders it with the Harvard style it ships, offline.
-    shipped = Path(citeproc.__file__).parent / "data" / "styles" / "harvard-cite-them-right.csl"
-    style = CitationStylesStyle(str(shipped), validate=False)
-    bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
-    bibliography.register(Citation([CitationItem(SOURCE_ID)]))
-    [rendered] = [str(entry) for entry in bibliography.bibliography()]
-    # Cite Them Right leads an unsigned newspaper article with the paper's name; no person
-    # and no day appear.
-    assert rendered == (
-        "Khmer Times (2018) “Cambodia committed to repatriation of US "
-        "deportees”, Khmer Times, February."
-    )
 
 
 def test_the_source_citation_has_no_figure_note(client: TestClient) -> None:
     entry = rispy.loads(cite(client, "ris", f"/v1/sources/{SOURCE_ID}").text)[0]
     assert "notes" not in entry
     assert cite(client, "text", f"/v1/sources/{SOURCE_ID}").text == (
-        "“Cambodia Committed to Repatriation of US Deportees.” 2018. Khmer Times, February 2018.\n"
+        "Khmer Times. 2018. “Cambodia Committed to Repatriation of US Deportees.” February.\n"
     )
 
 
@@ -466,12 +372,6 @@ def test_a_ris_export_and_a_csl_json_export_hold_the_same_entries(client: TestCl
     assert [e["id"] for e in entries] == keys
     assert [i["id"] for i in items] == keys
     assert [i["type"] for i in items] == ["dataset", "dataset", "article-newspaper"]
-    # citeproc-py takes the items as they are and renders the source from them.
-    shipped = Path(citeproc.__file__).parent / "data" / "styles" / "harvard-cite-them-right.csl"
-    style = CitationStylesStyle(str(shipped), validate=False)
-    bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
-    bibliography.register(Citation([CitationItem(SOURCE_ID)]))
-    assert "Khmer Times (2018)" in str(bibliography.bibliography()[0])
 
 
 def test_a_citation_carries_no_access_date_unless_asked_and_is_the_same_each_time(
@@ -482,10 +382,8 @@ def test_a_citation_carries_no_access_date_unless_asked_and_is_the_same_each_tim
         assert first == second, style
         for said in ("Retrieved", "Accessed", "urldate", "Y2  -", '"accessed"'):
             assert said not in first, (style, said)
-    dated = {
-        "apa": "Retrieved December 1, 2026, from",
-        "mla": "Accessed 1 Dec. 2026.",
-        "chicago": "Accessed December 1, 2026.",
+    dated = {  # APA, MLA and Chicago give none here (tests/test_citeproc.py)
+        "text": "Accessed December 1, 2026.",
         "bibtex": "urldate = {2026-12-01}",
         "ris": "Y2  - 2026/12/01/",
     }
@@ -528,36 +426,25 @@ def test_an_access_date_must_be_a_day_that_exists(client: TestClient, accessed: 
     assert problem["errors"][0]["pointer"] == "#/accessed"
 
 
-# --- The figure's record, in each prose style (pure) ----------------------------------------
+# --- An access date (pure) ---------------------------------------------------------------
 
 
-def test_each_prose_style_cites_the_figure_record_with_its_revision_and_date() -> None:
-    assert citations.cite(Style.APA, SIGNED, CITED_FIGURE).splitlines()[1] == (
-        "deportation-stats. (2026, November 30). Cambodians facing removal as of December "
-        "2017: about 1,900 (Revision 3) [Data set]. https://example.org/v1/figures/f-1"
-    )
-    assert citations.cite(Style.MLA, SIGNED, CITED_FIGURE).splitlines()[1] == (
-        "deportation-stats. Cambodians facing removal as of December 2017: about 1,900. "
-        "Revision 3, deportation-stats, 30 Nov. 2026, https://example.org/v1/figures/f-1."
-    )
-    assert citations.cite(Style.CHICAGO, SIGNED, CITED_FIGURE).splitlines()[1] == (
-        "deportation-stats. 2026. “Cambodians facing removal as of December 2017: about "
-        "1,900.” Revision 3, November 30, 2026. https://example.org/v1/figures/f-1."
-    )
-
-
-def test_each_prose_style_says_when_it_was_accessed_only_when_told() -> None:
+def test_an_access_date_is_said_in_text_and_the_exports_only_when_told() -> None:
     said = {
-        Style.APA: "[Data set]. Retrieved December 1, 2026, from https://example.org/v1/figures/f-1",
-        Style.MLA: "figures/f-1. Accessed 1 Dec. 2026.",
-        Style.CHICAGO: "figures/f-1. Accessed December 1, 2026.",
-        Style.TEXT: "figures/f-1. Accessed December 1, 2026. (CC BY 4.0)",
+        Style.TEXT: "figures/f-1. Accessed December 1, 2026.\nLicence: CC BY 4.0",
+        Style.BIBTEX: "urldate = {2026-12-01}",
+        Style.RIS: "Y2  - 2026/12/01/",
+        Style.CSL_JSON: '"accessed": {',
     }
     for style, words in said.items():
         assert words in citations.cite(style, SIGNED, CITED_FIGURE, "2026-12-01"), style
         plain = citations.cite(style, SIGNED, CITED_FIGURE)
-        assert "Accessed" not in plain and "Retrieved" not in plain, style
-        assert "XX" not in plain
+        assert "Accessed" not in plain and "urldate" not in plain and "Y2" not in plain, style
+        assert '"accessed"' not in plain
+    # APA, MLA and Chicago give none for an article or a data set with a URL (citeproc-js).
+    for style in (Style.APA, Style.MLA, Style.CHICAGO):
+        cited = citations.cite(style, SIGNED, CITED_FIGURE, "2026-12-01")
+        assert cited == citations.cite(style, SIGNED, CITED_FIGURE)
 
 
 def test_a_language_biblatex_has_no_name_for_stays_its_code() -> None:

@@ -12,7 +12,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # "How it is built" says the same in words.
 LAYERS = {
     "core": ["ids", "numbers", "qualifiers", "dates", "intervals", "statements", "citations",
-             "bibliography",
+             "bibliography", "csl",
              "negotiation", "paging", "tabular", "workbooks", "etags", "errors", "config",
              "extract", "scoring", "__init__"],
     "data": ["db", "models", "schemas", "mapping", "rules", "curation", "linked_data"],

@@ -8,7 +8,15 @@ from sqlalchemy.orm import Session
 
 from app import citations, linked_data
 from app.auth import LockedFigureDep, RetractableFigureDep, WriterDep, WriteSessionDep
-from app.deps import Accessed, FigureDep, FigureListDep, SessionDep, checked_id, off_the_loop
+from app.deps import (
+    Accessed,
+    CitationFormat,
+    FigureDep,
+    FigureListDep,
+    SessionDep,
+    checked_id,
+    off_the_loop,
+)
 from app.errors import NotAcceptable
 from app.figure_lists import figure_list_answer
 from app.guards import JSON_OR_LINKED_DATA, JsonOnly
@@ -145,13 +153,14 @@ def cite_figure(
         citations.Style, Query(description="One of " + ", ".join(citations.Style) + ".")
     ] = citations.Style.TEXT,
     accessed: Accessed = None,
+    form: CitationFormat = "text",
 ) -> Response:
     """How to cite the figure: its ready sentence, its source and its record in this dataset
     (`text`); or those two citations, the source's and the record's, in APA 7, MLA 9,
-    Chicago 17 author-date, BibTeX, RIS or CSL-JSON (keys: the source's id and
+    Chicago 18th author-date, BibTeX, RIS or CSL-JSON (keys: the source's id and
     `deportation-stats:{id}`). Several figures at once: /v1/citations."""
     cited = cited_figure(figure, f"{base_url(request)}/v1/figures/{figure.id}")
-    return citation_response(request, style, figure.source, cited, accessed)
+    return citation_response(request, style, figure.source, cited, accessed, form)
 
 
 @router.get(

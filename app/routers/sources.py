@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from app import citations, linked_data
 from app.auth import AdminDep, WriteSessionDep
 from app.dates import parse_partial_date
-from app.deps import PagingDep, SessionDep, SourceDep
+from app.deps import CitationFormat, PagingDep, SessionDep, SourceDep
 from app.extract import Extraction, KnownMeasure, extract
 from app.guards import LINKED_DATA, JsonOnly, JsonOrLinkedData
 from app.mapping import source_detail, source_read
@@ -82,10 +82,11 @@ def cite_source(
     style: Annotated[
         citations.Style, Query(description="One of " + ", ".join(citations.Style) + ".")
     ] = citations.Style.TEXT,
+    form: CitationFormat = "text",
 ) -> Response:
-    """How to cite the source: Chicago (`text`), APA 7, MLA 9, Chicago 17 author-date,
+    """How to cite the source: Chicago (`text`), APA 7, MLA 9, Chicago 18th author-date,
     BibTeX, RIS or CSL-JSON. No author, URL or day is invented where the source has none."""
-    return citation_response(request, style, source)
+    return citation_response(request, style, source, form=form)
 
 
 @router.get(
