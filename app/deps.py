@@ -171,11 +171,11 @@ class PageQuery(BaseModel):
         json_schema_extra={"pattern": r"^eyJzIjoi[A-Za-z0-9_-]{4,992}$"},
         description="Where to continue: copy it from the previous page's `next`.",
     )
-    format: Literal["json", "csv", "ndjson", "xlsx"] | None = Field(
+    format: Literal["json", "jsonld", "csv", "ndjson", "xlsx"] | None = Field(
         None,
-        description="json (a page), csv or ndjson (every matching row, unless limit or "
-        "cursor is given), or xlsx (an Excel workbook of every matching row); overrides "
-        "Accept.",
+        description="json (a page), jsonld (a page as a schema.org Dataset), csv or ndjson "
+        "(every matching row, unless limit or cursor is given), or xlsx (an Excel workbook "
+        "of every matching row); overrides Accept.",
     )
 
 

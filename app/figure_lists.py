@@ -16,6 +16,7 @@ from app.responses import (
     LIST_MEDIA_TYPES,
     download_headers,
     fits_a_sheet,
+    linked_list,
     list_format,
     next_link,
     stream_download,
@@ -37,7 +38,7 @@ def figure_list_answer(
         query.check(known_ids(request, reads, version))
         fmt = list_format(request, query.format)
         whole_lists_only(fmt, query.bounded)
-        if fmt == "json" or query.bounded:
+        if fmt in ("json", "jsonld") or query.bounded:
             result = figures.rendered_figures(
                 reads,
                 filters=filters,
@@ -57,6 +58,15 @@ def figure_list_answer(
     headers = {"ETag": _page_etag(fmt, result, query.limit, next_url)}
     if next_url:
         headers["Link"] = f'<{next_url}>; rel="next"'
+    if fmt == "jsonld":
+        answer = linked_list(
+            request,
+            Response(headers=headers),
+            "figures",
+            [orjson.loads(row) for row in result.rows],
+        )
+        answer.headers["ETag"] = headers["ETag"]
+        return answer
     if fmt == "json":
         body = b"".join(
             (

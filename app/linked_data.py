@@ -1,9 +1,17 @@
 """Figures, measures and sources as schema.org JSON-LD: a figure an Observation of a
 StatisticalVariable (its measure), its quote a Claim appearing in a NewsArticle (its source);
-every `@id` a document links answers JSON-LD too. The context is inline, so a document
-expands with no network."""
+every `@id` a document links answers JSON-LD too, a list as a Dataset of its items. The
+context is inline, so a document expands with no network.
 
+A figure (and a derived figure) is typed both `Observation` and `Dataset`: the number
+observed, and its record in this dataset. The second is what lets schema.org say how
+figures relate (`isPartOf`, `hasPart`, `isBasedOn` belong to creative works, not to an
+Observation) and lets a list hold them (`hasPart`).
+"""
+
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from app import models
@@ -12,6 +20,12 @@ from app.schemas.reads import DerivedRead, FigureRead
 
 MEDIA_TYPE = "application/ld+json"
 CONTEXT = {"@vocab": "https://schema.org/"}
+RECORD_TYPES = ["Observation", "Dataset"]
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+# A figure's relations as schema.org words, read from the figure: a part is `isPartOf` its
+# whole, a whole `hasPart` its parts, a restatement (a rounding) `isBasedOn` what it restates.
+# `restated_by` has no schema.org inverse; the restating figure's own document says it.
+RELATIONS = {"part_of": "isPartOf", "has_part": "hasPart", "restates": "isBasedOn"}
 
 
 def _speaker(read: FigureRead) -> dict[str, Any]:
@@ -110,7 +124,15 @@ def article(source: Published, base_url: str) -> dict[str, Any]:
     return found
 
 
-def variable(measure: models.Measure, base_url: str) -> dict[str, Any]:
+class Defined(Protocol):
+    """What a document needs of a measure (a read model or the row itself)."""
+
+    id: str
+    name: str
+    definition: str
+
+
+def variable(measure: Defined, base_url: str) -> dict[str, Any]:
     """A measure as the StatisticalVariable it is: what is counted, defined once."""
     return {
         "@type": "StatisticalVariable",
@@ -134,7 +156,7 @@ def figure_document(read: FigureRead, measure: models.Measure, base_url: str) ->
     """The JSON-LD for one figure; `base_url` makes the ids absolute ("http://host")."""
     observation: dict[str, Any] = {
         "@context": CONTEXT,
-        "@type": "Observation",
+        "@type": RECORD_TYPES,
         "@id": f"{base_url}{read.links.self}",
         "name": read.display,
         "description": read.statement,
@@ -163,6 +185,10 @@ def figure_document(read: FigureRead, measure: models.Measure, base_url: str) ->
         # A flow: how long it was counted over, and (as for a stock) the day it ends.
         observation["observationPeriod"] = duration(read.time_start, read.time_end)
         observation["observationDate"] = read.period.end
+    for relation in read.relations:
+        if relation.type in RELATIONS:
+            other = {"@id": f"{base_url}/v1/figures/{relation.figure}"}
+            observation.setdefault(RELATIONS[relation.type], []).append(other)
     return observation
 
 
@@ -172,13 +198,14 @@ def derived_document(read: DerivedRead, base_url: str) -> dict[str, Any]:
     a share in percent is a real quantity, a sum or difference of people a count)."""
     observation: dict[str, Any] = {
         "@context": CONTEXT,
-        "@type": "Observation",
+        "@type": RECORD_TYPES,
         "@id": f"{base_url}/v1/derived/{read.id}",
         "name": read.display,
         "description": read.statement,
         "unitText": read.unit,
         "measurementMethod": read.formula,
         "additionalProperty": [_property("approximate", read.approximate)],
+        "isBasedOn": [{"@id": f"{base_url}/v1/figures/{i.id}"} for i in read.inputs],
     }
     bounds = read.bounds
     if (
@@ -194,3 +221,41 @@ def derived_document(read: DerivedRead, base_url: str) -> dict[str, Any]:
         observation["additionalProperty"] += found.pop("additionalProperty", [])
         observation.update(found)
     return observation
+
+
+def _record(item: Mapping[str, Any], at: str) -> dict[str, Any]:
+    return {
+        "@type": RECORD_TYPES,
+        "@id": at,
+        "name": item["display"],
+        "description": item["statement"],
+    }
+
+
+def _members(kind: str, items: Sequence[Mapping[str, Any]], base_url: str) -> dict[str, Any]:
+    """A list's items under the property that says what they are to the list."""
+    if kind == "figures":
+        return {"hasPart": [_record(i, f"{base_url}/v1/figures/{i['id']}") for i in items]}
+    if kind == "derived":
+        return {"hasPart": [_record(i, f"{base_url}/v1/derived/{i['id']}") for i in items]}
+    if kind == "measures":
+        return {"variableMeasured": [variable(SimpleNamespace(**i), base_url) for i in items]}
+    return {"citation": [article(SimpleNamespace(**i), base_url) for i in items]}
+
+
+def list_document(
+    kind: str, items: Sequence[Mapping[str, Any]], page_url: str, base_url: str
+) -> dict[str, Any]:
+    """A page of a list (figures, derived, measures or sources, as their JSON items) as the
+    schema.org Dataset it is, at the page's own URL: its figures as parts, its measures as
+    the variables it measures, its sources as what it cites; each item links its own `@id`.
+    The next page is in the `Link` header, as for JSON."""
+    return {
+        "@context": CONTEXT,
+        "@type": "Dataset",
+        "@id": page_url,
+        "name": f"deportation-stats: {kind}",
+        "license": LICENSE,
+        "includedInDataCatalog": {"@type": "DataCatalog", "name": "deportation-stats"},
+        **_members(kind, items, base_url),
+    }

@@ -78,10 +78,11 @@ def list_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {
         **problem_responses(406, 422, 429, *statuses),
         200: {
-            "description": "A JSON page; or, as CSV or NDJSON, every matching row (one page "
-            "when limit or cursor is given); or, as xlsx, every matching row in an Excel "
-            "workbook.",
+            "description": "A JSON page; or the page as JSON-LD, a schema.org Dataset of its "
+            "items; or, as CSV or NDJSON, every matching row (one page when limit or cursor is "
+            "given); or, as xlsx, every matching row in an Excel workbook.",
             "content": {
+                "application/ld+json": {"schema": {"type": "object"}},
                 "text/csv": {"schema": {"type": "string"}},
                 "application/x-ndjson": {"schema": {"type": "string"}},
                 WORKBOOK_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},

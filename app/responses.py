@@ -1,17 +1,25 @@
 """What the routers' answers share: pages and their links, list formats and bulk downloads,
 citations, absolute URLs."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any, TypeVar
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.datastructures import URL
 
-from app import citations, models, workbooks
+from app import citations, linked_data, models, workbooks
 from app.bibliography import CitedFigure
 from app.errors import NotAcceptable, TooManyRequests, invalid_field
 from app.etags import etag_from, etag_hasher, etag_matches
@@ -124,6 +132,7 @@ def export_response(
 
 LIST_MEDIA_TYPES = {
     "json": "application/json",
+    "jsonld": linked_data.MEDIA_TYPE,
     "csv": "text/csv; charset=utf-8; header=present",
     "ndjson": "application/x-ndjson",
     "xlsx": workbooks.MEDIA_TYPE,
@@ -139,7 +148,7 @@ def list_format(request: Request, requested: str | None) -> str:
     if chosen is None:
         raise NotAcceptable(
             f"lists are served as {', '.join(offers)}; ask with Accept or "
-            "?format=json|csv|ndjson|xlsx"
+            "?format=json|jsonld|csv|ndjson|xlsx"
         )
     return next(name for name, media in LIST_MEDIA_TYPES.items() if media.startswith(chosen))
 
@@ -172,6 +181,16 @@ def whole_lists_only(fmt: str, bounded: bool) -> None:
         )
 
 
+def linked_list(
+    request: Request, response: Response, kind: str, items: Sequence[Mapping[str, Any]]
+) -> Response:
+    """A page of a list as JSON-LD, at the page's own URL; its next page in `Link`."""
+    page_url = str(_public(request, request.url))
+    document = linked_data.list_document(kind, items, page_url, base_url(request))
+    headers = {"Link": response.headers["link"]} if "link" in response.headers else {}
+    return JSONResponse(document, media_type=linked_data.MEDIA_TYPE, headers=headers)
+
+
 def download_headers(fmt: str, table: Table) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{table.name}.{fmt}"'}
 
@@ -186,10 +205,15 @@ def list_answer(
     page: Callable[[], Page[Any]],
     rows: Callable[[Session], Iterator[BaseModel]],
 ) -> Page[Any] | Response:
-    """A list in the format asked for. JSON is a page; CSV and NDJSON are the bulk formats,
-    every matching row streamed, unless `limit` or `cursor` asks for one page."""
+    """A list in the format asked for. JSON is a page, and so is JSON-LD (a schema.org Dataset
+    of the page's items); CSV and NDJSON are the bulk formats, every matching row streamed,
+    unless `limit` or `cursor` asks for one page."""
     if fmt == "json":
         return page()
+    if fmt == "jsonld":
+        found = page()
+        items = [item.model_dump(mode="json") for item in found.items]
+        return linked_list(request, response, table.name, items)
     whole_lists_only(fmt, bounded)
     if bounded:
         found = page()

@@ -44,12 +44,13 @@ def test_linked_data_expands_offline_to_an_observation_of_a_statistical_variable
     document = response.json()
     expanded = jsonld.expand(document, {"documentLoader": refuse_remote})
     [observation] = expanded
-    assert observation["@type"] == [f"{SCHEMA}Observation"]
+    assert sorted(observation["@type"]) == [f"{SCHEMA}Dataset", f"{SCHEMA}Observation"]
     assert observation["@id"] == "http://testserver/v1/figures/final-removal-orders-2017-12"
     assert types(expanded) == {
         f"{SCHEMA}{t}"
         for t in (
             "Observation",
+            "Dataset",
             "StatisticalVariable",
             "Claim",
             "NewsArticle",
@@ -171,15 +172,18 @@ LITERAL_RANGES = {
 }
 
 
-def lineage(name: str) -> set[str]:
+def lineage(kind: str | list[str]) -> set[str]:
+    """A type (or each of a node's types) and every type above it."""
     from schema_org import registry
 
-    return {name, *registry.ancestry(name)}
+    kinds = [kind] if isinstance(kind, str) else kind
+    return {name for k in kinds for name in (k, *registry.ancestry(k))}
 
 
 def vocabulary_faults(node: object, path: str = "$") -> list[str]:
     """Every property used on a type outside its schema.org domain, or given a value outside
-    its range; [] when the document keeps to the vocabulary."""
+    its range; [] when the document keeps to the vocabulary. A node of several types may use
+    the properties of any of them."""
     from schema_org import registry
 
     if isinstance(node, list):
@@ -187,7 +191,11 @@ def vocabulary_faults(node: object, path: str = "$") -> list[str]:
     if not isinstance(node, dict) or "@type" not in node:
         return []
     kind = node["@type"]
-    properties = {p.schema_name: p for p in registry.get_model(kind).SCHEMA_PROPERTIES}
+    properties = {
+        p.schema_name: p
+        for k in ([kind] if isinstance(kind, str) else kind)
+        for p in registry.get_model(k).SCHEMA_PROPERTIES
+    }
     faults = []
     for name, value in node.items():
         if name.startswith("@"):
@@ -231,23 +239,81 @@ def test_every_figure_keeps_to_schema_org_types_domains_and_ranges(client: TestC
         assert all(t.startswith(SCHEMA) for t in types(expanded))
 
 
-def test_every_id_a_figure_links_answers_json_ld_of_the_type_it_was_linked_as(
+LISTS = ["/v1/figures", "/v1/measures", "/v1/sources", "/v1/derived"]
+
+
+def test_every_id_linked_from_the_lists_answers_json_ld_of_the_type_it_was_linked_as(
     client: TestClient,
 ) -> None:
+    """Follow every @id from the four lists, and from what they link, to the end."""
     linked = "application/ld+json"
-    document = client.get(
-        "/v1/figures/final-removal-orders-2017-12", headers={"Accept": linked}
-    ).json()
-    typed = {node["@id"]: node.get("@type") for node in nodes(document) if "@id" in node}
-    assert {t for t in typed.values()} == {"Observation", "StatisticalVariable", "NewsArticle"}
-    for at, kind in typed.items():
+    seen: dict[str, object] = {}
+    waiting = [(f"http://testserver{path}", "Dataset") for path in LISTS]
+    while waiting:
+        at, kind = waiting.pop()
+        if at in seen:
+            assert kind is None or kind == seen[at], at
+            continue
         response = client.get(at.removeprefix("http://testserver"), headers={"Accept": linked})
         assert response.status_code == 200, at
         assert response.headers["content-type"] == linked
         found = response.json()
-        assert (found["@id"], found["@type"]) == (at, kind)
+        assert found["@id"] == at
+        assert kind is None or found["@type"] == kind, at
+        seen[at] = found["@type"]
         assert vocabulary_faults(found) == [], at
         jsonld.expand(found, {"documentLoader": refuse_remote})
+        waiting += [
+            (n["@id"], n.get("@type")) for n in nodes(found) if n is not found and "@id" in n
+        ]
+    kinds = {str(k) for k in seen.values()}
+    assert kinds == {"Dataset", str(RECORD), "StatisticalVariable", "NewsArticle"}
+    assert sum(1 for k in seen.values() if k == RECORD) == 8 + 3  # every figure, every derived
+
+
+RECORD = ["Observation", "Dataset"]
+
+
+def linked(client: TestClient, path: str) -> dict:
+    response = client.get(path, headers={"Accept": "application/ld+json"})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_relations_are_is_part_of_has_part_and_is_based_on(client: TestClient) -> None:
+    figure = "http://testserver/v1/figures/"
+    part = linked(client, "/v1/figures/removals-2017")
+    assert part["isPartOf"] == [{"@id": f"{figure}removals-since-2002"}]
+    whole = linked(client, "/v1/figures/removals-since-2002")
+    assert {"@id": f"{figure}removals-2017"} in whole["hasPart"]
+    rounded = linked(client, "/v1/figures/removals-since-2002-rounded")
+    assert rounded["isBasedOn"] == [{"@id": f"{figure}removals-since-2002"}]
+    total = linked(client, "/v1/derived/admissions-1975-2000")
+    assert total["isBasedOn"] == [
+        {"@id": f"{figure}refugee-admissions-1975-2000"},
+        {"@id": f"{figure}non-refugee-admissions-1975-2000"},
+    ]
+    # Expanded, as a consumer reads them: schema.org's own terms.
+    [expanded] = jsonld.expand(part, {"documentLoader": refuse_remote})
+    assert expanded[f"{SCHEMA}isPartOf"] == [{"@id": f"{figure}removals-since-2002"}]
+
+
+@pytest.mark.parametrize("path", [*LISTS, "/v1/measures/removals-us-to-cambodia/figures"])
+def test_a_list_page_is_a_dataset_of_its_items_with_the_json_page_s_next_link(
+    client: TestClient, path: str
+) -> None:
+    page = client.get(path, params={"limit": 2})
+    document = client.get(path, params={"limit": 2}, headers={"Accept": "application/ld+json"})
+    same = client.get(path, params={"limit": 2, "format": "jsonld"})
+    found = document.json()
+    assert same.json() == found | {"@id": f"http://testserver{path}?limit=2&format=jsonld"}
+    assert (found["@type"], found["@id"]) == ("Dataset", f"http://testserver{path}?limit=2")
+    members = [n["@id"] for n in nodes(found) if n is not found and "@id" in n]
+    ids = [item["id"] for item in page.json()["items"]]
+    assert [m.rsplit("/", 1)[1] for m in members] == ids
+    assert document.headers.get("link") == page.headers.get("link")
+    assert document.headers["etag"] != page.headers.get("etag")
+    assert vocabulary_faults(found) == []
 
 
 @pytest.mark.parametrize(
