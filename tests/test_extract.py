@@ -194,11 +194,11 @@ def test_the_labelled_expectations_hold(item: Labelled) -> None:
 
 def test_the_labelled_set_is_big_enough_and_scores_above_its_targets() -> None:
     assert len(LABELLED) >= 7 and sum(len(i.labels["claim"]) for i in LABELLED) >= 60
-    result = score(LABELLED)
+    result = score(LABELLED)["body"]
     assert result.recall >= 0.95, result.missed
     assert result.precision >= 0.90, result.extra
     assert result.qualifier_share >= 0.90, result.wrong_qualifier
-    seed_only = score([i for i in LABELLED if i.name == SOURCE_ID])
+    seed_only = score([i for i in LABELLED if i.name == SOURCE_ID])["body"]
     assert (seed_only.found, seed_only.claims, seed_only.candidates) == (8, 8, 8)
 
 
@@ -225,11 +225,38 @@ def test_the_scorer_counts_a_match_only_when_values_agree_and_spans_overlap() ->
             ],
         },
     )
-    result = score([item])
+    result = score([item])["body"]
     # 30 matches with the wrong qualifier ("Some" is about); 12 is not 13: one miss, one extra.
     assert (result.found, result.right_qualifier, len(result.missed), len(result.extra)) == (
         1, 0, 1, 1,
     )  # fmt: skip
+
+
+def test_the_scorer_scores_the_headline_and_the_body_apart() -> None:
+    """A claim labelled `part = "headline"` is matched only by a headline candidate, and a
+    body candidate on the same number is the body's extra, not the headline's match."""
+    text = "Some 30 Cambodians were deported last year, and 12 more this year."
+    claim = {"value": 12, "qualifier": "exact", "value_text": "12"}
+    claim["value_span"] = {"start": 48, "end": 50}
+    labels = {"published": "2019-06", "claim": [{**claim, "part": "headline"}]}
+    result = score([Labelled("t", text, labels)])
+    body, headline = result["body"], result["headline"]
+    assert (headline.claims, headline.candidates, headline.found) == (1, 0, 0)
+    assert headline.missed == ["t: '12' at 48"]
+    assert (body.claims, body.candidates, body.found) == (0, 2, 0)
+
+
+def test_a_claim_labelled_with_an_unknown_part_is_refused_naming_its_file(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text("ICE deported 12 Cambodians.", encoding="utf-8")
+    (tmp_path / "t.toml").write_text(
+        'published = "2019"\n[[claim]]\nvalue = 12\nqualifier = "exact"\nvalue_text = "12"\n'
+        'value_span = { start = 13, end = 15 }\npart = "title"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"t\.toml: a claim's part is body or headline"):
+        read_labelled(tmp_path)
+    result = runner.invoke(cli, ["score-extraction", str(tmp_path)])
+    assert result.exit_code == 1 and "'title'" in result.output and "Traceback" not in result.output
 
 
 # --- Reading numbers, qualifiers, times and speakers ---------------------------------------
@@ -559,8 +586,10 @@ def test_depstats_extract_refuses_what_it_cannot_read(
 def test_depstats_score_extraction_prints_the_three_figures() -> None:
     result = runner.invoke(cli, ["score-extraction", str(Path(__file__).parent / "extraction")])
     assert result.exit_code == 0, result.output
-    for line in ("precision ", "recall ", "right qualifier "):
-        assert line in result.output
+    for part in ("body", "headline"):
+        block = result.output.split(f"\n{part}: ")[1]
+        for line in ("precision ", "recall ", "right qualifier "):
+            assert f"\n  {line}" in block
 
 
 # --- The API ----------------------------------------------------------------------------------

@@ -29,12 +29,12 @@ from app.extract.reading import (
 )
 from app.extract.relations import relate, restates
 from app.extract.sentences import Sentence, split_sentences
-from app.extract.shapes import Candidate, Extraction, Skipped, to_toml
+from app.extract.shapes import Candidate, Extraction, Part, Skipped, to_toml
 from app.extract.speakers import Speakers, attribution_of
 from app.extract.time import Anchor, find_anchors
 from app.qualifiers import Qualifier
 
-__all__ = ["Candidate", "Extraction", "KnownMeasure", "Skipped", "extract", "to_toml"]
+__all__ = ["Candidate", "Extraction", "KnownMeasure", "Part", "Skipped", "extract", "to_toml"]
 
 
 def extract(
