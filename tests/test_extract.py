@@ -773,3 +773,17 @@ def test_the_measures_are_the_data_folders() -> None:
         ("refugee-admissions", "flow", "Cambodian"),
         ("non-refugee-admissions", "flow", "Cambodian"),
     }
+
+
+def test_people_counted_in_a_sentence_that_names_no_people_are_of_no_peoples_measure() -> None:
+    """ "ICE removed 256,085 people" counts every nationality, even in a text about Cambodians;
+    a sentence that names them, or a measure that names no people, still fits."""
+    about = "Cambodians fear removal. ICE removed 256,085 people in 2018."
+    assert measures_of(about, MEASURES)[0][1:] == (
+        None,
+        "no measure: it counts people, and its sentence names no one people",
+    )
+    named = "ICE removed 256,085 people in 2018, among them Cambodians."
+    assert measures_of(named, MEASURES)[0][1] == "removals-us-to-cambodia"
+    anyone = KnownMeasure.of("removals", "flow", "people", "were removed from the US")
+    assert measures_of(about, [*MEASURES, anyone])[0][1] == "removals"
