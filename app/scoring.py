@@ -2,11 +2,13 @@
 
 A labelled set is a folder of `<name>.txt` texts, each beside a `<name>.toml` that says when
 and by whom it was published, every claim a careful reader takes from it (`[[claim]]`: value,
-qualifier, value_text, value_span) and the numbers that are not counts (`[[skip]]`). A TOML
-may name its text elsewhere with `text = "relative/path.txt"`.
+qualifier, value_text, value_span, and `part = "headline"` for a number in the headline) and
+the numbers that are not counts (`[[skip]]`). A TOML may name its text elsewhere with
+`text = "relative/path.txt"`.
 
 A candidate matches a labelled claim when their values are equal and their spans overlap;
-each claim matches at most one candidate.
+each claim matches at most one candidate. The body and the headline are scored apart: a
+headline's claims against the headline's candidates, the body's against the body's.
 """
 
 import tomllib
@@ -17,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from app.dates import parse_partial_date
-from app.extract import Candidate, Extraction, KnownMeasure, extract
+from app.extract import Candidate, Extraction, KnownMeasure, Part, extract
+
+PARTS: tuple[Part, ...] = ("body", "headline")
 
 
 @dataclass
@@ -62,9 +66,17 @@ class Score:
 
 
 def read_labelled(folder: Path) -> list[Labelled]:
+    """The labelled texts of a folder; a ValueError names a TOML that cannot be read."""
     out = []
     for path in sorted(folder.glob("*.toml")):
-        labels = tomllib.loads(path.read_text(encoding="utf-8"))
+        try:
+            labels = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{path}: {error}") from None
+        for claim in labels.get("claim", []):
+            if claim.get("part", "body") not in PARTS:
+                part = claim["part"]
+                raise ValueError(f"{path}: a claim's part is body or headline, not {part!r}")
         text_path = path.parent / labels.get("text", f"{path.stem}.txt")
         out.append(Labelled(path.stem, text_path.read_text(encoding="utf-8"), labels))
     return out
@@ -98,30 +110,40 @@ def match(
     return pairs
 
 
-def score(labelled: list[Labelled]) -> Score:
-    total = Score()
+def part_of(claim: dict[str, Any]) -> Part:
+    """Where a labelled claim stands: `part = "headline"`, or the body by default."""
+    return "headline" if claim.get("part") == "headline" else "body"
+
+
+def score(labelled: list[Labelled]) -> dict[Part, Score]:
+    """The body's score and the headline's, each of its own claims and candidates."""
+    totals: dict[Part, Score] = {part: Score() for part in PARTS}
     for item in labelled:
-        candidates = item.run().candidates
-        claims = item.labels.get("claim", [])
-        pairs = match(claims, candidates)
-        matched = {id(c) for _, c in pairs if c is not None}
-        total.claims += len(claims)
-        total.candidates += len(candidates)
-        for claim, candidate in pairs:
-            where = f"{item.name}: {claim['value_text']!r} at {claim['value_span']['start']}"
-            if candidate is None:
-                total.missed.append(where)
-                continue
-            total.found += 1
-            if candidate.qualifier.value == claim["qualifier"]:
-                total.right_qualifier += 1
-            else:
-                total.wrong_qualifier.append(
-                    f"{where}: {candidate.qualifier.value}, labelled {claim['qualifier']}"
-                )
-        total.extra += [
-            f"{item.name}: {c.value_text!r} at {c.value_span[0]}"
-            for c in candidates
-            if id(c) not in matched
-        ]
-    return total
+        found = item.run().candidates
+        for part, total in totals.items():
+            claims = [c for c in item.labels.get("claim", []) if part_of(c) == part]
+            _add(total, item.name, claims, [c for c in found if c.part == part])
+    return totals
+
+
+def _add(total: Score, name: str, claims: list[dict[str, Any]], found: list[Candidate]) -> None:
+    """Add one text's claims of one part, matched against its candidates of that part."""
+    pairs = match(claims, found)
+    matched = {id(c) for _, c in pairs if c is not None}
+    total.claims += len(claims)
+    total.candidates += len(found)
+    for claim, candidate in pairs:
+        where = f"{name}: {claim['value_text']!r} at {claim['value_span']['start']}"
+        if candidate is None:
+            total.missed.append(where)
+            continue
+        total.found += 1
+        if candidate.qualifier.value == claim["qualifier"]:
+            total.right_qualifier += 1
+        else:
+            total.wrong_qualifier.append(
+                f"{where}: {candidate.qualifier.value}, labelled {claim['qualifier']}"
+            )
+    total.extra += [
+        f"{name}: {c.value_text!r} at {c.value_span[0]}" for c in found if id(c) not in matched
+    ]

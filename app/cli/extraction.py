@@ -112,23 +112,32 @@ def score_extraction(
         typer.Argument(help="A labelled set: <name>.txt texts beside <name>.toml labels."),
     ] = Path("tests/extraction"),
 ) -> None:
-    """Score the extractor on a labelled set: precision, recall and the right qualifier."""
+    """Score the extractor on a labelled set: precision, recall and the right qualifier, for
+    the body and for the headline apart."""
     from app.scoring import read_labelled, score
 
     if not folder.is_dir():
         raise failure(f"{folder}: no such folder")
-    labelled = read_labelled(folder)
-    result = score(labelled)
-    for kind, items in (
-        ("missed", result.missed),
-        ("not a labelled claim", result.extra),
-        ("wrong qualifier", result.wrong_qualifier),
-    ):
-        for item in items:
-            typer.echo(f"{kind}: {item}")
-    typer.echo(
-        f"{len(labelled)} texts, {result.claims} labelled claims, {result.candidates} candidates\n"
-        f"precision {result.precision:.1%} ({result.found}/{result.candidates})\n"
-        f"recall {result.recall:.1%} ({result.found}/{result.claims})\n"
-        f"right qualifier {result.qualifier_share:.1%} ({result.right_qualifier}/{result.claims})"
-    )
+    try:
+        labelled = read_labelled(folder)
+    except ValueError as error:
+        raise failure(str(error)) from None
+    results = score(labelled)
+    for part, result in results.items():
+        for kind, items in (
+            ("missed", result.missed),
+            ("not a labelled claim", result.extra),
+            ("wrong qualifier", result.wrong_qualifier),
+        ):
+            for item in items:
+                typer.echo(f"{kind} ({part}): {item}")
+    typer.echo(f"{len(labelled)} texts")
+    for part, result in results.items():
+        precision = f"{result.precision:.1%}" if result.candidates else "-"
+        typer.echo(
+            f"{part}: {result.claims} labelled claims, {result.candidates} candidates\n"
+            f"  precision {precision} ({result.found}/{result.candidates})\n"
+            f"  recall {result.recall:.1%} ({result.found}/{result.claims})\n"
+            f"  right qualifier {result.qualifier_share:.1%} "
+            f"({result.right_qualifier}/{result.claims})"
+        )

@@ -9,6 +9,10 @@ Offsets count code points into `text` exactly as given, like every span in `data
 Ranges ("35 to 40", "between 35 and 40", "35-40") become two linked candidates: the lower
 bound `at_least`, the upper `at_most`, each with a note naming the other. The project's
 figures have one value each, and a range states two bounds.
+
+A headline's numbers are candidates too, marked `part = "headline"`, each restating the
+body's statement of the same figure where there is one; other lines that are not sentences
+(bylines, date lines, page numbers, captions) are page furniture, and never read as counts.
 """
 
 from __future__ import annotations
@@ -27,14 +31,14 @@ from app.extract.reading import (
     find_mentions,
     word_numbers,
 )
-from app.extract.relations import relate, restates
+from app.extract.relations import relate, restate_in_body, restates
 from app.extract.sentences import Sentence, split_sentences
-from app.extract.shapes import Candidate, Extraction, Skipped, to_toml
+from app.extract.shapes import Candidate, Extraction, Part, Skipped, to_toml
 from app.extract.speakers import Speakers, attribution_of
 from app.extract.time import Anchor, find_anchors
 from app.qualifiers import Qualifier
 
-__all__ = ["Candidate", "Extraction", "KnownMeasure", "Skipped", "extract", "to_toml"]
+__all__ = ["Candidate", "Extraction", "KnownMeasure", "Part", "Skipped", "extract", "to_toml"]
 
 
 def extract(
@@ -75,6 +79,9 @@ def extract(
             quote_span=(sentence.start, sentence.end),
         )
         candidate.reasons.append(_kept_reason(text, mention))
+        if sentence.headline:
+            candidate.part = "headline"
+            candidate.reasons.append("in the headline")
         if mention.range_with is not None:
             _range_bound(text, mention, candidate)
         who = quotes.get(mention.start) or said.get(mention.sentence)
@@ -91,7 +98,10 @@ def extract(
         candidates.append(candidate)
         by_mention[id(mention)] = candidate
 
-    relate(text, sentences, mentions, by_mention)
+    # The headline and the body are read apart: a part and its whole stand in the same one.
+    headline = [m for m in mentions if sentences[m.sentence].headline]
+    relate(text, sentences, headline, by_mention)
+    relate(text, sentences, [m for m in mentions if not sentences[m.sentence].headline], by_mention)
     in_sentence: dict[int, list[Mention]] = {}
     for mention in mentions:
         in_sentence.setdefault(mention.sentence, []).append(mention)
@@ -112,8 +122,10 @@ def extract(
             candidate.measure = by_mention[id(other)].measure
     inherit_measure(candidates)
     _inherit_time(candidates)
-    restates(candidates)
-    _name(candidates, source)
+    restates([c for c in candidates if c.part == "body"])
+    restate_in_body(candidates)
+    # The body's statement of a figure is named first: it takes the plain id, not the headline.
+    _name(sorted(candidates, key=lambda c: c.part == "headline"), source)
     skipped.sort(key=lambda s: s.span)
     starts = [s.span[0] for s in skipped]
     for candidate in candidates:  # the numbers beside it that are not counts, and why

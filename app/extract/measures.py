@@ -146,11 +146,19 @@ def suggest_measure(
         candidate.reasons.append(f"no measure: it counts {other}, not {peoples.plural()}")
         return
     parts = near.parts_of.get(id(candidate), [])
-    if parts and _EVERYONE.match(text, mention.end):
+    everyone = _EVERYONE.match(text, mention.end)
+    if parts and everyone:
         candidate.reasons.append(
             "no measure: it counts people of every nationality, and a part of it is given"
         )
         return
+    if everyone and not peoples.named[index]:  # "removed 256,085 people": the sentence names none
+        usable = [m for m in usable if m.people is None]
+        if not usable:
+            candidate.reasons.append(
+                "no measure: it counts people, and its sentence names no one people"
+            )
+            return
     order = near.in_sentence[index]
     position = order.index(mention)
     after_end = order[position + 1].lead if position + 1 < len(order) else sentence.end

@@ -8,18 +8,11 @@ from bisect import bisect_left, insort
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.extract.lines import DAYS, MONTH, MONTHS, YEAR
 from app.extract.sentences import LONGEST_SENTENCE, Sentence
 from app.extract.shapes import Skipped
 from app.numbers import parse_number
 from app.qualifiers import Qualifier
-
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?"
-)
-MONTH = rf"(?:{_MONTHS})(?!\w)"
-_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-YEAR = r"(?:1[89]\d\d|20\d\d)"
 
 _WORDS = (
     "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
@@ -106,8 +99,11 @@ _CODE = "an id or code, not a count"
 # The most words one number takes: "nine hundred and ninety nine thousand nine hundred ..."
 _LONGEST_NUMBER = 24
 _TOO_LONG = f"in a run of over {LONGEST_SENTENCE} characters with no sentence end: not prose"
-_FURNITURE = "page furniture: a line that is not a sentence (a headline, a caption, a byline)"
-_NOT_A_NAME = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|In|On|By|Since|Of|And|But|The|Last|This|So)$")
+_FURNITURE = (
+    "page furniture: a line that is neither a sentence nor the headline (a caption, a byline, "
+    "a date line, a page number)"
+)
+_NOT_A_NAME = re.compile(rf"^(?:{MONTHS}|{DAYS}|In|On|By|Since|Of|And|But|The|Last|This|So)$")
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -134,7 +130,7 @@ _AGE_BEFORE = re.compile(
     re.I,
 )
 _DURATION = re.compile(
-    r"^[ \t]+(?:years?|months?|weeks?|days?|nights?|hours?|minutes?|decades?)\b", re.I
+    r"^[ \t]+(?:years?|months?|weeks?|days?|nights?|hours?|minutes?|mins?|decades?)\b", re.I
 )
 _MONTH_BEFORE = re.compile(rf"\b{MONTH}[ \t]*$")
 _MONTH_AFTER = re.compile(rf"^(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?{MONTH}\b")

@@ -1,5 +1,5 @@
-"""How the candidates of one text relate: a part of a whole ("1,412 of whom"), and one count
-said twice ("more than 500" ... "572")."""
+"""How the candidates of one text relate: a part of a whole ("1,412 of whom"), one count
+said twice ("more than 500" ... "572"), and a headline's number and the body's same figure."""
 
 from __future__ import annotations
 
@@ -105,12 +105,60 @@ def restates(candidates: list[Candidate]) -> None:
                     one.reasons.append(f"period start from {other.value_text}, which it restates")
 
 
+def restate_in_body(candidates: list[Candidate]) -> None:
+    """Each number of the headline restates the body's first statement of the same figure:
+    the same words ("more than 500" and "more than 500"), or an exact count the headline's
+    qualifier allows ("nearly 50" and 48), of no other measure and no other time. What the
+    headline leaves out, it takes from the body's: a measure, and a time when the two then
+    count the same measure (a flow's time is a period, a stock's a date)."""
+    body = [c for c in candidates if c.part == "body"]
+    for a in candidates:
+        if a.part != "headline":
+            continue
+        b = next((b for b in body if _same_figure(a, b)), None)
+        if b is None:
+            a.reasons.append("the body states no figure this could restate")
+            continue
+        a.links.append(("restates", b))
+        a.reasons.append(f"restates {b.value_text} in the body: the headline's words for it")
+        if a.measure is None and b.measure is not None:
+            a.measure = b.measure
+            a.reasons.append(f"measure {b.measure}: that of the body's {b.value_text}")
+        if not (a.period or a.as_of) and (b.period or b.as_of) and a.measure == b.measure:
+            a.period, a.as_of = b.period, b.as_of
+            if a.open_end is not None:  # "so far": the note asked for the start it now has
+                a.open_end, a.note = None, None
+            a.reasons.append(f"time from the body's {b.value_text}")
+
+
+def _same_figure(a: Candidate, b: Candidate) -> bool:
+    """Whether the headline's `a` may restate the body's `b`."""
+    if a.measure is not None and b.measure is not None and a.measure != b.measure:
+        return False
+    ends = _end(a), _end(b)
+    if ends[0] is not None and ends[1] is not None and ends[0] != ends[1]:
+        return False
+    if a.qualifier == b.qualifier and a.value == b.value:
+        return True
+    return a.qualifier != Qualifier.EXACT and _allows(a, b)
+
+
 def _may_restate(a: Candidate, b: Candidate) -> bool:
     """Whether `a` may restate `b`, both of one measure and time."""
+    if a.qualifier == Qualifier.EXACT:
+        return (
+            b.qualifier == Qualifier.EXACT
+            and a.value == b.value
+            and a.value_span > b.value_span  # the later one restates
+        )
+    return _allows(a, b)
+
+
+def _allows(a: Candidate, b: Candidate) -> bool:
+    """Whether `a`, qualified, allows the exact count `b`: "more than 500" allows 572, "nearly
+    50" allows 48 (an approximate count within a tenth of it)."""
     if b.qualifier != Qualifier.EXACT:
         return False
-    if a.qualifier == Qualifier.EXACT:
-        return a.value == b.value and a.value_span > b.value_span  # the later one restates
     found = bounds_for(a.qualifier, float(a.value))
     near = a.qualifier in (Qualifier.ABOUT, Qualifier.NEARLY) and abs(
         a.value - b.value

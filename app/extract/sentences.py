@@ -1,5 +1,5 @@
 """A text's sentences, line by line (pysbd's rules), with their offsets, and whether a line
-is page furniture (a headline, a caption, a page number) rather than prose."""
+is the headline, or page furniture (a caption, a byline, a page number) rather than prose."""
 
 from __future__ import annotations
 
@@ -9,13 +9,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from app.extract.lines import headline_start, is_furniture
+
 # Longer than any sentence a person writes: a table, a list, or a text that is not prose.
 LONGEST_SENTENCE = 2000
-_FURNITURE_LINE = re.compile(
-    r"^(?:Photo|Image|Picture|Caption|Credit|Page|Share|Read more|Related|Updated|Posted|"
-    r"Published|Follow|Copyright|©|Tags?)\b",
-    re.I,
-)
 
 
 @dataclass
@@ -23,7 +20,8 @@ class Sentence:
     start: int
     end: int
     text: str
-    furniture: bool  # a line that is not prose: a headline, a caption, a page number
+    furniture: bool  # a line that is not prose: a caption, a byline, a page number
+    headline: bool = False  # the text's headline: read like a sentence, and marked so
 
     @property
     def long(self) -> bool:
@@ -41,13 +39,13 @@ def _segmenter() -> Any:
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences by pysbd, line by line, with their offsets and surrounding whitespace trimmed."""
     out: list[Sentence] = []
+    headline = headline_start(text)
     for line in re.finditer(r"[^\n]+", text):
         body = line.group().strip()
         if not body:
             continue
-        furniture = bool(_FURNITURE_LINE.match(body)) or (
-            len(body) < 90 and not re.search(r"[.!?…”\"’)]$", body)
-        )
+        is_headline = line.start() == headline
+        furniture = not is_headline and is_furniture(body)
         for offset, piece in _pieces(line.group(), line.start()):
             # A run that long with no sentence end is not prose: one "sentence", never read.
             spans = _segmenter().segment(piece) if len(piece) <= 2 * _PIECE else [_Whole(piece)]
@@ -57,7 +55,9 @@ def split_sentences(text: str) -> list[Sentence]:
                 trimmed = raw.strip()
                 if trimmed:
                     start = offset + span.start + lead
-                    out.append(Sentence(start, start + len(trimmed), trimmed, furniture))
+                    out.append(
+                        Sentence(start, start + len(trimmed), trimmed, furniture, is_headline)
+                    )
     return out
 
 

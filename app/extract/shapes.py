@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
 from app.dates import PartialDate
 from app.qualifiers import Qualifier, bounds_for
+
+# Where in the text a number stands: its headline, or the body under it.
+Part = Literal["headline", "body"]
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     sentence: int = field(default=-1, repr=False)  # which sentence of the text, while read
     open_end: PartialDate | None = None  # "so far": the period's end, waiting for its start
+    part: Part = "body"  # where the number stands: the headline or the body
 
     def as_dict(self) -> dict[str, Any]:
         """The candidate as the API and `--format json` give it: `data/`'s field names."""
@@ -74,6 +78,7 @@ class Candidate:
             "quote": self.quote,
             "quote_span": {"start": self.quote_span[0], "end": self.quote_span[1]},
             "value_span": {"start": self.value_span[0], "end": self.value_span[1]},
+            "part": self.part,
             "attribution": self.attribution,
             "relations": [{"type": t, "figure": f} for t, f in self.relations],
             "note": self.note,

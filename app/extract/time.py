@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from app.dates import PartialDate
-from app.extract.reading import MONTH, YEAR
+from app.extract.lines import MONTH, YEAR
 
 
 @dataclass

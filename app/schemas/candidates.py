@@ -42,6 +42,11 @@ class CandidateRead(BaseModel):
     quote: str = Field(description="The sentence that states it.")
     quote_span: Span = Field(description="Where the sentence stands in the text.")
     value_span: Span = Field(description="Where value_text stands in the text.")
+    part: Literal["headline", "body"] = Field(
+        description="Where the number stands: the text's headline (its first line, when that "
+        "is a title and not a byline, a date line or a page number) or its body. A headline's "
+        "number restates the body's first statement of the same figure, where there is one."
+    )
     attribution: CandidateAttribution = Field(
         description="Who the text says stated it; for the text's own voice, its publisher."
     )
