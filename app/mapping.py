@@ -33,7 +33,7 @@ from app.schemas.reads import (
     SourceRead,
     SourceSummary,
 )
-from app.statements import Said, derived_statement, statement, time_phrase
+from app.statements import Said, derived_statement, statement, when_phrase
 
 
 def attributes(row: object, names: Iterable[str]) -> dict[str, Any]:
@@ -206,7 +206,11 @@ def cited_figure(figure: models.Figure, permalink: str) -> CitedFigure:
     """A figure as its record in this dataset is cited: named by its measure, time and number,
     dated by its latest revision (UTC)."""
     period = period_of(figure)
-    when = time_phrase(period=(period.start, period.end) if period else None, as_of=figure.as_of)
+    when = when_phrase(
+        period=(period.start, period.end) if period else None,
+        as_of=figure.as_of,
+        wording=statements.Wording(**wording_of(figure).model_dump()),
+    )
     return CitedFigure(
         id=figure.id,
         statement=figure_statement(figure),

@@ -99,6 +99,23 @@ def perfect(predicate: str) -> str:
     return f"had been {rest}" if head == "were" and rest else predicate
 
 
+def when_phrase(
+    *, period: tuple[str, str] | None, as_of: str | None, wording: Wording | None = None
+) -> str:
+    """The time as a figure's sentence says it: in the source's words where they are kept; a
+    running total since its start, as of its end; an event on its date; else over its period
+    or as of its date."""
+    wording = wording or Wording()
+    point = as_of or (period[0] if period and period[0] == period[1] else None)
+    if wording.time_words:
+        return wording.time_words
+    if wording.timing == "cumulative" and period is not None:
+        return cumulative_phrase(*period)
+    if wording.timing == "event" and point:
+        return _when(point)
+    return time_phrase(period=period, as_of=as_of)
+
+
 def _when(text: str) -> str:
     """ "on Jan. 25, 2018" for a day; "in December 2017" or "in 2017" otherwise."""
     on = parse_partial_date(text).day is not None
@@ -157,17 +174,13 @@ def statement(
     wording = wording or Wording()
     if wording.restriction:
         subject = f"{subject} {wording.restriction}"
-    point = as_of or (period[0] if period and period[0] == period[1] else None)
-    if wording.timing == "event" and event and wording.agent and point:
+    when = when_phrase(period=period, as_of=as_of, wording=wording)
+    if wording.timing == "event" and event and wording.agent and (as_of or period):
         # The event leads, its date first; the number stands after its verb, never first.
-        when = wording.time_words or _when(point)
         core = f"{_capitalise(when)}, {wording.agent} {event} {amount} {subject}"
-    elif wording.timing == "cumulative" and period is not None:
-        when = wording.time_words or cumulative_phrase(*period)
-        core = _core(amount, subject=subject, predicate=perfect(predicate), when=when,
-                     percent=percent)  # fmt: skip
     else:
-        when = wording.time_words or time_phrase(period=period, as_of=as_of)
+        if wording.timing == "cumulative" and period is not None:
+            predicate = perfect(predicate)
         core = _core(amount, subject=subject, predicate=predicate, when=when, percent=percent)
     who = attribution_phrase(said, publisher)
     dated = ap_date(published)

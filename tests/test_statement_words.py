@@ -176,13 +176,13 @@ def test_an_event_is_said_as_the_event_with_who_acted_and_its_date_first() -> No
         "On Jan. 25, 2018, a US district judge blocked the immediate removal from the US of 92 "
         "Cambodian nationals in US custody, Paper reported in February 2018."
     )
-    # Without its measure's event words, an event is said as the count it made.
+    # Without its measure's event words, an event is said as the count it made, on its date.
     plain = statement(
         value=92, qualifier=Qualifier.EXACT, subject="people", predicate="were blocked",
         period=None, as_of="2018-01-25", said=Said(), publisher="Paper", published="2018-02",
         wording=Wording(timing="event", agent="a judge"),
     )  # fmt: skip
-    assert plain.startswith("A total of 92 people were blocked as of Jan. 25, 2018")
+    assert plain.startswith("A total of 92 people were blocked on Jan. 25, 2018")
 
 
 def test_restrictive_words_follow_the_subject_and_time_words_replace_the_dates() -> None:
