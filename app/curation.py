@@ -1,8 +1,11 @@
 """Read the curated `data/` folder and check it whole, without a database.
 
 Layout: `sources/<id>.toml` (metadata) beside `sources/<id>.txt` (the exact stored text),
-`measures.toml` (`[[measure]]` blocks), `figures/*.toml` (`[[figure]]` blocks) and
-`derived.toml` (`[[derived]]` blocks, optional).
+`measures.toml` (`[[measure]]` blocks), `figures/*.toml` (`[[figure]]` blocks, each figure as
+first curated: its revision 1), `corrections.toml` (`[[correction]]` blocks, optional: every
+change to a figure since, in order, each a revision with its reason), `organisations.toml`
+(`[[organisation]]` blocks, optional: each organisation's one name and the others it goes by)
+and `derived.toml` (`[[derived]]` blocks, optional).
 """
 
 import tomllib
@@ -10,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from app.rules import Around, derived_findings, figure_rules
+from app.schemas.fields import Incoming, Line, Slug, Text
 from app.schemas.inputs import DerivedCreate, FigureCreate, MeasureCreate, SourceCreate
 
 M = TypeVar("M", bound=BaseModel)
@@ -31,6 +35,23 @@ class Finding:
         return f"{where}: {self.message}"
 
 
+class Organisation(Incoming):
+    """An organisation figures are attributed to: the one name they give it, and the others
+    sources call it by (which `depstats check` refuses, naming this one)."""
+
+    name: Line = Field(min_length=1)
+    also_called: list[Line] = Field(default_factory=list)
+    note: Text | None = None
+
+
+class Correction(Incoming):
+    """One change to a figure after it was first curated: the fields it sets, and why."""
+
+    figure: Slug
+    reason: Text = Field(min_length=1)
+    set: dict[str, Any] = Field(min_length=1)
+
+
 @dataclass
 class Dataset:
     sources: dict[str, SourceCreate] = field(default_factory=dict)
@@ -44,6 +65,11 @@ class Dataset:
     broken: set[str] = field(default_factory=set)
     # Where each item was read from, as "sources/x.toml", for messages and revision reasons.
     files: dict[tuple[str, str], str] = field(default_factory=dict)
+    # A corrected figure's states in order: as first curated (reason None: revision 1), then
+    # after each correction, with its reason. `figures` holds the last.
+    history: dict[str, list[tuple[str | None, FigureCreate]]] = field(default_factory=dict)
+    # Every name a listed organisation goes by -> its one name (None: no list is kept).
+    organisations: dict[str, str] | None = None
 
 
 class DataError(Exception):
@@ -98,14 +124,33 @@ def read_dataset(data_dir: Path) -> Dataset:
     else:
         findings.append(Finding("measures.toml", None, "missing"))
 
+    blocks: dict[str, dict[str, Any]] = {}
     for path in sorted((data_dir / "figures").glob("*.toml")):
         table = _read_toml(path, rel(path), findings) or {}
         for block in _blocks(table, "figure", rel(path), findings):
             figure = _validate(FigureCreate, block, rel(path), "figure", findings)
             if figure is not None:
                 _add(dataset, "figure", dataset.figures, figure, rel(path), findings)
+                blocks.setdefault(figure.id, block)
             elif isinstance(block, dict) and isinstance(block.get("id"), str):
                 dataset.broken.add(block["id"])
+
+    corrections_path = data_dir / "corrections.toml"
+    if corrections_path.is_file():
+        table = _read_toml(corrections_path, rel(corrections_path), findings) or {}
+        corrections = _blocks(table, "correction", rel(corrections_path), findings)
+        findings += _correct(dataset, blocks, corrections, rel(corrections_path))
+
+    organisations_path = data_dir / "organisations.toml"
+    if organisations_path.is_file():
+        table = _read_toml(organisations_path, rel(organisations_path), findings) or {}
+        dataset.organisations = {}
+        for block in _blocks(table, "organisation", rel(organisations_path), findings):
+            known = _validate(
+                Organisation, block, rel(organisations_path), "organisation", findings
+            )
+            for name in [known.name, *known.also_called] if known else []:
+                dataset.organisations.setdefault(name, known.name)  # type: ignore[union-attr]
 
     derived_path = data_dir / "derived.toml"
     if derived_path.is_file():
@@ -139,6 +184,9 @@ def check_references(dataset: Dataset) -> list[Finding]:
             figure=dataset.figures.get,
             targets=targets,
             unreported=dataset.broken,
+            measure_event=measure.event if measure else None,
+            organisations=dataset.organisations,
+            publisher=source.publisher if source else None,
         )
         findings += [
             Finding(dataset.files[("figure", figure.id)], f"figure {figure.id!r}", b.message)
@@ -150,6 +198,49 @@ def check_references(dataset: Dataset) -> list[Finding]:
             for m in derived_findings(item, dataset.figures, dataset.broken)
         ]
     return findings
+
+
+def _correct(
+    dataset: Dataset, blocks: dict[str, dict[str, Any]], corrections: list[Any], file: str
+) -> list[Finding]:
+    """Apply each correction, in order, to its figure's block as it stands so far."""
+    findings: list[Finding] = []
+    for number, block in enumerate(corrections, 1):
+        where = f"correction {number}"
+        try:
+            correction = Correction.model_validate(block)
+        except ValidationError as exc:
+            findings += [Finding(file, where, _message(e)) for e in exc.errors()]
+            continue
+        where = f"{where} (figure {correction.figure!r})"
+        current = blocks.get(correction.figure)
+        if current is None:
+            if correction.figure not in dataset.broken:
+                findings.append(Finding(file, where, "no such figure in figures/"))
+            continue
+        if "id" in correction.set:
+            findings.append(Finding(file, where, "a figure's id is never corrected"))
+            continue
+        corrected = {**current, **correction.set}
+        try:
+            figure = FigureCreate.model_validate(corrected)
+        except ValidationError as exc:
+            findings += [Finding(file, where, _message(e)) for e in exc.errors()]
+            continue
+        if figure == dataset.figures[figure.id]:
+            findings.append(Finding(file, where, "changes nothing"))
+            continue
+        blocks[figure.id] = corrected
+        states = dataset.history.setdefault(figure.id, [(None, dataset.figures[figure.id])])
+        states.append((correction.reason, figure))
+        dataset.figures[figure.id] = figure
+    return findings
+
+
+def _message(error: Any) -> str:
+    location = ".".join(str(part) for part in error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{location}: {message}" if location else message
 
 
 def _read_toml(path: Path, name: str, findings: list[Finding]) -> dict[str, Any] | None:
@@ -178,14 +269,7 @@ def _validate(
         return model.model_validate(block)
     except ValidationError as exc:
         item_id = block.get("id") if isinstance(block, dict) else None
-        for error in exc.errors():
-            location = ".".join(str(part) for part in error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            findings.append(
-                Finding(
-                    file, f"{kind} {item_id!r}", f"{location}: {message}" if location else message
-                )
-            )
+        findings += [Finding(file, f"{kind} {item_id!r}", _message(e)) for e in exc.errors()]
         return None
 
 

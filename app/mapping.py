@@ -10,12 +10,12 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from app import models
+from app import models, statements
 from app.bibliography import CitedFigure, CitedSource
 from app.dates import parse_partial_date
 from app.intervals import Interval, Quantity, combine, show
 from app.qualifiers import Qualifier, display
-from app.schemas.fields import Attribution, Bounds, Period, Span, implied_bounds
+from app.schemas.fields import Attribution, Bounds, Period, Span, Wording, implied_bounds
 from app.schemas.inputs import DerivedCreate, FigureCreate, MeasureCreate, RelationIn, SourceCreate
 from app.schemas.reads import (
     CountsRead,
@@ -33,7 +33,7 @@ from app.schemas.reads import (
     SourceRead,
     SourceSummary,
 )
-from app.statements import Said, derived_statement, statement, time_phrase
+from app.statements import Said, derived_statement, statement, when_phrase
 
 
 def attributes(row: object, names: Iterable[str]) -> dict[str, Any]:
@@ -71,6 +71,15 @@ def attribution_of(figure: models.Figure) -> Attribution:
     )
 
 
+def wording_of(figure: models.Figure) -> Wording:
+    return Wording(
+        restriction=figure.wording_restriction,
+        time_words=figure.wording_time_words,
+        timing=figure.wording_timing,  # type: ignore[arg-type]
+        agent=figure.wording_agent,
+    )
+
+
 def figure_statement(figure: models.Figure) -> str:
     """The figure's ready sentence, from its measure's words, its time, attribution and source."""
     period = period_of(figure)
@@ -86,6 +95,8 @@ def figure_statement(figure: models.Figure) -> str:
         publisher=figure.source.publisher,
         published=figure.source.published,
         retracted=figure.status == "retracted",
+        wording=statements.Wording(**wording_of(figure).model_dump()),
+        event=figure.measure.event,
     )
 
 
@@ -123,6 +134,7 @@ def figure_read(
         quote_span=quote_span_of(figure),
         value_span=value_span_of(figure),
         attribution=attribution_of(figure),
+        wording=wording_of(figure),
         relations=[
             RelationRead(type=r.type, figure=r.target_id, display=display_of(r.target))
             for r in figure.relations
@@ -165,6 +177,7 @@ def figure_create(figure: models.Figure) -> FigureCreate:
         value_span=value_span_of(figure),
         attribution=attribution_of(figure),
         relations=[RelationIn(type=r.type, figure=r.target_id) for r in figure.relations],
+        wording=wording_of(figure),
     )
 
 
@@ -193,7 +206,11 @@ def cited_figure(figure: models.Figure, permalink: str) -> CitedFigure:
     """A figure as its record in this dataset is cited: named by its measure, time and number,
     dated by its latest revision (UTC)."""
     period = period_of(figure)
-    when = time_phrase(period=(period.start, period.end) if period else None, as_of=figure.as_of)
+    when = when_phrase(
+        period=(period.start, period.end) if period else None,
+        as_of=figure.as_of,
+        wording=statements.Wording(**wording_of(figure).model_dump()),
+    )
     return CitedFigure(
         id=figure.id,
         statement=figure_statement(figure),
@@ -282,9 +299,16 @@ def derived_read(derived: models.Derived, figures: dict[str, models.Figure]) -> 
             as_of=as_of,
             sources=[(f.source.publisher, f.source.published) for f in inputs],
             percent=percent,
+            time_words=_common_time_words(inputs),
         ),
         links={"self": f"/v1/derived/{derived.id}"},
     )
+
+
+def _common_time_words(inputs: list[models.Figure]) -> str | None:
+    """The source's words for the time, when every input says its time in the same ones."""
+    words = {f.wording_time_words for f in inputs}
+    return words.pop() if len(words) == 1 else None
 
 
 def _scaled(interval: Interval | None, scale: int) -> Bounds | None:

@@ -57,6 +57,8 @@ class Measure(Base):
     # How a sentence names what is counted: "<number> <subject> <predicate> <when>".
     subject: Mapped[str] = mapped_column(Text)
     predicate: Mapped[str] = mapped_column(Text)
+    # Migration 0005: for counts one event makes, "blocked the immediate removal from the US of".
+    event: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -107,6 +109,11 @@ class Figure(Base):
     attribution_organisation: Mapped[str | None] = mapped_column(Text)
     attribution_text: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # Migration 0005: the quote's words its sentence keeps, and how it says its time.
+    wording_restriction: Mapped[str | None] = mapped_column(Text)
+    wording_time_words: Mapped[str | None] = mapped_column(Text)
+    wording_timing: Mapped[str | None] = mapped_column(String(10))
+    wording_agent: Mapped[str | None] = mapped_column(Text)
     status: Mapped[Literal["published", "retracted"]] = mapped_column(
         String(10), default="published", index=True
     )

@@ -2,12 +2,16 @@
 of `data/`) and for the write API (over the database): its measure and source exist, a flow
 has a period and a stock a date, its quote stands at its spans, its source was not published
 before what it counts, and each relation is to another figure that allows it, without a loop.
+The words its sentence keeps stand in its quote, and its timing fits its time; it was not
+`stated` before the end of what it counts nor after its source was published, and a source's
+restatement of its own figure was stated when that figure was. Where a list of organisations
+is kept (`data/organisations.toml`), each is named by its one listed name.
 
 Each rule breaks with the field it is about, so that the write API can point at it
 (`#/relations/0`) and `depstats check` can name it.
 """
 
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +42,10 @@ class Around:
     figure: Callable[[str], FigureCreate | None]
     targets: Callable[[str, str], Iterable[str]]
     unreported: Container[str] = frozenset()  # ids whose absence is reported elsewhere
+    measure_event: str | None = None  # the measure's words for the event that makes its count
+    # Every name an organisation is known by -> its one name; None: no list is kept here.
+    organisations: Mapping[str, str] | None = None
+    publisher: str | None = None  # the source's, which may state a figure in its own voice
 
 
 def figure_rules(figure: FigureCreate, around: Around) -> list[Broken]:
@@ -60,6 +68,8 @@ def figure_rules(figure: FigureCreate, around: Around) -> list[Broken]:
         late = published and dated_after(figure, published)
         if late:
             broken.append(Broken("period" if figure.period else "as_of", late))
+        broken += stated_rules(figure, published)
+    broken += wording_rules(figure, around) + organisation_rules(figure, around)
     for index, relation in enumerate(figure.relations):
         broken += _relation_rules(figure, relation, f"relations/{index}", around)
     return broken
@@ -77,7 +87,104 @@ def _relation_rules(
         return [Broken(f"{at}/figure", f"{relation.type} {relation.figure!r}: no such figure")]
     check = part_exceeds_whole if relation.type == "part_of" else cannot_restate
     found = [check(figure, other), makes_loop(figure.id, relation, around.targets)]
+    if relation.type == "restates":
+        found.append(stated_apart(figure, other))
     return [Broken(at, problem) for problem in found if problem]
+
+
+def wording_rules(figure: FigureCreate, around: Around) -> list[Broken]:
+    """A sentence keeps only the quote's words, and says its time as its time allows."""
+    wording, broken = figure.wording, []
+    for name in ("restriction", "time_words", "agent"):
+        words = getattr(wording, name)
+        if words is not None and words.lower() not in figure.quote.lower():
+            broken.append(
+                Broken(
+                    f"wording/{name}",
+                    f"{words!r} is not in the quote: a sentence keeps only the source's words",
+                )
+            )
+    one_date = figure.as_of is not None or (
+        figure.period is not None and figure.period.start == figure.period.end
+    )
+    if wording.timing == "cumulative" and one_date:
+        broken.append(
+            Broken(
+                "wording/timing",
+                "a cumulative count runs from its period's start to its end: give a period "
+                "that starts before it ends",
+            )
+        )
+    if wording.timing == "event":
+        if not one_date:
+            broken.append(Broken("wording/timing", "an event happens on one date: give `as_of`"))
+        if wording.agent is None:
+            broken.append(Broken("wording/agent", "an event is said with who acted: give `agent`"))
+        if around.measure_kind is not None and not around.measure_event:
+            broken.append(
+                Broken(
+                    "wording/timing",
+                    f"measure {figure.measure!r} has no `event` words to say an event with",
+                )
+            )
+    elif wording.agent is not None:
+        broken.append(
+            Broken("wording/agent", 'only an event names who acted: give `timing = "event"`')
+        )
+    return broken
+
+
+def stated_rules(figure: FigureCreate, published: str | None) -> list[Broken]:
+    """A count is said once it is reckoned, and before its source is published."""
+    if figure.stated is None:
+        return []
+    stated = parse_partial_date(figure.stated)
+    end = figure.period.end if figure.period else figure.as_of
+    assert end is not None
+    broken = []
+    if stated.last_day() < parse_partial_date(end).first_day():
+        broken.append(
+            Broken("stated", f"stated {figure.stated}, before the end of what it counts ({end})")
+        )
+    if published and stated.first_day() > parse_partial_date(published).last_day():
+        broken.append(
+            Broken(
+                "stated", f"stated {figure.stated}, after its source was published ({published})"
+            )
+        )
+    return broken
+
+
+def stated_apart(restating: FigureCreate, restated: FigureCreate) -> str | None:
+    """One organisation's count that a source gives twice was said once: the two forms have
+    the same `stated` (both given, or neither)."""
+    same_saying = (restating.source, restating.attribution.organisation) == (
+        restated.source,
+        restated.attribution.organisation,
+    )
+    if not same_saying or restating.stated == restated.stated:
+        return None
+    return (
+        f"restates {restated.id!r}, which was stated {restated.stated or 'at no given date'}, "
+        f"but is stated {restating.stated or 'at no given date'}: give both the same `stated`"
+    )
+
+
+def organisation_rules(figure: FigureCreate, around: Around) -> list[Broken]:
+    """One organisation, one name: the name its list gives it (or the source's publisher)."""
+    name = figure.attribution.organisation
+    if around.organisations is None or name is None or name == around.publisher:
+        return []
+    listed = around.organisations.get(name)
+    if listed == name:
+        return []
+    if listed is not None:
+        message = f"organisation {name!r} is listed as {listed!r}: name it so"
+    else:
+        message = (
+            f"organisation {name!r} is not in organisations.toml: add it, or name it as listed"
+        )
+    return [Broken("attribution/organisation", message)]
 
 
 def makes_loop(

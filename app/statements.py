@@ -1,7 +1,12 @@
 """Ready-to-print sentences, AP style, generated from a figure's structured fields.
 
 The qualifier is never dropped, a date keeps its precision (no invented day), a sentence never
-starts with a numeral, and an unnamed author is left out rather than invented.
+starts with a numeral nor sets two numerals side by side ("2000, 42,000"), and an unnamed
+author is left out rather than invented. The source's own words that a reading of them would
+change are kept as written: the words that narrow who is counted ("convicted of crimes"), and
+its words for a time that a date would interpret ("until the end of the 20th century"). A
+running total is said as one ("since 2002, as of February 2018"), and a count an event made
+as the event ("On Jan. 25, 2018, a US district judge blocked ...").
 """
 
 from dataclasses import dataclass
@@ -26,6 +31,23 @@ class Said:
     role: str | None = None
     organisation: str | None = None
     text: str | None = None
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How a figure's sentence keeps its source's words, beyond its measure's.
+
+    `restriction` narrows who is counted, after the measure's subject ("convicted of crimes");
+    `time_words` say the time as the source does, in place of the dates read from them;
+    `timing` is "cumulative" (a running total from its period's start to its end) or "event"
+    (the count one event made on its date, done by `agent`, "a US district judge", as its
+    measure's `event` words say: "blocked the immediate removal from the US of"); None says the
+    time by the measure's kind, over a period or as of a date."""
+
+    restriction: str | None = None
+    time_words: str | None = None
+    timing: str | None = None
+    agent: str | None = None
 
 
 def month_name(month: int) -> str:
@@ -63,6 +85,37 @@ def time_phrase(*, period: tuple[str, str] | None = None, as_of: str | None = No
     return f"between {ap_date(start)} and {ap_date(end)}"
 
 
+def cumulative_phrase(start: str, end: str) -> str:
+    """ "since 2002, as of February 2018"; a year's end is said so: "as of the end of 2017"."""
+    until = ap_date(end)
+    if parse_partial_date(end).month is None:
+        until = f"the end of {until}"
+    return f"since {ap_date(start)}, as of {until}"
+
+
+def perfect(predicate: str) -> str:
+    """A running total is told in the past perfect: "were removed" -> "had been removed"."""
+    head, _, rest = predicate.partition(" ")
+    return f"had been {rest}" if head == "were" and rest else predicate
+
+
+def when_phrase(
+    *, period: tuple[str, str] | None, as_of: str | None, wording: Wording | None = None
+) -> str:
+    """The time as a figure's sentence says it: in the source's words where they are kept; a
+    running total since its start, as of its end; an event on its date; else over its period
+    or as of its date."""
+    wording = wording or Wording()
+    point = as_of or (period[0] if period and period[0] == period[1] else None)
+    if wording.time_words:
+        return wording.time_words
+    if wording.timing == "cumulative" and period is not None:
+        return cumulative_phrase(*period)
+    if wording.timing == "event" and point:
+        return _when(point)
+    return time_phrase(period=period, as_of=as_of)
+
+
 def _when(text: str) -> str:
     """ "on Jan. 25, 2018" for a day; "in December 2017" or "in 2017" otherwise."""
     on = parse_partial_date(text).day is not None
@@ -84,12 +137,15 @@ def _capitalise(text: str) -> str:
 
 
 def _core(amount: str, *, subject: str, predicate: str, when: str, percent: bool) -> str:
-    counted = f"{amount} of {subject}" if percent else f"{amount} {subject}"
     if amount[:1].isalpha():
-        # A qualifier ("more than", "about", "between") leads: no numeral starts the sentence.
+        # A qualifier ("more than", "about") or a spelt number leads: no numeral starts it.
+        counted = f"{amount} of {subject}" if percent else f"{amount} {subject}"
         return _capitalise(f"{counted} {predicate} {when}")
-    # A bare number is led by its date instead.
-    return f"{_capitalise(when)}, {counted} {predicate}"
+    # A bare numeral cannot lead, and a date before it would set two numerals side by side
+    # ("Between 1975 and 2000, 42,000"): a count is led by "A total of", a share by its whole.
+    if percent:
+        return f"Of {subject}, {amount} {predicate} {when}"
+    return f"A total of {amount} {subject} {predicate} {when}"
 
 
 def statement(
@@ -105,6 +161,8 @@ def statement(
     published: str,
     percent: bool = False,
     retracted: bool = False,
+    wording: Wording | None = None,
+    event: str | None = None,
 ) -> str:
     """One sentence a journalist can print as it stands.
 
@@ -113,13 +171,17 @@ def statement(
     and Customs Enforcement (Khmer Times, February 2018)."
     """
     amount = f"{PHRASES[qualifier]} {ap_number(value, percent=percent)}".strip()
-    core = _core(
-        amount,
-        subject=subject,
-        predicate=predicate,
-        when=time_phrase(period=period, as_of=as_of),
-        percent=percent,
-    )
+    wording = wording or Wording()
+    if wording.restriction:
+        subject = f"{subject} {wording.restriction}"
+    when = when_phrase(period=period, as_of=as_of, wording=wording)
+    if wording.timing == "event" and event and wording.agent and (as_of or period):
+        # The event leads, its date first; the number stands after its verb, never first.
+        core = f"{_capitalise(when)}, {wording.agent} {event} {amount} {subject}"
+    else:
+        if wording.timing == "cumulative" and period is not None:
+            predicate = perfect(predicate)
+        core = _core(amount, subject=subject, predicate=predicate, when=when, percent=percent)
     who = attribution_phrase(said, publisher)
     dated = ap_date(published)
     if who:
@@ -143,16 +205,18 @@ def derived_statement(
     as_of: str | None,
     sources: list[tuple[str, str]],
     percent: bool,
+    time_words: str | None = None,
 ) -> str:
     """ "Less than 74.4% of ... had criminal convictions as of December 2017, derived by
     deportation-stats from 1,412 divided by more than 1,900 (Khmer Times, February 2018)."
 
-    `inputs` are the inputs' displays in order; `sources` their (publisher, published)."""
+    `inputs` are the inputs' displays in order; `sources` their (publisher, published);
+    `time_words` the words all its inputs say their time in, if they share them."""
     core = _core(
         display,
         subject=subject,
         predicate=predicate,
-        when=time_phrase(period=period, as_of=as_of),
+        when=time_words or time_phrase(period=period, as_of=as_of),
         percent=percent,
     )
     formula = f" {_OPERATION_WORDS[operation]} ".join(inputs)

@@ -83,8 +83,11 @@ def test_a_flow_has_a_period_at_its_precision(client: TestClient) -> None:
 
 def test_history_starts_with_the_first_load(client: TestClient) -> None:
     history = client.get("/v1/figures/removals-2017/history").json()
-    assert [(r["number"], r["actor"]) for r in history] == [(1, "load")]
+    # Revision 1 as first curated; revision 2 its correction in data/corrections.toml.
+    assert [(r["number"], r["actor"]) for r in history] == [(1, "load"), (2, "load")]
     assert history[0]["state"]["value_text"] == "Twenty-eight"
+    assert history[0]["state"]["wording"]["restriction"] is None
+    assert history[1]["state"]["wording"]["restriction"] == "convicted of crimes"
 
 
 @pytest.mark.parametrize(
@@ -117,14 +120,11 @@ def test_history_starts_with_the_first_load(client: TestClient) -> None:
         ),
         (
             "from=2018-01-25&to=2018-01-25",
-            [
-                "blocked-deportations-2018-01-25",
-                "removals-since-2002",
-                "removals-since-2002-rounded",
-            ],
+            # Not the rounded total, which counts to the end of 2017.
+            ["blocked-deportations-2018-01-25", "removals-since-2002"],
         ),
         ("to=1999", ["non-refugee-admissions-1975-2000", "refugee-admissions-1975-2000"]),
-        ("from=2018-02", ["removals-since-2002", "removals-since-2002-rounded"]),
+        ("from=2018-02", ["removals-since-2002"]),
         ("q=raedy", ["final-removal-orders-2017-12", "final-removal-orders-criminal-2017-12"]),
         ("q=REFUGEES", ["non-refugee-admissions-1975-2000", "refugee-admissions-1975-2000"]),
         ("q=annual report", ["removals-since-2002"]),

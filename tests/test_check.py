@@ -262,3 +262,94 @@ def test_a_figure_must_say_who_stated_it(data_copy: Path) -> None:
     code, output = check(data_copy)
     assert code == 1
     assert "figure 'blocked-deportations-2018-01-25': attribution: Field required" in output
+
+
+# --- The words a sentence keeps, when a figure was stated, who stated it, and corrections -----
+
+ORG = "Ministry of Interior’s general department of immigration"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        pytest.param(
+            "corrections.toml", f'organisation = "{ORG}", text',
+            'organisation = "General Department of Immigration", text',
+            f"organisation 'General Department of Immigration' is listed as '{ORG}': name it so",
+            id="organisation-by-another-name",
+        ),
+        pytest.param(
+            "corrections.toml", f'organisation = "{ORG}", text',
+            'organisation = "Interior Ministry", text',
+            "organisation 'Interior Ministry' is not in organisations.toml",
+            id="organisation-not-listed",
+        ),
+        pytest.param(
+            "corrections.toml", 'end = "2017" }, stated = "2018-02", ', 'end = "2017" }, ',
+            "restates 'removals-since-2002', which was stated 2018-02, but is stated at no "
+            "given date: give both the same `stated`",
+            id="restatement-stated-apart",
+        ),
+        pytest.param(
+            FIGURES, 'stated = "2018-02"', 'stated = "2017-06"',
+            "stated 2017-06, before the end of what it counts (2018-02)",
+            id="stated-before-counted",
+        ),
+        pytest.param(
+            FIGURES, 'stated = "2018-02"', 'stated = "2018-03"',
+            "stated 2018-03, after its source was published (2018-02)",
+            id="stated-after-published",
+        ),
+        pytest.param(
+            "corrections.toml", 'restriction = "convicted of crimes"',
+            'restriction = "convicted of felonies"',
+            "'convicted of felonies' is not in the quote: a sentence keeps only the source's words",
+            id="words-not-in-the-quote",
+        ),
+        pytest.param(
+            "corrections.toml", 'restriction = "convicted of crimes" }',
+            'restriction = "convicted of crimes", timing = "cumulative" }',
+            "a cumulative count runs from its period's start to its end",
+            id="cumulative-over-one-year",
+        ),
+        pytest.param(
+            "corrections.toml", 'timing = "event", agent = "a US district judge"',
+            'timing = "event"', "an event is said with who acted: give `agent`",
+            id="event-without-agent",
+        ),
+        pytest.param(
+            "corrections.toml", 'timing = "event", agent', "agent",
+            'only an event names who acted: give `timing = "event"`',
+            id="agent-without-event",
+        ),
+        pytest.param(
+            "measures.toml", 'event = "blocked the immediate removal from the US of"\n', "",
+            "measure 'court-blocked-removals' has no `event` words to say an event with",
+            id="event-without-measure-words",
+        ),
+        pytest.param(
+            "corrections.toml", 'figure = "removals-2017"', 'figure = "removals-2016"',
+            "correction 1 (figure 'removals-2016'): no such figure in figures/",
+            id="correction-of-no-figure",
+        ),
+        pytest.param(
+            "corrections.toml", 'set = { wording = { restriction = "convicted of crimes" } }',
+            "set = { wording = {} }",
+            "correction 1 (figure 'removals-2017'): changes nothing",
+            id="correction-that-changes-nothing",
+        ),
+        pytest.param(
+            "corrections.toml", 'set = { wording = { restriction = "convicted of crimes" } }',
+            "set = { value = 29 }",
+            "correction 1 (figure 'removals-2017'): value_text: value 29 does not match",
+            id="correction-leaves-a-figure-invalid",
+        ),
+    ],
+)  # fmt: skip
+def test_check_enforces_wording_stated_organisation_and_corrections(
+    data_copy: Path, file: str, old: str, new: str, message: str
+) -> None:
+    edit(data_copy / file, old, new)
+    code, output = check(data_copy)
+    assert code == 1, output
+    assert message in output

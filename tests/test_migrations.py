@@ -75,3 +75,51 @@ def test_a_migration_that_fails_halfway_leaves_nothing_behind(tmp_path: Path) ->
     assert "half_done" not in inspect(engine).get_table_names()
     assert migrate.current_revision(engine) == head
     engine.dispose()
+
+
+def test_0005_adds_the_wording_columns_empty_and_going_back_keeps_every_figure(
+    fresh_url: str,
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from app.curation import read_dataset
+    from app.services.loader import load_dataset
+    from helpers import DATA_DIR
+
+    settings = make_settings(fresh_url)
+    engine = create_db_engine(settings)
+    migrate.upgrade(engine, settings)
+    with Session(engine) as session, session.begin():
+        load_dataset(session, read_dataset(DATA_DIR))
+    config = migrate.alembic_config(settings)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    assert "wording_timing" not in {c["name"] for c in inspect(engine).get_columns("figures")}
+    assert "event" not in {c["name"] for c in inspect(engine).get_columns("measures")}
+    migrate.upgrade(engine, settings)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT wording_restriction, wording_time_words, wording_timing, wording_agent "
+                "FROM figures"
+            )
+        ).all()
+    # Every figure is still there; the words come back with the next load, as revisions.
+    assert len(rows) == 8 and all(tuple(row) == (None, None, None, None) for row in rows)
+    with Session(engine) as session, session.begin():
+        load_dataset(session, read_dataset(DATA_DIR))
+    with engine.connect() as connection:
+        steps = connection.execute(
+            text(
+                "SELECT number, reason FROM revisions WHERE resource = 'figure' "
+                "AND resource_id = 'removals-2017' ORDER BY number"
+            )
+        ).all()
+        restriction = connection.execute(
+            text("SELECT wording_restriction FROM figures WHERE id = 'removals-2017'")
+        ).scalar()
+    assert [number for number, _ in steps] == [1, 2, 3] and steps[2][1] == steps[1][1]
+    assert restriction == "convicted of crimes"
+    engine.dispose()

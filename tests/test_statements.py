@@ -18,29 +18,30 @@ from app.statements import (
 from helpers import rerender
 
 EXPECTED = {
-    "removals-2017": "In 2017, 28 Cambodian nationals were removed from the US to Cambodia, "
-    "according to the Ministry of Interior’s general department of immigration (Khmer Times, "
-    "February 2018).",
-    "removals-since-2002-rounded": "More than 500 Cambodian nationals were removed from the US "
-    "to Cambodia between 2002 and February 2018, according to the Ministry of Interior’s "
+    "removals-2017": "A total of 28 Cambodian nationals convicted of crimes were removed from "
+    "the US to Cambodia in 2017, according to the Ministry of Interior’s general department of "
+    "immigration (Khmer Times, February 2018).",
+    "removals-since-2002-rounded": "More than 500 Cambodian nationals had been removed from the "
+    "US to Cambodia since 2002, as of the end of 2017, according to the Ministry of Interior’s "
     "general department of immigration (Khmer Times, February 2018).",
-    "removals-since-2002": "Between 2002 and February 2018, 572 Cambodian nationals were "
-    "removed from the US to Cambodia, according to an annual report by the immigration "
-    "department (Khmer Times, February 2018).",
-    "blocked-deportations-2018-01-25": "As of Jan. 25, 2018, 92 Cambodian nationals in US "
-    "custody had their immediate removal from the US blocked by a court, Khmer Times reported "
-    "in February 2018.",
+    "removals-since-2002": "A total of 572 Cambodian nationals had been removed from the US to "
+    "Cambodia since 2002, as of February 2018, according to an annual report by the "
+    "immigration department (Khmer Times, February 2018).",
+    "blocked-deportations-2018-01-25": "On Jan. 25, 2018, a US district judge blocked the "
+    "immediate removal from the US of 92 Cambodian nationals in US custody, Khmer Times "
+    "reported in February 2018.",
     "final-removal-orders-2017-12": "More than 1,900 Cambodian nationals residing in the US "
     "were subject to a final order of removal as of December 2017, according to Brendan Raedy, "
     "a spokesman for US Immigration and Customs Enforcement (Khmer Times, February 2018).",
-    "final-removal-orders-criminal-2017-12": "As of December 2017, 1,412 Cambodian nationals "
-    "residing in the US were subject to a final order of removal and had criminal convictions, "
-    "according to Brendan Raedy, a spokesman for US Immigration and Customs Enforcement "
-    "(Khmer Times, February 2018).",
+    "final-removal-orders-criminal-2017-12": "A total of 1,412 Cambodian nationals residing in "
+    "the US were subject to a final order of removal and had criminal convictions as of "
+    "December 2017, according to Brendan Raedy, a spokesman for US Immigration and Customs "
+    "Enforcement (Khmer Times, February 2018).",
     "refugee-admissions-1975-2000": "More than 145,000 Cambodian refugees were accepted into "
-    "the US between 1975 and 2000, Khmer Times reported in February 2018.",
-    "non-refugee-admissions-1975-2000": "Between 1975 and 2000, 42,000 Cambodian non-refugees "
-    "were accepted into the US, Khmer Times reported in February 2018.",
+    "the US from 1975 until the end of the 20th century, Khmer Times reported in February 2018.",
+    "non-refugee-admissions-1975-2000": "A total of 42,000 Cambodian non-refugees were accepted "
+    "into the US from 1975 until the end of the 20th century, Khmer Times reported in "
+    "February 2018.",
 }
 
 
@@ -57,8 +58,10 @@ def test_every_statement_keeps_its_qualifier_and_its_date_at_its_precision(
         assert figure["display"].lower() in sentence.lower()
         assert not sentence[0].isdigit()
         times = [figure["as_of"]] if figure["as_of"] else list(figure["period"].values())
-        for time in times:
+        words = figure["wording"]["time_words"]
+        for time in [] if words else times:
             assert ap_date(time) in sentence
+        assert words is None or words in sentence  # the source's words, not the dates read
         # No day is invented for a year or a month: no "Dec. 1" or "Feb. 12" appears.
         days = re.findall(r"[A-Z][a-z]+\.? \d{1,2},", sentence)
         assert days == ([] if figure["as_of"] != "2018-01-25" else ["Jan. 25,"])
@@ -175,7 +178,7 @@ def test_a_retracted_figure_says_so(client: TestClient, engine) -> None:
     assert client.get("/v1/figures/removals-2017").json()["statement"].startswith("Retracted: ")
 
 
-def test_a_percentage_is_of_its_subject_and_led_by_its_date() -> None:
+def test_a_percentage_is_led_by_what_it_is_a_share_of() -> None:
     sentence = statement(
         value=74.4,
         qualifier=Qualifier.EXACT,
@@ -189,8 +192,8 @@ def test_a_percentage_is_of_its_subject_and_led_by_its_date() -> None:
         percent=True,
     )
     assert sentence == (
-        "As of December 2017, 74.4% of the Cambodian nationals under a final order of removal "
-        "had criminal convictions, according to Brendan Raedy, a spokesman for ICE "
+        "Of the Cambodian nationals under a final order of removal, 74.4% had criminal "
+        "convictions as of December 2017, according to Brendan Raedy, a spokesman for ICE "
         "(Khmer Times, February 2018)."
     )
 
@@ -240,7 +243,7 @@ def test_a_derived_share_names_its_inputs_and_cites_each_source_once() -> None:
         ("difference", ["1,900", "572"], "1,328", "1,900 minus 572"),
     ],
 )
-def test_a_derived_count_is_led_by_its_period_and_cites_its_sources_in_order(
+def test_a_derived_count_is_led_by_a_total_and_cites_its_sources_in_order(
     operation: str, inputs: list[str], display: str, formula: str
 ) -> None:
     sentence = derived_statement(
@@ -259,7 +262,7 @@ def test_a_derived_count_is_led_by_its_period_and_cites_its_sources_in_order(
         percent=False,
     )
     assert sentence == (
-        f"Between 2002 and February 2018, {display} Cambodian nationals were counted, derived by "
-        f"deportation-stats from {formula} (Khmer Times, February 2018; The Phnom Penh Post, "
-        "Jan. 25, 2018)."
+        f"A total of {display} Cambodian nationals were counted between 2002 and February 2018, "
+        f"derived by deportation-stats from {formula} (Khmer Times, February 2018; The Phnom "
+        "Penh Post, Jan. 25, 2018)."
     )

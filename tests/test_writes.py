@@ -27,7 +27,8 @@ def test_a_patch_with_the_right_if_match_changes_the_figure_and_keeps_the_old_st
     client: TestClient, writer: dict[str, str]
 ) -> None:
     old = etag(client)
-    assert old.startswith('W/"removals-2017.r1.')
+    # Revision 2 is its correction in data/corrections.toml ("convicted of crimes").
+    assert old.startswith('W/"removals-2017.r2.')
     response = client.patch(
         "/v1/figures/removals-2017",
         headers={**writer, "If-Match": old},
@@ -39,22 +40,26 @@ def test_a_patch_with_the_right_if_match_changes_the_figure_and_keeps_the_old_st
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["note"] == "Checked against the ministry's report."
-    assert body["revision"] == 2
+    assert body["revision"] == 3
     assert body["value"] == 28 and body["quote"].startswith("Twenty-eight")  # untouched
     assert response.headers["etag"] != old
-    assert response.headers["etag"].startswith('W/"removals-2017.r2.')
+    assert response.headers["etag"].startswith('W/"removals-2017.r3.')
     # The same PATCH again, with the ETag it was based on, is stale.
     again = client.patch(
         "/v1/figures/removals-2017",
         headers={**writer, "If-Match": old},
         json={"note": "Another.", "reason": "again"},
     )
-    assert "revision 2" in assert_problem(again, 412)["detail"]
+    assert "revision 3" in assert_problem(again, 412)["detail"]
     history = client.get("/v1/figures/removals-2017/history").json()
-    assert [(r["number"], r["actor"]) for r in history] == [(1, "load"), (2, "newsroom")]
-    assert history[0]["state"]["note"] == NOTE
-    assert history[1]["state"]["note"] == "Checked against the ministry's report."
-    assert history[1]["reason"] == "the note overstated the source"
+    assert [(r["number"], r["actor"]) for r in history] == [
+        (1, "load"),
+        (2, "load"),
+        (3, "newsroom"),
+    ]
+    assert history[1]["state"]["note"] == NOTE
+    assert history[2]["state"]["note"] == "Checked against the ministry's report."
+    assert history[2]["reason"] == "the note overstated the source"
     # A reader holding the old ETag now gets the new figure.
     assert (
         client.get("/v1/figures/removals-2017", headers={"If-None-Match": old}).status_code == 200
@@ -131,7 +136,7 @@ def test_a_patch_that_breaks_a_rule_is_a_422_naming_the_field(
     problem = assert_problem(response, 422)
     assert any(e["pointer"].startswith(pointer) for e in problem["errors"]), problem
     assert revisions(engine) == before
-    assert client.get("/v1/figures/removals-2017").json()["revision"] == 1
+    assert client.get("/v1/figures/removals-2017").json()["revision"] == 2  # as loaded
 
 
 # --- Creating -----------------------------------------------------------------------------
@@ -255,7 +260,8 @@ def test_a_retracted_figure_leaves_the_lists_and_stays_at_its_url(
     history = client.get("/v1/figures/removals-2017/history").json()
     assert [(r["number"], r["state"]["status"]) for r in history] == [
         (1, "published"),
-        (2, "retracted"),
+        (2, "published"),  # its correction in data/corrections.toml
+        (3, "retracted"),
     ]
     assert_problem(
         client.post("/v1/figures/removals-2017/retract", headers=writer, json={"reason": "again"}),
@@ -438,8 +444,8 @@ def test_eight_concurrent_corrections_with_one_if_match_let_exactly_one_win(
         thread.join()
     assert sorted(statuses) == [200] + [412] * 7
     history = httpx.get(f"{url}/history").json()
-    assert [r["number"] for r in history] == [1, 2]
-    assert httpx.get(url).json()["note"] == history[1]["state"]["note"]
+    assert [r["number"] for r in history] == [1, 2, 3]  # 2: its correction in data/
+    assert httpx.get(url).json()["note"] == history[2]["state"]["note"]
 
 
 # --- Rules found by trying to break it ------------------------------------------------------
@@ -544,7 +550,7 @@ def test_an_if_match_that_is_star_or_not_an_etag_is_a_400_that_shows_one(
     method = client.patch if path.endswith("2017") else client.post
     problem = assert_problem(method(path, headers={**writer, "If-Match": if_match}, json=body), 400)
     assert says in problem["detail"]
-    assert 'e.g. If-Match: W/"removals-2017.r1.' in problem["detail"]
+    assert 'e.g. If-Match: W/"removals-2017.r2.' in problem["detail"]
     assert revisions(engine) == before
     assert client.get("/v1/figures/removals-2017").json()["status"] != "retracted"
 

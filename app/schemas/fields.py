@@ -2,7 +2,7 @@
 anywhere, spans, bounds, periods and attributions, and the base of every input model."""
 
 import hashlib
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -163,6 +163,34 @@ class Attribution(Incoming):
         None,
         description="The source's own words naming who stated it, verbatim; null when "
         "the source states the figure in its own voice.",
+    )
+
+
+class Wording(Incoming):
+    """The source's words a figure's sentence keeps beyond its measure's, and how the sentence
+    places the count in time. Every word here must stand in the figure's quote."""
+
+    restriction: Line | None = Field(
+        default=None,
+        description="Words of the quote that narrow who is counted, kept in the sentence after "
+        'the measure\'s subject: "convicted of crimes".',
+    )
+    time_words: Line | None = Field(
+        default=None,
+        description="The quote's own words for the time, said in place of the dates read from "
+        'them where that reading is an interpretation: "from 1975 until the end of the 20th '
+        'century" (the period says 1975 to 2000).',
+    )
+    timing: Literal["cumulative", "event"] | None = Field(
+        default=None,
+        description="`cumulative`: a running total from its period's start to its end, said "
+        '"since 2002, as of February 2018"; `event`: the count one event made on its date, '
+        'said as the event ("On Jan. 25, 2018, a US district judge blocked ..."), with '
+        "`agent` and the measure's `event` words; null: over its period or as of its date.",
+    )
+    agent: Line | None = Field(
+        default=None,
+        description='For an event, who acted, in the quote\'s words: "a US district judge".',
     )
 
 

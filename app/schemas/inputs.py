@@ -23,6 +23,7 @@ from app.schemas.fields import (
     Span,
     Text,
     WebAddress,
+    Wording,
     implied_bounds,
     plain_number,
     text_sha256,
@@ -63,6 +64,10 @@ class FigureCreate(Incoming):
         default_factory=list, description="How it relates to other figures."
     )
     note: Text | None = Field(None, description="A curator's caveat, free text.")
+    wording: Wording = Field(
+        default_factory=Wording,
+        description="The quote's words its sentence keeps, and how it says its time.",
+    )
 
     @field_validator("value_text")
     @classmethod
@@ -186,6 +191,12 @@ class MeasureCreate(Incoming):
         min_length=1,
         description="What a sentence says of them, in the "
         'past tense: "were subject to a final order of removal".',
+    )
+    event: Line | None = Field(
+        None,
+        description="For counts one event makes, what the event did to them, active, past "
+        'tense, before the number: "blocked the immediate removal from the US of". A figure '
+        "with `wording.timing` `event` is said with these words.",
     )
 
 

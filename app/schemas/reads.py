@@ -7,7 +7,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from app.qualifiers import Qualifier
-from app.schemas.fields import Attribution, Bounds, Number, Period, Span
+from app.schemas.fields import Attribution, Bounds, Number, Period, Span, Wording
 
 T = TypeVar("T")
 
@@ -74,6 +74,9 @@ class FigureRead(BaseModel):
     attribution: Attribution = Field(description="Who stated it, as the text gives them.")
     relations: list[RelationRead] = Field(description="Other figures this one relates to.")
     note: str | None = Field(description="A curator's caveat, or null.")
+    wording: Wording = Field(
+        description="The quote's words its statement keeps, and how it says its time."
+    )
     status: Literal["published", "retracted"] = Field(
         description="Retracted figures stay readable with their history."
     )
@@ -120,6 +123,9 @@ class MeasureRead(BaseModel):
     to_country: str = Field(description="ISO 3166-1 alpha-2 code people move to.")
     subject: str = Field(description="Who is counted, as a figure's sentence names them.")
     predicate: str = Field(description="What a figure's sentence says of them.")
+    event: str | None = Field(
+        description="For counts one event makes, what the event did, as its sentence says it."
+    )
     links: dict[str, str] = Field(description="Related resources.")
 
 

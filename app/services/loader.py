@@ -3,6 +3,10 @@
 `data/` and the write API are two doors to one dataset, so a load never silently undoes a
 change made through the API: such an item is refused by name unless `overwrite` is given
 with a reason. A figure missing from `data/` is left alone unless `retract_missing`.
+
+A figure `data/corrections.toml` corrects is loaded as its history: revision 1 as first
+curated, then a revision for each correction it does not hold yet, with that correction's
+reason, so that a fresh database and an old one tell the same history.
 """
 
 from collections.abc import Callable
@@ -166,6 +170,10 @@ def apply_figure(figure: Figure, item: FigureCreate) -> None:
     figure.attribution_organisation = item.attribution.organisation
     figure.attribution_text = item.attribution.text
     figure.note = item.note
+    figure.wording_restriction = item.wording.restriction
+    figure.wording_time_words = item.wording.time_words
+    figure.wording_timing = item.wording.timing
+    figure.wording_agent = item.wording.agent
     wanted = {(r.type, r.figure) for r in item.relations}
     # Keep the relation rows that stay, so that no row is deleted and inserted again.
     figure.relations = [r for r in figure.relations if (r.type, r.target_id) in wanted]
@@ -180,6 +188,7 @@ class _Loader:
         self.session, self.dataset = session, dataset
         self.reason, self.overwrite = reason, overwrite
         self.report = LoadReport()
+        self.history = {("figure", i): states for i, states in dataset.history.items()}
         self.refused: list[str] = []
         self.now = utcnow()
         # What changed, by kind, for renders.refresh; a figure's relations' old targets too.
@@ -207,6 +216,8 @@ class _Loader:
         for item_id, item in items.items():
             file = f"data/{self.dataset.files[(kind, item_id)]}"
             state = state_of(item)
+            # (reason, state) of each revision data/ holds for it: one, unless corrected.
+            states = [(r, state_of(i)) for r, i in self.history.get((kind, item_id), [])]
             row = existing.get(item_id)
             if row is None:
                 row = model(id=item_id, created_at=self.now, updated_at=self.now)
@@ -217,10 +228,15 @@ class _Loader:
                 apply(row, item)
                 self.session.add(row)
                 self._touch(kind, row)
-                self._revise(kind, row, 1, state, self.reason or f"loaded from {file}")
+                first = states[0][1] if states else state
+                self._revise(kind, row, 1, first, self.reason or f"loaded from {file}")
+                for number, (reason, later) in enumerate(states[1:], 2):
+                    row.revision = number
+                    self._revise(kind, row, number, later, reason or "")
                 self.report.created.append(f"{kind} {item_id}")
                 continue
-            if state_of(row) == state:
+            now = state_of(row)
+            if now == state:
                 self.report.unchanged += 1
                 continue
             actor = last_actors.get(item_id, LOAD_ACTOR)
@@ -231,7 +247,13 @@ class _Loader:
             apply(row, item)
             if kind == "figure":
                 row.status, row.retraction_reason = "published", None
-            self._bump(kind, row, state, self.reason or f"changed in {file}")
+            held = [i for i, (_, s) in enumerate(states) if s == now]
+            if held and actor == LOAD_ACTOR:
+                # The corrections it does not hold yet, each its own revision and reason.
+                for reason, later in states[held[-1] + 1 :]:
+                    self._bump(kind, row, later, reason or "")
+            else:
+                self._bump(kind, row, state, self.reason or f"changed in {file}")
             self.report.updated.append(f"{kind} {item_id}")
 
     def retract_missing_figures(self) -> None:

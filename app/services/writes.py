@@ -132,11 +132,11 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
     """Find missing spans in the source text, validate like `depstats check`, and check the
     figure against what the database holds; 422 naming the field otherwise."""
     found = session.execute(
-        select(Source.text, Source.published).where(Source.id == data["source"])
+        select(Source.text, Source.published, Source.publisher).where(Source.id == data["source"])
     ).first()
     if found is None:
         raise invalid_field("body", "source", f"no source with id {data['source']!r}")
-    text, published = found
+    text, published, publisher = found
     quote, value_text = data["quote"], data["value_text"]
     if data.get("quote_span") is None:
         start = _only_place(text, quote, "quote", "quote_span", "the source text")
@@ -149,9 +149,13 @@ def _complete(session: Session, data: dict[str, Any]) -> FigureCreate:
         item = FigureCreate.model_validate(data)
     except ValidationError as exc:
         raise invalid(field_errors(exc.errors(), location="body")) from None
-    measure_kind = session.scalar(select(Measure.kind).where(Measure.id == item.measure))
+    measure = session.execute(
+        select(Measure.kind, Measure.event).where(Measure.id == item.measure)
+    ).first()
     around = Around(
-        measure_kind=measure_kind,
+        measure_kind=measure.kind if measure else None,
+        measure_event=measure.event if measure else None,
+        publisher=publisher,
         source=(text, published),
         figure=lambda figure_id: _curated(session, figure_id),
         targets=lambda figure_id, kind: session.scalars(
