@@ -2,14 +2,16 @@
 
 Layout: `sources/<id>.toml` (metadata) beside `sources/<id>.txt` (the exact stored text),
 `measures.toml` (`[[measure]]` blocks), `figures/*.toml` (`[[figure]]` blocks, each figure as
-first curated: its revision 1), `corrections.toml` (`[[correction]]` blocks, optional: every
-change to a figure since, in order, each a revision with its reason), `organisations.toml`
+first curated: its revision 1, dated by the file's `curated` day), `corrections.toml`
+(`[[correction]]` blocks, optional: every change to a figure since, in order, each a revision
+with its reason and its day), `organisations.toml`
 (`[[organisation]]` blocks, optional: each organisation's one name and the others it goes by)
 and `derived.toml` (`[[derived]]` blocks, optional).
 """
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,6 +50,7 @@ class Correction(Incoming):
     """One change to a figure after it was first curated: the fields it sets, and why."""
 
     figure: Slug
+    date: date  # the day it was made: its revision's date in every database
     reason: Text = Field(min_length=1)
     set: dict[str, Any] = Field(min_length=1)
 
@@ -68,6 +71,10 @@ class Dataset:
     # A corrected figure's states in order: as first curated (reason None: revision 1), then
     # after each correction, with its reason. `figures` holds the last.
     history: dict[str, list[tuple[str | None, FigureCreate]]] = field(default_factory=dict)
+    # The day of each revision data/ holds for a figure, in order: its file's `curated` day,
+    # then each correction's. A load dates those revisions so, not by the clock: the same data
+    # tells the same history, and cites the same revision dates, in every database.
+    dated: dict[str, list[date | None]] = field(default_factory=dict)
     # Every name a listed organisation goes by -> its one name (None: no list is kept).
     organisations: dict[str, str] | None = None
 
@@ -127,11 +134,16 @@ def read_dataset(data_dir: Path) -> Dataset:
     blocks: dict[str, dict[str, Any]] = {}
     for path in sorted((data_dir / "figures").glob("*.toml")):
         table = _read_toml(path, rel(path), findings) or {}
+        curated = table.pop("curated", None)
+        if curated is not None and not _a_day(curated):
+            findings.append(Finding(rel(path), None, "curated must be a day: curated = 2026-11-26"))
+            curated = None
         for block in _blocks(table, "figure", rel(path), findings):
             figure = _validate(FigureCreate, block, rel(path), "figure", findings)
             if figure is not None:
                 _add(dataset, "figure", dataset.figures, figure, rel(path), findings)
                 blocks.setdefault(figure.id, block)
+                dataset.dated.setdefault(figure.id, [curated])
             elif isinstance(block, dict) and isinstance(block.get("id"), str):
                 dataset.broken.add(block["id"])
 
@@ -233,8 +245,14 @@ def _correct(
         blocks[figure.id] = corrected
         states = dataset.history.setdefault(figure.id, [(None, dataset.figures[figure.id])])
         states.append((correction.reason, figure))
+        dataset.dated.setdefault(figure.id, [None]).append(correction.date)
         dataset.figures[figure.id] = figure
     return findings
+
+
+def _a_day(value: Any) -> bool:
+    """A TOML date (2026-11-26), not a date-time or a string."""
+    return isinstance(value, date) and type(value).__name__ == "date"
 
 
 def _message(error: Any) -> str:

@@ -1,6 +1,7 @@
 """`load` is idempotent, keeps every previous state as a revision, and never silently undoes
 a change someone else made."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.curation import read_dataset
+from app.curation import DataError, read_dataset
 from app.db import create_db_engine
 from app.models import Figure, Revision
 from app.services.loader import LoadRefused, figure_state, load_dataset
@@ -230,8 +231,44 @@ def test_a_database_loaded_before_the_corrections_gets_each_as_a_new_revision(
     migrate.upgrade(other, fresh)
     load(other, data_copy)
     for figure_id in read_dataset(data_copy).figures:
-        ours = [(r.number, r.state, r.reason) for r in revisions(engine, figure_id)]
-        assert ours == [(r.number, r.state, r.reason) for r in revisions(other, figure_id)]
+        ours = [(r.number, r.state, r.reason, r.created_at) for r in revisions(engine, figure_id)]
+        theirs = [(r.number, r.state, r.reason, r.created_at) for r in revisions(other, figure_id)]
+        assert ours == theirs  # the dates too: data/ gives them, not the clock
     assert not load(engine, data_copy).changed
     engine.dispose()
     other.dispose()
+
+
+def test_a_figure_s_revisions_are_dated_by_data_not_by_the_day_it_was_loaded(
+    engine: Engine,
+) -> None:
+    """Revision 1 on the figures file's `curated` day, each correction on its own day; the
+    figure's updated_at is its latest revision's. So a citation of a revision names the same
+    date in every database, whenever it was loaded."""
+    curated, corrected = datetime(2026, 11, 26, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC)
+    assert [r.created_at for r in revisions(engine, UNCORRECTED)] == [curated]
+    assert [r.created_at for r in revisions(engine, "removals-since-2002")] == [
+        curated,
+        corrected,
+        corrected,
+    ]
+    with Session(engine) as session:
+        figure = session.get(Figure, "removals-since-2002")
+        assert figure is not None
+        assert (figure.created_at, figure.updated_at) == (curated, corrected)
+
+
+def test_a_curated_day_that_is_not_a_day_is_refused(data_copy: Path) -> None:
+    path = data_copy / FIGURES
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("curated = 2026-11-26", 'curated = "26 Nov"'), encoding="utf-8")
+    with pytest.raises(DataError, match="curated must be a day: curated = 2026-11-26"):
+        read_dataset(data_copy)
+
+
+def test_a_correction_without_its_day_is_refused(data_copy: Path) -> None:
+    path = data_copy / "corrections.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("date = 2026-12-02\n", "", 1), encoding="utf-8")
+    with pytest.raises(DataError, match="correction 1: date: Field required"):
+        read_dataset(data_copy)

@@ -11,7 +11,7 @@ reason, so that a fresh database and an old one tell the same history.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -220,7 +220,8 @@ class _Loader:
             states = [(r, state_of(i)) for r, i in self.history.get((kind, item_id), [])]
             row = existing.get(item_id)
             if row is None:
-                row = model(id=item_id, created_at=self.now, updated_at=self.now)
+                first_at = self._dated(kind, item_id, 1)
+                row = model(id=item_id, created_at=first_at, updated_at=first_at)
                 if kind == "figure":
                     row.relations = []
                 elif kind == "derived":
@@ -232,6 +233,7 @@ class _Loader:
                 self._revise(kind, row, 1, first, self.reason or f"loaded from {file}")
                 for number, (reason, later) in enumerate(states[1:], 2):
                     row.revision = number
+                    row.updated_at = self._dated(kind, item_id, number)
                     self._revise(kind, row, number, later, reason or "")
                 self.report.created.append(f"{kind} {item_id}")
                 continue
@@ -250,8 +252,8 @@ class _Loader:
             held = [i for i, (_, s) in enumerate(states) if s == now]
             if held and actor == LOAD_ACTOR:
                 # The corrections it does not hold yet, each its own revision and reason.
-                for reason, later in states[held[-1] + 1 :]:
-                    self._bump(kind, row, later, reason or "")
+                for number, (reason, later) in enumerate(states[held[-1] + 1 :], held[-1] + 2):
+                    self._bump(kind, row, later, reason or "", self._dated(kind, item_id, number))
             else:
                 self._bump(kind, row, state, self.reason or f"changed in {file}")
             self.report.updated.append(f"{kind} {item_id}")
@@ -274,17 +276,34 @@ class _Loader:
             )
             self.report.retracted.append(f"figure {figure.id}")
 
-    def _bump(self, kind: str, row: Any, state: dict[str, Any], reason: str) -> None:
+    def _bump(
+        self, kind: str, row: Any, state: dict[str, Any], reason: str, at: datetime | None = None
+    ) -> None:
         number = self._latest_number(kind, row.id) + 1
         if hasattr(row, "revision"):
             row.revision = number
-        row.updated_at = self.now
+        row.updated_at = at or self.now
         self._revise(kind, row, number, state, reason)
 
     def _revise(self, kind: str, row: Any, number: int, state: dict[str, Any], reason: str) -> None:
+        """Record the revision the row now stands at, dated as the row's `updated_at`."""
         record_revision(
-            self.session, kind, row.id, number, state, actor=LOAD_ACTOR, reason=reason, at=self.now
+            self.session,
+            kind,
+            row.id,
+            number,
+            state,
+            actor=LOAD_ACTOR,
+            reason=reason,
+            at=row.updated_at,
         )
+
+    def _dated(self, kind: str, item_id: str, held: int) -> datetime:
+        """When data/ says its `held`-th revision was made (midnight UTC of that day), else
+        now: a figure's from its file's `curated` day and its corrections' days."""
+        days = self.dataset.dated.get(item_id, []) if kind == "figure" else []
+        day = days[held - 1] if held <= len(days) else None
+        return datetime.combine(day, time(), tzinfo=UTC) if day else self.now
 
     def _latest_number(self, kind: str, item_id: str) -> int:
         return (
