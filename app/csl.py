@@ -4,7 +4,8 @@
 Title case is citeproc-js's rule (2.4.63, `CSL.Output.Formatters.title`), not a style guide's:
 the text splits at punctuation, quotes, hyphens and dashes, and then at spaces; a word of two
 or more letters that is all lower case and not one of the locale's stop words is capitalised;
-so are the first word, a word after `:`, `?` or `!`, and a word just before a hyphen; a word
+so are the first word, a word after `:`, `?` or `!`, and a word just before the first hyphen
+if nothing but spaces and words came before it (a quirk of citeproc-js's kept here); a word
 with a capital letter in it ("US", "iPhone") is left as written; and the title's last word is
 capitalised even if it is a stop word.
 """
@@ -38,7 +39,10 @@ def title_case(text: str) -> str:
     for at in range(0, len(pieces), 2):
         if at:
             after_mark = after_mark or pieces[at - 1].endswith((":", "?", "!"))
-        before_hyphen = at + 1 < len(pieces) and pieces[at + 1] == "-"
+        # citeproc-js passes the following mark only when it reads the text's first stretch
+        # (its later calls give the mark in another argument's place): so only a word before
+        # the first hyphen, if it ends that stretch, is capitalised for it ("Up-to-Date").
+        before_hyphen = at == 0 and len(pieces) > 1 and pieces[1] == "-"
         words = _SPACES.split(pieces[at])  # words at even places, spaces at odd
         ending = max((i for i in range(0, len(words), 2) if words[i]), default=-1)
         for i in range(0, len(words), 2):

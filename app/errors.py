@@ -77,6 +77,15 @@ class NotAcceptable(AppError):
     status = 406
 
 
+class ToPage(Exception):
+    """Not an error: a browser asked an API URL for HTML, and is sent (303) to `path`, the
+    page for people that shows the same thing."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
 class Unavailable(AppError):
     status = 503
 

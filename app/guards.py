@@ -1,13 +1,17 @@
 """What a request may ask for: the media types a resource answers in (406 otherwise) and
 the query parameters its route declares (422 otherwise)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from app import linked_data
-from app.errors import InvalidInput, NotAcceptable
+from app.errors import InvalidInput, NotAcceptable, ToPage
 from app.negotiation import negotiate
+
+# A browser asks for HTML first: it is sent to the resource's page (303), while a program
+# (curl, fetch, pandas: */* or no Accept, or JSON, JSON-LD) gets what it always got.
+PAGE = "text/html"
 
 
 async def json_only(request: Request) -> None:
@@ -18,17 +22,44 @@ async def json_only(request: Request) -> None:
 
 JsonOnly = Depends(json_only)
 
+
+async def json_or_home(request: Request) -> None:
+    """JSON, or for a browser (HTML first) the home page: /v1 is the API's front door."""
+    accept = request.headers.get("accept")
+    chosen = negotiate(request.scope, accept, ["application/json", PAGE])
+    if chosen == PAGE:
+        raise ToPage("/")
+    if chosen is None:
+        raise NotAcceptable("this resource is served as application/json")
+
+
+JsonOrHome = Depends(json_or_home)
+
 LINKED_DATA = linked_data.MEDIA_TYPE
 JSON_OR_LINKED_DATA = ["application/json", LINKED_DATA]
 
 
-async def json_or_linked_data(request: Request) -> str:
-    """For resources that a JSON-LD document links by `@id`: the media type chosen, JSON
-    unless Accept prefers JSON-LD; 406 if it takes neither."""
-    chosen = negotiate(request.scope, request.headers.get("accept"), JSON_OR_LINKED_DATA)
+FORMATS = {"json": "application/json", "jsonld": LINKED_DATA}
+FormatParameter = Annotated[
+    Literal["json", "jsonld"] | None,
+    Query(description="json or jsonld (schema.org JSON-LD); overrides Accept."),
+]
+
+
+def representation(request: Request, format: str | None) -> str:
+    """JSON, JSON-LD (by `?format=` or Accept), or PAGE for a browser; 406 if none fits."""
+    if format:
+        return FORMATS[format]
+    chosen = negotiate(request.scope, request.headers.get("accept"), [*JSON_OR_LINKED_DATA, PAGE])
     if chosen is None:
         raise NotAcceptable(f"this resource is served as {' or '.join(JSON_OR_LINKED_DATA)}")
     return chosen
+
+
+async def json_or_linked_data(request: Request, format: FormatParameter = None) -> str:
+    """For resources that a JSON-LD document links by `@id`: the media type chosen, JSON
+    unless Accept prefers JSON-LD (or HTML: PAGE, for a browser); 406 if it takes none."""
+    return representation(request, format)
 
 
 JsonOrLinkedData = Annotated[str, Depends(json_or_linked_data)]

@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
 
 from app import __version__
+from app import pages as page_assets
 from app.cache import DatasetVersion, ResponseCache
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_sessionmaker
@@ -18,7 +20,7 @@ from app.middleware import BodyLimit, ConditionalGet, RequestContext
 from app.openapi import install_openapi
 from app.problems import install_error_handlers
 from app.ratelimit import DownloadSlots, RateLimits
-from app.routers import citations, derived, extract, figures, measures, meta, sources
+from app.routers import citations, derived, extract, figures, measures, meta, pages, sources
 
 DESCRIPTION = """
 Figures about deportation and repatriation, starting with Cambodian nationals removed from
@@ -102,7 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keyed_on_host=settings.public_url is None,
     )
     app.add_middleware(RequestContext, log_format=settings.log_format)
-    for module in (meta, figures, citations, derived, measures, sources, extract):
+    for module in (meta, figures, citations, derived, measures, sources, extract, pages):
         app.include_router(module.router)
+    # The pages' stylesheet and script; cached a day (they change with a release).
+    app.mount("/assets", StaticFiles(directory=page_assets.ASSETS), name="assets")
     install_openapi(app)
     return app

@@ -145,6 +145,7 @@ def figure_read(
         ],
         links=FigureLinks(
             self=path,
+            page=page_path("figure", figure.id),
             history=f"{path}/history",
             measure=f"/v1/measures/{figure.measure_id}",
             source=f"/v1/sources/{figure.source_id}",
@@ -184,11 +185,25 @@ def figure_create(figure: models.Figure) -> FigureCreate:
 # --- Measures and sources -----------------------------------------------------------------------
 
 
+_PAGES = {
+    "figure": "/figures/",
+    "source": "/sources/",
+    "measure": "/measures/",
+    "derived": "/derived/",
+}
+
+
+def page_path(kind: str, item_id: str) -> str:
+    """The page for people of a figure, source or measure: the permalink citations give."""
+    return f"{_PAGES[kind]}{item_id}"
+
+
 def measure_read(measure: models.Measure) -> MeasureRead:
     return MeasureRead(
         **attributes(measure, MeasureCreate.model_fields),
         links={
             "self": f"/v1/measures/{measure.id}",
+            "page": page_path("measure", measure.id),
             "figures": f"/v1/measures/{measure.id}/figures",
         },
     )
@@ -228,6 +243,7 @@ def source_read(source: models.Source) -> SourceRead:
         length=len(source.text),
         links={
             "self": f"/v1/sources/{source.id}",
+            "page": page_path("source", source.id),
             "text": f"/v1/sources/{source.id}/text",
             "figures": f"/v1/figures?source={source.id}",
         },
@@ -301,7 +317,7 @@ def derived_read(derived: models.Derived, figures: dict[str, models.Figure]) -> 
             percent=percent,
             time_words=_common_time_words(inputs),
         ),
-        links={"self": f"/v1/derived/{derived.id}"},
+        links={"self": f"/v1/derived/{derived.id}", "page": page_path("derived", derived.id)},
     )
 
 

@@ -10,10 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from app.errors import (
     AppError,
+    ToPage,
     Unavailable,
     body_not_an_object,
     field_errors,
@@ -133,8 +134,14 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _to_page(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ToPage)
+    return RedirectResponse(exc.path, status_code=303, headers={"Vary": "Accept"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(ToPage, _to_page)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(OperationalError, _database_error)

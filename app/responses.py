@@ -11,6 +11,7 @@ from collections.abc import (
     Sequence,
 )
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import Request, Response
@@ -21,7 +22,7 @@ from starlette.datastructures import URL
 
 from app import citations, linked_data, models, workbooks
 from app.bibliography import CitedFigure
-from app.errors import NotAcceptable, TooManyRequests, invalid_field
+from app.errors import NotAcceptable, TooManyRequests, ToPage, invalid_field
 from app.etags import etag_from, etag_hasher, etag_matches
 from app.mapping import cited_source
 from app.middleware import HEAD_FLAG
@@ -140,17 +141,31 @@ LIST_MEDIA_TYPES = {
 
 
 def list_format(request: Request, requested: str | None) -> str:
-    """`?format=` if given, else the list type the Accept header prefers; 406 if none."""
+    """`?format=` if given, else the list type the Accept header prefers; 406 if none. A
+    browser (HTML first) is sent to the page that lists the same (ToPage)."""
     offers = [media.split(";")[0] for media in LIST_MEDIA_TYPES.values()]
-    chosen = negotiate(request.scope, request.headers.get("accept"), offers)
+    chosen = negotiate(request.scope, request.headers.get("accept"), [*offers, "text/html"])
     if requested:
         return requested
+    if chosen == "text/html":
+        raise ToPage(_list_page(request))
     if chosen is None:
         raise NotAcceptable(
             f"lists are served as {', '.join(offers)}; ask with Accept or "
             "?format=json|jsonld|csv|ndjson|xlsx"
         )
     return next(name for name, media in LIST_MEDIA_TYPES.items() if media.startswith(chosen))
+
+
+def _list_page(request: Request) -> str:
+    """The page for a list: a search for /v1/figures?q=, a measure's page for its series,
+    else the home page, which lists measures and sources."""
+    path, q = request.url.path, request.query_params.get("q")
+    if path == "/v1/figures" and q:
+        return f"/search?{urlencode({'q': q})}"
+    if path.startswith("/v1/measures/") and path.endswith("/figures"):
+        return path.removeprefix("/v1").removesuffix("/figures")
+    return "/"
 
 
 def _encode(fmt: str, table: Table, rows: Iterator[BaseModel]) -> Iterator[bytes]:

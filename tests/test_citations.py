@@ -22,7 +22,7 @@ STATEMENT = (
     "removal as of December 2017, according to Brendan Raedy, a spokesman for US Immigration "
     "and Customs Enforcement (Khmer Times, February 2018)."
 )
-PERMALINK = f"http://testserver/v1/figures/{FIGURE}"
+PERMALINK = f"http://testserver/figures/{FIGURE}"  # the page: the permalink citations give
 
 SIGNED = CitedSource(
     id="x-2019",

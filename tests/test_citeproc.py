@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import citations
-from app.bibliography import CitedSource
+from app.bibliography import CitedFigure, CitedSource
 from app.citations import Style
 from app.config import Settings
 from app.main import create_app
@@ -124,3 +124,27 @@ def test_an_html_citation_answers_406_to_an_accept_without_html(public: TestClie
     assert public.get(path, headers={"Accept": "text/html"}).status_code == 200
     problem = assert_problem(public.get(path, headers={"Accept": "text/plain"}), 406)
     assert "served as text/html" in problem["detail"]
+
+
+def test_the_prose_styles_are_text_unless_html_is_asked_for() -> None:
+    source = CitedSource(**MORE_SOURCES[0])
+    for style, of_source, of_record in (
+        ("apa", citations.apa, citations.apa_record),
+        ("mla", citations.mla, citations.mla_record),
+        ("chicago", citations.chicago, citations.chicago_record),
+    ):
+        assert of_source(source) == REFERENCE[source.id][style]["text"]
+        assert citations.cite(Style(style), source) == f"{REFERENCE[source.id][style]['text']}\n"
+        record = of_record(RECORD)
+        assert not record.startswith("<div") and "<i>" not in record
+        assert of_record(RECORD, html=True).startswith('<div class="csl-entry">')
+
+
+RECORD = CitedFigure(
+    id="f-1",
+    statement="About 1,900 Cambodians faced removal.",
+    permalink="https://example.org/figures/f-1",
+    title="Cambodians facing removal as of December 2017: about 1,900",
+    revision=3,
+    revised="2026-11-30",
+)

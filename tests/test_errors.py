@@ -130,7 +130,7 @@ def test_a_filter_given_twice_is_a_422_not_the_last_value(client: TestClient, qu
     [
         "/v1/figures/removals-2017/citation?styel=apa",
         "/v1/figures/removals-2017?foo=1",
-        "/v1/measures/final-removal-orders?format=csv",
+        "/v1/measures/final-removal-orders?limit=5",
         "/v1/figures/removals-2017/history?limit=1",
         "/healthz?x=1",
     ],

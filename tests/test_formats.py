@@ -116,7 +116,7 @@ def test_an_empty_result_is_a_header_alone(client: TestClient) -> None:
     assert client.get("/v1/figures?format=ndjson&country=FR").text == ""
 
 
-@pytest.mark.parametrize("accept", ["text/html", "application/xml", "image/png;q=1, */*;q=0"])
+@pytest.mark.parametrize("accept", ["image/png", "application/xml", "image/png;q=1, */*;q=0"])
 def test_an_accept_the_api_cannot_serve_is_a_406_listing_what_it_can(
     client: TestClient, accept: str
 ) -> None:

@@ -83,7 +83,7 @@ def test_json_stays_the_default_and_an_unservable_accept_is_a_406(client: TestCl
     )
     assert response.headers["content-type"] == "application/json"
     body = assert_problem(
-        client.get("/v1/figures/removals-2017", headers={"Accept": "text/html"}), 406
+        client.get("/v1/figures/removals-2017", headers={"Accept": "image/png"}), 406
     )
     assert "application/ld+json" in body["detail"]
 
@@ -323,7 +323,7 @@ def test_a_measure_or_source_stays_json_by_default_and_refuses_what_it_cannot_gi
     client: TestClient, path: str
 ) -> None:
     assert client.get(path).headers["content-type"] == "application/json"
-    body = assert_problem(client.get(path, headers={"Accept": "text/html"}), 406)
+    body = assert_problem(client.get(path, headers={"Accept": "image/png"}), 406)
     assert "application/ld+json" in body["detail"]
 
 

@@ -6,14 +6,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.qualifiers import Qualifier
+from app.schemas.fields import Wording
 from app.statements import (
     Said,
     ap_date,
     ap_number,
     attribution_phrase,
     derived_statement,
+    perfect,
     statement,
     time_phrase,
+    when_phrase,
 )
 from helpers import rerender
 
@@ -266,3 +269,21 @@ def test_a_derived_count_is_led_by_a_total_and_cites_its_sources_in_order(
         f"derived by deportation-stats from {formula} (Khmer Times, February 2018; The Phnom "
         "Penh Post, Jan. 25, 2018)."
     )
+
+
+def test_an_event_counted_over_one_point_is_said_on_its_day_and_a_span_as_a_span() -> None:
+    event = Wording(timing="event", agent="a judge")
+    day = ("2018-01-25", "2018-01-25")
+    assert when_phrase(period=day, as_of=None, wording=event) == "on Jan. 25, 2018"
+    assert when_phrase(period=("2017", "2017"), as_of=None, wording=event) == "in 2017"
+    # An "event" over a span has no one day: it is said as the span is.
+    span = ("2017", "2018")
+    assert when_phrase(period=span, as_of=None, wording=event) == time_phrase(
+        period=span, as_of=None
+    )
+
+
+def test_only_were_becomes_had_been_in_a_running_total() -> None:
+    assert perfect("were removed from the US") == "had been removed from the US"
+    assert perfect("had criminal convictions") == "had criminal convictions"
+    assert perfect("were") == "were"

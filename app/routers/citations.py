@@ -5,11 +5,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app import citations
+from app import citations, pages
 from app.deps import Accessed, SessionDep, checked_id
 from app.mapping import cited_figure
 from app.openapi import citation_responses
-from app.responses import base_url, export_response
+from app.responses import export_response
 from app.services import figures
 
 router = APIRouter(prefix="/v1/citations", tags=["figures"])
@@ -37,6 +37,5 @@ def cite_figures(
     this dataset (key `deportation-stats:{id}`), in the order asked, then each distinct
     source once (key: its id). An id that matches no figure is a 422 naming it."""
     found = figures.figures_by_id(session, [checked_id("figure", i) for i in figure])
-    base = base_url(request)
-    cited = [(f.source, cited_figure(f, f"{base}/v1/figures/{f.id}")) for f in found]
+    cited = [(f.source, cited_figure(f, pages.permalink(request, "figure", f.id))) for f in found]
     return export_response(request, citations.Style(style), cited, accessed)

@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from app import linked_data
+from app import linked_data, pages
 from app.deps import DerivedDep, PagingDep, SessionDep
-from app.guards import LINKED_DATA, JsonOrLinkedData
+from app.guards import LINKED_DATA, PAGE, JsonOrLinkedData
 from app.mapping import derived_read
 from app.openapi import linked_data_responses, list_responses
 from app.responses import base_url, id_list_answer
@@ -30,12 +30,19 @@ def list_derived(
     responses=linked_data_responses("schema.org JSON-LD: an Observation with honest bounds."),
 )
 def read_derived(
-    derived: DerivedDep, session: SessionDep, request: Request, media: JsonOrLinkedData
+    derived: DerivedDep,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    media: JsonOrLinkedData,
 ) -> DerivedRead | Response:
     """One derived figure: its inputs, formula, honest bounds, words and sentence. With
     `Accept: application/ld+json`, a schema.org Observation."""
+    if media == PAGE:
+        return pages.to_page("derived", derived.id)
+    response.headers.update(pages.alternate("derived", derived.id))
     read = derived_read(derived, service.input_figures(session, [derived]))
     if media == LINKED_DATA:
         document = linked_data.derived_document(read, base_url(request))
-        return JSONResponse(document, media_type=LINKED_DATA)
+        return JSONResponse(document, media_type=LINKED_DATA, headers=response.headers)
     return read

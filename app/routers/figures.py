@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy.orm import Session
 
-from app import citations, linked_data
+from app import citations, linked_data, pages
 from app.auth import LockedFigureDep, RetractableFigureDep, WriterDep, WriteSessionDep
 from app.deps import (
     Accessed,
@@ -17,11 +17,9 @@ from app.deps import (
     checked_id,
     off_the_loop,
 )
-from app.errors import NotAcceptable
 from app.figure_lists import figure_list_answer
-from app.guards import JSON_OR_LINKED_DATA, JsonOnly
+from app.guards import PAGE, FormatParameter, JsonOnly, representation
 from app.mapping import cited_figure, figure_read, revision_read
-from app.negotiation import negotiate
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.responses import (
     base_url,
@@ -117,20 +115,22 @@ def retract_figure(
 async def read_figure(
     figure_id: Annotated[str, Path(description="The figure's id, e.g. `removals-2017`.")],
     request: Request,
-    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+    format: FormatParameter = None,
 ) -> FigureRead | Response:
     """One figure: its value and qualifier, the exact quote and its spans, who said it, when.
 
-    With `Accept: application/ld+json`, the same figure as schema.org linked data."""
-    return await off_the_loop(request, _figure_answer, request, figure_id, accept)
+    With `Accept: application/ld+json` (or `?format=jsonld`), the same figure as schema.org
+    linked data. A browser (Accept preferring text/html) is sent to the figure's page."""
+    return await off_the_loop(request, _figure_answer, request, figure_id, format)
 
 
-def _figure_answer(request: Request, figure_id: str, accept: str | None) -> Response:
+def _figure_answer(request: Request, figure_id: str, format: str | None) -> Response:
     checked_id("figure", figure_id)
     body, etag = figures.rendered_figure(request.app.state.engine, figure_id)
-    media_type = negotiate(request.scope, accept, JSON_OR_LINKED_DATA)
-    if media_type is None:
-        raise NotAcceptable(f"this figure is served as {' or '.join(JSON_OR_LINKED_DATA)}")
+    media_type = representation(request, format)
+    if media_type == PAGE:
+        return pages.to_page("figure", figure_id)
+    headers = {"ETag": etag, **pages.alternate("figure", figure_id)}
     if media_type == linked_data.MEDIA_TYPE:
         # Made from the ORM's figure alone, so that it is one snapshot, however it changes.
         with request.app.state.sessionmaker() as session:
@@ -138,9 +138,9 @@ def _figure_answer(request: Request, figure_id: str, accept: str | None) -> Resp
             incoming = figures.incoming_relations(session, [figure.id]).get(figure.id, [])
             read = figure_read(figure, incoming)
             document = linked_data.figure_document(read, figure.measure, base_url(request))
-            etag = renders.figure_etag(figure, read)
-        return JSONResponse(document, media_type=linked_data.MEDIA_TYPE, headers={"ETag": etag})
-    return Response(body, media_type="application/json", headers={"ETag": etag})
+            headers["ETag"] = renders.figure_etag(figure, read)
+        return JSONResponse(document, media_type=linked_data.MEDIA_TYPE, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -159,7 +159,7 @@ def cite_figure(
     (`text`); or those two citations, the source's and the record's, in APA 7, MLA 9,
     Chicago 18th author-date, BibTeX, RIS or CSL-JSON (keys: the source's id and
     `deportation-stats:{id}`). Several figures at once: /v1/citations."""
-    cited = cited_figure(figure, f"{base_url(request)}/v1/figures/{figure.id}")
+    cited = cited_figure(figure, pages.permalink(request, "figure", figure.id))
     return citation_response(request, style, figure.source, cited, accessed, form)
 
 

@@ -5,10 +5,10 @@ from dataclasses import replace
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from app import linked_data
+from app import linked_data, pages
 from app.deps import MeasureDep, PagingDep, SeriesListDep, SessionDep
 from app.figure_lists import figure_list_answer
-from app.guards import LINKED_DATA, JsonOrLinkedData
+from app.guards import LINKED_DATA, PAGE, JsonOrLinkedData
 from app.mapping import measure_detail
 from app.openapi import linked_data_responses, list_responses
 from app.responses import base_url, id_list_answer
@@ -32,13 +32,20 @@ def list_measures(
     responses=linked_data_responses("schema.org JSON-LD: a StatisticalVariable."),
 )
 def read_measure(
-    measure: MeasureDep, session: SessionDep, request: Request, media: JsonOrLinkedData
+    measure: MeasureDep,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    media: JsonOrLinkedData,
 ) -> MeasureDetail | Response:
     """One measure, with its published figures in time order. With `Accept:
     application/ld+json`, the measure as a schema.org StatisticalVariable."""
+    if media == PAGE:
+        return pages.to_page("measure", measure.id)
+    response.headers.update(pages.alternate("measure", measure.id))
     if media == LINKED_DATA:
         document = linked_data.measure_document(measure, base_url(request))
-        return JSONResponse(document, media_type=LINKED_DATA)
+        return JSONResponse(document, media_type=LINKED_DATA, headers=response.headers)
     return measure_detail(measure, figures.measure_series(session, measure.id))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import __version__, migrate
 from app.deps import SessionDep, SettingsDep
 from app.errors import Unavailable
-from app.guards import JsonOnly
+from app.guards import JsonOnly, JsonOrHome
 from app.mapping import counts_read
 from app.openapi import problem_responses
 from app.responses import base_url
@@ -32,7 +32,7 @@ LICENSE = License(
 
 
 @router.get(
-    "/v1", response_model=DatasetInfo, responses=problem_responses(406), dependencies=[JsonOnly]
+    "/v1", response_model=DatasetInfo, responses=problem_responses(406), dependencies=[JsonOrHome]
 )
 def read_dataset(session: SessionDep) -> DatasetInfo:
     """What the dataset holds, its version and last change, its licence, and where to go."""

@@ -6,12 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from app import citations, linked_data
+from app import citations, linked_data, pages
 from app.auth import AdminDep, WriteSessionDep
 from app.dates import parse_partial_date
 from app.deps import CitationFormat, PagingDep, SessionDep, SourceDep
 from app.extract import Extraction, KnownMeasure, extract
-from app.guards import LINKED_DATA, JsonOnly, JsonOrLinkedData
+from app.guards import LINKED_DATA, PAGE, JsonOnly, JsonOrLinkedData
 from app.mapping import source_detail, source_read
 from app.openapi import (
     citation_responses,
@@ -62,14 +62,21 @@ def create_source(item: SourceCreate, token: AdminDep, session: WriteSessionDep)
     responses=linked_data_responses("schema.org JSON-LD: a NewsArticle."),
 )
 def read_source(
-    source: SourceDep, session: SessionDep, request: Request, media: JsonOrLinkedData
+    source: SourceDep,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    media: JsonOrLinkedData,
 ) -> SourceDetail | Response:
     """One source's metadata, the SHA-256 of its stored text, and every figure it states with
     the spans that locate it in the text. With `Accept: application/ld+json`, the source as
     a schema.org NewsArticle."""
+    if media == PAGE:
+        return pages.to_page("source", source.id)
+    response.headers.update(pages.alternate("source", source.id))
     if media == LINKED_DATA:
         document = linked_data.source_document(source, source.language, base_url(request))
-        return JSONResponse(document, media_type=LINKED_DATA)
+        return JSONResponse(document, media_type=LINKED_DATA, headers=response.headers)
     return source_detail(source, figures.figures_in_source(session, source.id))
 
 

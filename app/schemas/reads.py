@@ -31,6 +31,7 @@ class RelationRead(BaseModel):
 
 class FigureLinks(BaseModel):
     self: str = Field(description="This figure.")
+    page: str = Field(description="Its page for people: the permalink citations give.")
     history: str = Field(description="Its revisions.")
     measure: str = Field(description="What it counts.")
     source: str = Field(description="The source that states it.")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound
-from app.models import Derived, Figure, Source
+from app.models import Derived, DerivedInput, Figure, Source
 from app.paging import Cursor
 from app.services.catalog import IdPage, page_by_id
 
@@ -42,3 +42,15 @@ def input_figures(session: Session, derived: Iterable[Derived]) -> dict[str, Fig
         .where(Figure.id.in_(ids))
     )
     return {f.id: f for f in figures}
+
+
+def derived_using(session: Session, figure_id: str) -> list[Derived]:
+    """The derived figures computed from this figure, by id."""
+    return list(
+        session.scalars(
+            select(Derived)
+            .options(selectinload(Derived.inputs))
+            .where(Derived.inputs.any(DerivedInput.figure_id == figure_id))
+            .order_by(Derived.id)
+        )
+    )

@@ -356,36 +356,33 @@ def get_figure(session: Session, figure_id: str, *, fresh: bool = False) -> Figu
     return figure
 
 
-def measure_series(session: Session, measure_id: str) -> list[Figure]:
-    """A measure's published figures in time order: a series a chart can plot."""
+def measure_series(
+    session: Session, measure_id: str, *, offset: int = 0, limit: int | None = None
+) -> list[Figure]:
+    """A measure's published figures in time order (from `offset`, at most `limit`)."""
     statement = (
         with_related(select(Figure))
         .where(Figure.measure_id == measure_id, Figure.status == "published")
         .order_by(Figure.time_start, Figure.time_end, Figure.id)
     )
-    return list(session.scalars(statement).unique())
+    return list(session.scalars(statement.offset(offset).limit(limit)).unique())
 
 
 def figures_in_source(session: Session, source_id: str) -> list[Figure]:
     """Every figure a source states, retracted ones too, in the order they appear in its text."""
     return list(
         session.scalars(
-            select(Figure)
+            with_related(select(Figure))
             .where(Figure.source_id == source_id)
             .order_by(Figure.quote_start, Figure.value_start, Figure.id)
-        )
+        ).unique()
     )
 
 
 def figure_history(session: Session, figure_id: str) -> list[Revision]:
     """A figure's revisions, oldest first."""
-    return list(
-        session.scalars(
-            select(Revision)
-            .where(Revision.resource == "figure", Revision.resource_id == figure_id)
-            .order_by(Revision.number)
-        )
-    )
+    mine = (Revision.resource == "figure", Revision.resource_id == figure_id)
+    return list(session.scalars(select(Revision).where(*mine).order_by(Revision.number)))
 
 
 def figures_by_id(session: Session, ids: list[str]) -> list[Figure]:

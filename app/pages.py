@@ -1,0 +1,156 @@
+"""Pages for people: the same figures, sources and measures as the API, as HTML a browser
+reads with JavaScript off. Jinja2 through Starlette's templates, autoescaped, so no text of a
+figure, note or source is ever rendered as markup; a strict Content-Security-Policy (no
+inline script or style: the stylesheet and the Copy buttons' script are files of the app).
+
+What a page shows is built here from the API's own read models; the page routes only fetch.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader
+
+from app import citations
+from app.bibliography import CitedFigure, CitedSource
+from app.mapping import page_path
+from app.responses import base_url
+from app.schemas.reads import FigureRead
+from app.statements import ap_date
+
+# Jinja2 with autoescape on for every template. Pages are rendered to a string here, not
+# through Starlette's TemplateResponse, which sends an extra ASGI message under the test
+# client ("http.response.debug") that the middlewares need not know; the bytes are what the
+# response cache keeps either way.
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
+)
+ASSETS = Path(__file__).parent / "assets"
+MEDIA_TYPE = "text/html; charset=utf-8"
+# No inline script or style, nothing from elsewhere; JSON-LD in a page is data, not script.
+POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+STYLES = [citations.Style.APA, citations.Style.MLA, citations.Style.CHICAGO]
+
+
+def permalink(request: Request, kind: str, item_id: str) -> str:
+    """A figure's, source's or measure's page as an absolute URL: the permalink."""
+    return f"{base_url(request)}{page_path(kind, item_id)}"
+
+
+def to_page(kind: str, item_id: str) -> RedirectResponse:
+    """A browser that opened an API URL is sent to the page (303 See Other: the page is
+    another resource, for people)."""
+    return RedirectResponse(
+        page_path(kind, item_id), status_code=303, headers=alternate(kind, item_id)
+    )
+
+
+def alternate(kind: str, item_id: str) -> dict[str, str]:
+    """The `Link` header an API answer names its page with."""
+    return {"Link": f'<{page_path(kind, item_id)}>; rel="alternate"; type="text/html"'}
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page, with its security policy."""
+    html = TEMPLATES.get_template(template).render(request=request, **context)
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={"Content-Security-Policy": POLICY, "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def when(read: FigureRead) -> str:
+    """ "in 2017", "from 2002 to February 2018", "as of December 2017", at its precision."""
+    if read.as_of is not None:
+        return f"as of {ap_date(read.as_of)}"
+    assert read.period is not None
+    start, end = ap_date(read.period.start), ap_date(read.period.end)
+    return f"in {start}" if start == end else f"from {start} to {end}"
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A quote cut around the number it states: before, the number, after."""
+
+    before: str
+    number: str
+    after: str
+
+
+def marked_quote(read: FigureRead) -> Marked:
+    start = read.value_span.start - read.quote_span.start
+    end = read.value_span.end - read.quote_span.start
+    return Marked(read.quote[:start], read.quote[start:end], read.quote[end:])
+
+
+@dataclass(frozen=True)
+class Cited:
+    """One citation style for the page: its name, HTML entries, and plain text to copy."""
+
+    name: str
+    html: list[str]
+    text: str
+
+
+STYLE_NAMES = {
+    citations.Style.APA: "APA 7",
+    citations.Style.MLA: "MLA 9",
+    citations.Style.CHICAGO: "Chicago 18th, author-date",
+}
+
+
+def figure_citations(source: CitedSource, figure: CitedFigure) -> list[Cited]:
+    """Every prose style, as HTML to show (citeproc-js's markup, which we write: not user
+    text as such, since `csl.entry` escapes every field) and as text to copy."""
+    found = []
+    for style in STYLES:
+        html = citations.cite(style, source, figure, html=True).splitlines()
+        text = citations.cite(style, source, figure)
+        found.append(Cited(STYLE_NAMES[style], html, text.strip()))
+    return found
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A stretch of a source's text: plain, or a figure's quote with its number marked."""
+
+    text: str
+    figure: str | None = None
+    before: str = ""
+    number: str = ""
+    after: str = ""
+
+
+def highlighted_text(text: str, reads: list[FigureRead]) -> list[Highlight]:
+    """The source's stored text cut into plain stretches and quotes, in order. Quotes that
+    overlap an earlier one are left plain (the first keeps its highlight and anchor)."""
+    pieces: list[Highlight] = []
+    at = 0
+    for read in sorted(reads, key=lambda r: (r.quote_span.start, r.id)):
+        start, end = read.quote_span.start, read.quote_span.end
+        if start < at:
+            continue
+        pieces.append(Highlight(text[at:start]))
+        mark = marked_quote(read)
+        pieces.append(Highlight("", read.id, mark.before, mark.number, mark.after))
+        at = end
+    pieces.append(Highlight(text[at:]))
+    return pieces
+
+
+def count_words(total: int, shown: int) -> str:
+    """ "No figure", "1 figure", "20 of 153 figures, the first shown"."""
+    if total == 0:
+        return "No figure"
+    if total == 1:
+        return "1 figure"
+    if shown < total:
+        return f"{total:,} figures, the first {shown} shown"
+    return f"{total:,} figures"

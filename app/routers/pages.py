@@ -1,0 +1,156 @@
+"""Pages for people at their own URLs: home, a figure, a source, a measure, about. Each is
+built from the same services and read models as the API (see `app.pages`)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from app import linked_data, pages
+from app.deps import DerivedDep, FigureDep, MeasureDep, SessionDep, SourceDep
+from app.mapping import cited_figure, cited_source, derived_read, figure_read, page_path
+from app.paging import Sort
+from app.responses import base_url
+from app.services import catalog, derived, figures
+from app.services.figures import FigureFilters
+from app.statements import ap_date
+
+router = APIRouter(include_in_schema=False)
+
+RELATION_WORDS = {
+    "part_of": "A part of",
+    "has_part": "Has as a part",
+    "restates": "Restates",
+    "restated_by": "Restated as",
+}
+HOME_FIGURES = 5  # per measure on the home page: its latest; the measure page has the rest
+HOME_MEASURES = 50
+PAGE_FIGURES = 100  # on a measure page, then a link to the next
+SEARCH_RESULTS = 20
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep) -> HTMLResponse:
+    found = catalog.list_measures(session, limit=HOME_MEASURES, cursor=None)
+    measures = []
+    whens: dict[str, str] = {}
+    for measure in found.items:
+        latest = figures.measure_series(session, measure.id, limit=HOME_FIGURES)
+        reads = [figure_read(f) for f in latest]
+        whens.update({r.id: pages.when(r) for r in reads})
+        measures.append((measure, reads))
+    sources = catalog.list_sources(session, limit=HOME_MEASURES, cursor=None).items
+    return pages.render(
+        request,
+        "home.html",
+        measures=measures,
+        whens=whens,
+        sources=sources,
+        more_measures=found.next_cursor is not None,
+    )
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=200, description="What to look for.")] = "",
+) -> HTMLResponse:
+    query = " ".join(q.split())
+    results, total = [], 0
+    if query:
+        found = figures.list_figures(
+            session,
+            filters=FigureFilters(q=query),
+            sort=Sort("id", descending=False),
+            limit=SEARCH_RESULTS,
+            cursor=None,
+        )
+        results = [figure_read(f, found.incoming.get(f.id, [])) for f in found.items]
+        total = found.total
+    return pages.render(
+        request,
+        "search.html",
+        query=query,
+        results=results,
+        count_words=pages.count_words(total, len(results)),
+    )
+
+
+@router.get("/derived/{derived_id}", response_class=HTMLResponse)
+def derived_page(derived_figure: DerivedDep, request: Request, session: SessionDep) -> HTMLResponse:
+    read = derived_read(derived_figure, derived.input_figures(session, [derived_figure]))
+    return pages.render(
+        request,
+        "derived.html",
+        read=read,
+        permalink=pages.permalink(request, "derived", read.id),
+    )
+
+
+@router.get("/about", response_class=HTMLResponse)
+def about(request: Request) -> HTMLResponse:
+    return pages.render(request, "about.html")
+
+
+@router.get("/figures/{figure_id}", response_class=HTMLResponse)
+def figure_page(figure: FigureDep, request: Request, session: SessionDep) -> HTMLResponse:
+    incoming = figures.incoming_relations(session, [figure.id]).get(figure.id, [])
+    read = figure_read(figure, incoming)
+    base = base_url(request)
+    permalink = pages.permalink(request, "figure", figure.id)
+    using = derived.derived_using(session, figure.id)
+    inputs = derived.input_figures(session, using)
+    return pages.render(
+        request,
+        "figure.html",
+        read=read,
+        when=pages.when(read),
+        published=ap_date(read.source.published),
+        quote=pages.marked_quote(read),
+        permalink=permalink,
+        api_url=f"/v1/figures/{figure.id}",
+        source_page=page_path("source", read.source.id),
+        cited_styles=pages.figure_citations(
+            cited_source(figure.source), cited_figure(figure, permalink)
+        ),
+        relation_words=RELATION_WORDS,
+        derived=[derived_read(d, inputs) for d in using],
+        history=figures.figure_history(session, figure.id),
+        linked_data=linked_data.figure_document(read, figure.measure, base),
+    )
+
+
+@router.get("/sources/{source_id}", response_class=HTMLResponse)
+def source_page(source: SourceDep, request: Request, session: SessionDep) -> HTMLResponse:
+    reads = [figure_read(f) for f in figures.figures_in_source(session, source.id)]
+    return pages.render(
+        request,
+        "source.html",
+        source=source,
+        published=ap_date(source.published),
+        figures=reads,
+        pieces=pages.highlighted_text(source.text, reads),
+        permalink=pages.permalink(request, "source", source.id),
+    )
+
+
+@router.get("/measures/{measure_id}", response_class=HTMLResponse)
+def measure_page(
+    measure: MeasureDep,
+    request: Request,
+    session: SessionDep,
+    after: Annotated[int, Query(ge=0, description="How many figures to skip.")] = 0,
+) -> HTMLResponse:
+    series = figures.measure_series(session, measure.id, offset=after, limit=PAGE_FIGURES + 1)
+    reads = [figure_read(f) for f in series[:PAGE_FIGURES]]
+    following = after + PAGE_FIGURES
+    return pages.render(
+        request,
+        "measure.html",
+        measure=measure,
+        figures=reads,
+        whens=[pages.when(r) for r in reads],
+        next_page=f"?after={following}" if len(series) > PAGE_FIGURES else None,
+        permalink=pages.permalink(request, "measure", measure.id),
+    )

@@ -1,0 +1,233 @@
+"""Pages for people, read as HTML: what each shows, that no stored text becomes markup, that a
+browser opening an API URL is sent to its page while programs get what they always got, and
+that pages are cached per version like the JSON and never stale after a write."""
+
+import json
+from html.parser import HTMLParser
+
+import pytest
+from fastapi.testclient import TestClient
+
+from helpers import SOURCE_ID
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+FIGURE = "final-removal-orders-2017-12"
+PAGES = [
+    "/",
+    "/about",
+    "/search?q=deported",
+    f"/figures/{FIGURE}",
+    f"/sources/{SOURCE_ID}",
+    "/measures/final-removal-orders",
+    "/derived/admissions-1975-2000",
+]
+
+
+class Page(HTMLParser):
+    """What a test reads of a page: its elements' attributes, its text, its JSON-LD."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.linked_data: list[dict] = []
+        self._in_ld = False
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.elements.append((tag, found))
+        self._in_ld = tag == "script" and found.get("type") == "application/ld+json"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_ld:
+            self.linked_data.append(json.loads(data))
+        else:
+            self.text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_ld = False
+
+    def all(self, tag: str, **wanted: str) -> list[dict[str, str | None]]:
+        return [
+            attrs
+            for name, attrs in self.elements
+            if name == tag and all(attrs.get(k) == v for k, v in wanted.items())
+        ]
+
+    def words(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+def page(client: TestClient, path: str) -> Page:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    return Page(response.text)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_is_html_in_english_under_a_strict_policy(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+    read = Page(response.text)
+    assert read.all("html", lang="en")
+    # Nothing inline for the policy to refuse: no style attribute, no script but files and
+    # JSON-LD data blocks, no stylesheet but the app's own.
+    assert not [attrs for _, attrs in read.elements if "style" in attrs]
+    for script in read.all("script"):
+        assert script.get("src", "").startswith("/assets/") or (
+            script.get("type") == "application/ld+json"
+        )
+    assert [s["href"] for s in read.all("link", rel="stylesheet")] == ["/assets/site.css"]
+
+
+def test_the_figure_page_shows_the_figure_as_it_must_be_printed_and_cited(
+    client: TestClient,
+) -> None:
+    read = page(client, f"/figures/{FIGURE}")
+    words = read.words()
+    for said in (
+        "more than 1,900",  # the display, with its qualifier
+        "Cambodian nationals in the US under a final order of removal",  # what it counts
+        "as of December 2017",  # when, at its precision
+        "Brendan Raedy, a spokesman for US Immigration and Customs Enforcement",  # who said it
+        "Cambodia committed to repatriation of US deportees",  # the source
+        "APA 7",
+        "MLA 9",
+        "Chicago 18th, author-date",
+        "Revision 1, 2026-11-26, by load",
+    ):
+        assert said in words, said
+    statement = client.get(f"/v1/figures/{FIGURE}").json()["statement"]
+    assert statement in words
+    assert read.all("a", href=f"/sources/{SOURCE_ID}#{FIGURE}")
+    assert read.all("a", href="http://testserver/figures/" + FIGURE, id="permalink")
+    for style in ("ris", "bibtex", "csl-json"):
+        assert read.all("a", href=f"/v1/figures/{FIGURE}/citation?style={style}")
+    # The page embeds the figure's JSON-LD, and its link preview is the display and measure.
+    api = client.get(f"/v1/figures/{FIGURE}", headers={"Accept": "application/ld+json"})
+    assert read.linked_data == [api.json()]
+    [title] = read.all("meta", property="og:title")
+    assert title["content"] == (
+        "more than 1,900: Cambodian nationals in the US under a final order of removal"
+    )
+    assert read.all("meta", property="og:description")[0]["content"] == statement
+
+
+def test_the_quote_marks_its_number(client: TestClient) -> None:
+    html = client.get("/figures/removals-2017").text
+    assert "<mark>Twenty-eight</mark> Cambodians convicted of crimes" in html
+
+
+def test_the_source_page_highlights_every_quote_with_an_anchor(client: TestClient) -> None:
+    read = page(client, f"/sources/{SOURCE_ID}")
+    detail = client.get(f"/v1/sources/{SOURCE_ID}").json()
+    anchors = {a["id"] for a in read.all("a") if a.get("class") == "quote"}
+    quoted = {f["id"] for f in detail["figures"]}
+    # A quote that overlaps an earlier one keeps no highlight of its own (README): every
+    # figure is still listed and linked at the top.
+    assert anchors <= quoted and len(anchors) >= 5
+    for figure_id in quoted:
+        assert read.all("a", href=f"/figures/{figure_id}")
+    assert detail["sha256"] in read.words()
+
+
+def test_a_retracted_figure_has_a_banner_with_its_reason(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    answer = client.post(
+        "/v1/figures/removals-2017/retract", headers=writer, json={"reason": "withdrawn count"}
+    )
+    assert answer.status_code == 200, answer.text
+    read = page(client, "/figures/removals-2017")
+    [banner] = read.all("div", role="alert")
+    assert banner["class"] == "banner"
+    assert "Retracted. withdrawn count" in read.words()
+
+
+def test_no_stored_text_is_ever_rendered_as_markup(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    etag = client.get("/v1/figures/removals-2017").headers["etag"]
+    attack = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    answer = client.patch(
+        "/v1/figures/removals-2017",
+        headers={**writer, "If-Match": etag},
+        json={"note": attack, "reason": attack},
+    )
+    assert answer.status_code == 200, answer.text
+    html = client.get("/figures/removals-2017").text
+    assert attack not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert not Page(html).all("img")
+
+
+@pytest.mark.parametrize(
+    ("api", "page_path"),
+    [
+        (f"/v1/figures/{FIGURE}", f"/figures/{FIGURE}"),
+        (f"/v1/sources/{SOURCE_ID}", f"/sources/{SOURCE_ID}"),
+        ("/v1/measures/final-removal-orders", "/measures/final-removal-orders"),
+        ("/v1/derived/admissions-1975-2000", "/derived/admissions-1975-2000"),
+        ("/v1/measures/final-removal-orders/figures", "/measures/final-removal-orders"),
+        ("/v1/figures?q=deported", "/search?q=deported"),
+        ("/v1/figures", "/"),
+        ("/v1/sources", "/"),
+        ("/v1", "/"),
+    ],
+)
+def test_a_browser_opening_an_api_url_is_sent_to_its_page(
+    client: TestClient, api: str, page_path: str
+) -> None:
+    sent = client.get(api, headers={"Accept": BROWSER}, follow_redirects=False)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == page_path
+    assert client.get(page_path).status_code == 200
+    # Programs get what they always got: no Accept, */*, JSON.
+    for accept in (None, "*/*", "application/json"):
+        headers = {"Accept": accept} if accept else {}
+        answer = client.get(api, headers=headers, follow_redirects=False)
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/json"
+
+
+def test_an_api_answer_names_its_page(client: TestClient) -> None:
+    answer = client.get(f"/v1/figures/{FIGURE}")
+    assert answer.json()["links"]["page"] == f"/figures/{FIGURE}"
+    assert answer.headers["link"] == f'</figures/{FIGURE}>; rel="alternate"; type="text/html"'
+    source = client.get(f"/v1/sources/{SOURCE_ID}")
+    assert source.json()["links"]["page"] == f"/sources/{SOURCE_ID}"
+    assert source.headers["link"] == f'</sources/{SOURCE_ID}>; rel="alternate"; type="text/html"'
+
+
+def test_a_cached_page_never_answers_json_nor_the_reverse(client: TestClient) -> None:
+    path = f"/v1/figures/{FIGURE}"
+    for _ in range(2):  # the second round is answered from the cache
+        assert (
+            client.get(path, headers={"Accept": BROWSER}, follow_redirects=False).status_code == 303
+        )
+        assert client.get(path).headers["content-type"] == "application/json"
+        figure_page = client.get(f"/figures/{FIGURE}")
+        assert figure_page.headers["content-type"] == "text/html; charset=utf-8"
+    assert figure_page.headers["x-cache"] == "hit"
+
+
+def test_a_page_is_never_stale_after_a_write(client: TestClient, writer: dict[str, str]) -> None:
+    assert "a new caveat" not in client.get("/figures/removals-2017").text
+    etag = client.get("/v1/figures/removals-2017").headers["etag"]
+    answer = client.patch(
+        "/v1/figures/removals-2017",
+        headers={**writer, "If-Match": etag},
+        json={"note": "a new caveat", "reason": "the curator's check"},
+    )
+    assert answer.status_code == 200, answer.text
+    read = page(client, "/figures/removals-2017")
+    assert "a new caveat" in read.words()
+    assert "the curator's check" in read.words()  # in its history
+
+
+def test_a_missing_figure_page_is_a_404(client: TestClient) -> None:
+    assert client.get("/figures/removals-1999").status_code == 404
