@@ -29,7 +29,7 @@ ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 # Each page's policy: its own origin for everything (scripts, stylesheets, /openapi.json,
 # Swagger UI's "Try it out" requests), and beyond that only what it was seen to need in
 # Chromium (a directive taken out, the page logs a violation):
-# - img-src data: both stylesheets' icons are data: SVGs;
+# - img-src data: both pages draw icons from data: SVGs;
 # - ReDoc, style-src 'unsafe-inline': styled-components injects <style> elements at run time
 #   (without it ReDoc fails to start), and FastAPI's ReDoc page has one of its own. Swagger UI
 #   needs no inline style: React sets its styles through the DOM, which CSP allows;
