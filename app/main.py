@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
 from app import __version__
@@ -15,6 +14,7 @@ from app import pages as page_assets
 from app.cache import DatasetVersion, ResponseCache
 from app.config import Settings, get_settings
 from app.db import create_db_engine, create_sessionmaker
+from app.docs import GZipButAssets, install_docs
 from app.guards import known_query_parameters
 from app.middleware import BodyLimit, ConditionalGet, RequestContext
 from app.openapi import install_openapi
@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=lifespan,
         dependencies=[Depends(known_query_parameters)],
+        # Served by install_docs instead: FastAPI's pages load their scripts from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -81,10 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.known_ids = {}  # see app.routers.figures.known_ids
     install_error_handlers(app)
     # Outermost last: request id and log see everything; CORS answers preflights; GZip
-    # compresses what the conditional layer has already given its ETag (kept for both).
+    # compresses what the conditional layer has already given its ETag (kept for both), all but
+    # the docs pages' files.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ConditionalGet, max_age=settings.cache_max_age)
-    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size)
+    app.add_middleware(GZipButAssets, minimum_size=settings.gzip_minimum_size)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -109,4 +113,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The pages' stylesheet and script; cached a day (they change with a release).
     app.mount("/assets", StaticFiles(directory=page_assets.ASSETS), name="assets")
     install_openapi(app)
+    install_docs(app)
     return app

@@ -18,7 +18,8 @@ LAYERS = {
     "data": ["db", "models", "schemas", "mapping", "rules", "curation", "linked_data"],
     "services": ["services", "tables", "migrate"],
     "http": ["deps", "guards", "auth", "middleware", "cache", "openapi", "problems", "responses",
-             "figure_lists", "pages", "routers", "main", "server", "logs", "ratelimit"],
+             "figure_lists", "pages", "routers", "docs", "main", "server", "logs",
+             "ratelimit"],
     "cli": ["cli"],
 }  # fmt: skip
 ORDER = list(LAYERS)
