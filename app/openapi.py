@@ -111,6 +111,8 @@ def citation_responses(*, exports_only: bool = False) -> dict[int | str, dict[st
         media.split(";")[0]: {"schema": {"type": "string"}}
         for media in dict.fromkeys(MEDIA_TYPES[s] for s in styles)
     }
+    if not exports_only:  # format=html: the prose styles as citeproc-js's HTML
+        content["text/html"] = {"schema": {"type": "string"}}
     # CSL-JSON is JSON: an array of one item per work cited.
     content[MEDIA_TYPES[Style.CSL_JSON]] = {
         "schema": {"type": "array", "items": {"type": "object"}}
