@@ -70,7 +70,7 @@ def apa(source: CitedSource, html: bool = False) -> str:
     when = str(date.year)
     if date.month:
         when += f", {month_name(date.month)}" + (f" {date.day}" if date.day else "")
-    title = _period(source.title)
+    title = _period(csl.smart(source.title))
     lead = (
         f"{_author_apa(source.author)} ({when}). {title}"
         if source.author
@@ -85,7 +85,7 @@ def mla(source: CitedSource, html: bool = False) -> str:
     date = parse_partial_date(source.published)
     when = _mla_date(date.year, date.month, date.day)
     lead = f"{_period(author_inverted(source.author))} " if source.author else ""
-    title = f"“{_period(csl.title_case(source.title))}”"
+    title = f"{csl.quoted(_period(csl.title_case(source.title)))}”"
     tail = ", ".join([csl.italic(source.publisher), when] + ([source.url] if source.url else []))
     return csl.entry(f"{lead}{title} {tail}.", html)
 
@@ -94,7 +94,7 @@ def chicago(source: CitedSource, html: bool = False) -> str:
     """Chicago 18th, author-date reference list: an unsigned article's newspaper takes the
     author's place; the date after the title omits the year the entry already gives."""
     date = parse_partial_date(source.published)
-    title = f"“{_period(csl.title_case(source.title))}”"
+    title = f"{csl.quoted(_period(csl.title_case(source.title)))}”"
     newspaper = csl.italic(source.publisher)
     day = " ".join(
         [month_name(date.month)] + ([str(date.day)] if date.day else []) if date.month else []
@@ -126,7 +126,7 @@ def apa_record(figure: CitedFigure, html: bool = False) -> str:
 def mla_record(figure: CitedFigure, html: bool = False) -> str:
     """MLA 9, a data set: author, title, version, publisher, date, location."""
     year, month, day = revised(figure)
-    title = f"“{_period(csl.title_case(figure.title))}”"
+    title = f"{csl.quoted(_period(csl.title_case(figure.title)))}”"
     return csl.entry(
         f"{DATASET}. {title} Version {figure.revision}, {DATASET}, "
         f"{_mla_date(year, month, day)}, {figure.permalink}.",
@@ -137,7 +137,7 @@ def mla_record(figure: CitedFigure, html: bool = False) -> str:
 def chicago_record(figure: CitedFigure, html: bool = False) -> str:
     """Chicago 18th author-date, a data set."""
     year, month, day = revised(figure)
-    title = f"“{_period(csl.title_case(figure.title))}”"
+    title = f"{csl.quoted(_period(csl.title_case(figure.title)))}”"
     publisher = DATASET[:1].upper() + DATASET[1:]  # the style capitalises the sentence's start
     return csl.entry(
         f"{DATASET}. {year}. {title} Version {figure.revision}. {publisher}, "

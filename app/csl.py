@@ -44,7 +44,7 @@ def title_case(text: str) -> str:
         # the first hyphen, if it ends that stretch, is capitalised for it ("Up-to-Date").
         before_hyphen = at == 0 and len(pieces) > 1 and pieces[1] == "-"
         words = _SPACES.split(pieces[at])  # words at even places, spaces at odd
-        ending = max((i for i in range(0, len(words), 2) if words[i]), default=-1)
+        ending = len(words) - 1  # the stretch's last word: "" when it ends in spaces
         for i in range(0, len(words), 2):
             word = words[i]
             if not word:
@@ -66,6 +66,17 @@ def title_case(text: str) -> str:
             words[i] = words[i][0].upper() + words[i][1:]
             pieces[at] = "".join(words)
     return "".join(pieces)
+
+
+def smart(text: str) -> str:
+    """Straight double quotes as citeproc-js prints them: curly, opening at a word's start."""
+    return re.sub(r'(^|(?<=[\s(\[]))"', "\u201c", text).replace('"', "\u201d")
+
+
+def quoted(title: str) -> str:
+    """A title's opening, set inside double quotes as citeproc-js sets it: its own double
+    quotes become single ones (“a” -> ‘a’), so that quotes nest. The caller closes it."""
+    return "\u201c" + smart(title).replace("\u201c", "\u2018").replace("\u201d", "\u2019")
 
 
 # Italics are marked while an entry is written and become <i> (or nothing) when it is done, so
