@@ -1,9 +1,12 @@
 """Search finds what people type: plain words in any form, ranked, on both engines, from an
 index that follows every write, load and measure change."""
 
+import io
+import json
 from pathlib import Path
 from urllib.parse import quote
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -171,3 +174,18 @@ def test_no_text_in_q_makes_a_server_error(client: TestClient, typed: str) -> No
         assert isinstance(page["items"], list) and page["total"] >= len(page["items"])
     else:  # refused in words, as any bad input is (empty, NUL, too long)
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_every_format_of_a_list_with_q_keeps_the_ranking(client: TestClient) -> None:
+    """The streamed downloads (NDJSON, CSV) and the workbook read the ranking as the page
+    does: the JSON page's order is the order of every format."""
+    page = ranked(client, "q=deportees+1,412&limit=100")
+    assert page[0] == "final-removal-orders-criminal-2017-12"
+    streamed = client.get("/v1/figures?q=deportees+1,412&format=ndjson")
+    assert [json.loads(line)["id"] for line in streamed.text.splitlines()] == page
+    table = client.get("/v1/figures?q=deportees+1,412&format=csv").text.splitlines()[1:]
+    assert [line.split(",", 1)[0] for line in table] == page
+    workbook = client.get("/v1/figures?q=deportees+1,412&format=xlsx")
+    assert workbook.status_code == 200, workbook.text
+    book = openpyxl.load_workbook(io.BytesIO(workbook.content), read_only=True)
+    assert [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)] == page
