@@ -73,7 +73,7 @@ def render(session: Session, ids: Iterable[str]) -> int:
             )
             incoming = incoming_relations(reading, [f.id for f in found])
             made = [(f, figure_read(f, incoming.get(f.id, []))) for f in found]
-            rows = [_render(figure, read) for figure, read in made]
+            rows = [_render(f, incoming.get(f.id, []), read) for f, read in made]
             documents = [search.document(read, f.measure.definition) for f, read in made]
         session.execute(delete(FigureRender).where(FigureRender.figure_id.in_(batch)))
         if rows:
@@ -83,7 +83,11 @@ def render(session: Session, ids: Iterable[str]) -> int:
     return done
 
 
-def _render(figure: Figure, read: FigureRead) -> dict[str, str | bytes]:
+def _render(
+    figure: Figure, incoming: list[FigureRelation], read: FigureRead | None = None
+) -> dict[str, str | bytes]:
+    """A figure's stored representations; `read`, if given, is its read model, made already."""
+    read = read if read is not None else figure_read(figure, incoming)
     data = read.model_dump(mode="json")
     return {
         "figure_id": figure.id,
