@@ -84,6 +84,9 @@ def hits(dialect: str, count: int) -> Subquery:
     statement = text(
         f"SELECT figure_search.figure_id AS figure_id, -(({score}) * {length}) AS rank "  # noqa: S608
         f"FROM figure_search WHERE {find.format(name='search')}"
+        # On SQLite, a LIMIT keeps the planner from flattening the hits into the query that
+        # joins them: flattened, it looped over every match for every figure.
+        + (" LIMIT -1" if dialect == "sqlite" else "")
     )
     return statement.columns(column("figure_id", String), column("rank", Float)).subquery("hits")
 
