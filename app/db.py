@@ -45,6 +45,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value
 
 
+def modelled(name: str | None, type_: str, parent_names: object) -> bool:
+    """Whether Alembic's comparison with the models covers this schema object: not the search
+    index (app/services/search.py), which differs by engine (FTS5 and its shadow tables on
+    SQLite) and is written by SQL of its own, so it has no ORM class."""
+    return not (type_ == "table" and (name or "").startswith("figure_search"))
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

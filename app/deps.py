@@ -206,15 +206,18 @@ class FigureQuery(PageQuery):
     q: Text | None = Field(
         None,
         min_length=1,
-        description="Text to find, case-insensitively, in the quote, the "
-        "measure's name or the attribution.",
+        description="Words to search for, as a person types them: figures whose quote, "
+        "sentence, measure (name and definition), attribution or note hold any of them, "
+        "in any form (`deported` finds `deportees`, `removals`, `repatriated`), best match "
+        "first (`sort=rank`, the default with `q`). Quotes, `AND`, `OR` and punctuation are "
+        "plain text; `1,412` finds 1412.",
     )
     include_retracted: bool = Field(False, description="Also list retracted figures.")
     sort: SortValue | None = Field(  # type: ignore[valid-type]
         None,
         description=f"Order by one of {', '.join(SORT_FIELDS)}; "
         "prefix `-` for descending; ties are broken by id. By default "
-        "`id`, and `time` for a measure's figures.",
+        "`id`, `time` for a measure's figures, and `rank` (best match first) with `q`.",
     )
 
 
@@ -285,7 +288,13 @@ class FigureListQuery:
             raise invalid_field(
                 "query", "q", f"must be at most {settings.max_query_length} characters"
             )
-        self.sort = Sort.parse(query.sort or self.default_sort)
+        # With `q`, best match first unless another order is asked for; rank means nothing
+        # without one.
+        self.sort = Sort.parse(query.sort or ("rank" if query.q else self.default_sort))
+        if self.sort.field == "rank" and not query.q:
+            raise invalid_field(
+                "query", "sort", "sort=rank orders by how well figures match q; give q"
+            )
         self._named = {"measure": query.measure, "source": query.source}
         start = parse_partial_date(query.from_).first_day() if query.from_ else None
         end = parse_partial_date(query.to).last_day() if query.to else None

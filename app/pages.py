@@ -145,12 +145,13 @@ def highlighted_text(text: str, reads: list[FigureRead]) -> list[Highlight]:
     return pieces
 
 
-def count_words(total: int, shown: int) -> str:
-    """ "No figure", "1 figure", "20 of 153 figures, the first shown"."""
+def count_words(total: int, shown: int, said: str) -> str:
+    """ "No figure", "1 figure", "1,000+ figures, the first 20 shown"; `said` is the count
+    as the search says it (capped: "1,000+")."""
     if total == 0:
         return "No figure"
-    if total == 1:
+    if said == "1":
         return "1 figure"
     if shown < total:
-        return f"{total:,} figures, the first {shown} shown"
-    return f"{total:,} figures"
+        return f"{said} figures, the first {shown} shown"
+    return f"{said} figures"

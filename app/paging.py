@@ -17,6 +17,7 @@ from app.qualifiers import Qualifier
 _KEY_TYPES: dict[str, type] = {
     "id": str, "measure": str, "source": str, "qualifier": Qualifier,
     "value": float, "time": date, "updated_at": datetime,
+    "rank": float,  # how well a figure matches `q` (lower is better): only with `q`
 }  # fmt: skip
 SORT_FIELDS = tuple(_KEY_TYPES)
 

@@ -5,7 +5,7 @@ from sqlalchemy import Connection
 
 import app.models  # noqa: F401  (registers the tables on Base.metadata)
 from app.config import get_settings
-from app.db import Base, create_db_engine
+from app.db import Base, create_db_engine, modelled
 
 target_metadata = Base.metadata
 
@@ -17,6 +17,7 @@ def _run(connection: Connection) -> None:
         # SQLite alters tables by copying them; batch mode does that for every ALTER.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -14,7 +14,7 @@ LAYERS = {
     "core": ["ids", "numbers", "qualifiers", "dates", "intervals", "statements", "citations",
              "bibliography", "csl",
              "negotiation", "paging", "tabular", "workbooks", "etags", "errors", "config",
-             "extract", "scoring", "__init__"],
+             "extract", "scoring", "search_terms", "__init__"],
     "data": ["db", "models", "schemas", "mapping", "rules", "curation", "linked_data"],
     "services": ["services", "tables", "migrate"],
     "http": ["deps", "guards", "auth", "middleware", "cache", "openapi", "problems", "responses",

@@ -231,3 +231,16 @@ def test_a_page_is_never_stale_after_a_write(client: TestClient, writer: dict[st
 
 def test_a_missing_figure_page_is_a_404(client: TestClient) -> None:
     assert client.get("/figures/removals-1999").status_code == 404
+
+
+def test_search_ranks_what_a_reporter_types_and_marks_the_words_it_matched(
+    client: TestClient,
+) -> None:
+    read = page(client, "/search?q=Cambodians+deported+last+year")
+    results = [a["href"] for a in read.all("a") if (a.get("href") or "").startswith("/figures/")]
+    assert results[0] == "/figures/removals-2017"
+    html = client.get("/search?q=Cambodians+deported+last+year").text
+    assert "<mark>Cambodian</mark>" in html  # the stem matched, the word as written
+    assert "figures, the first" in read.words() or "figures for" in read.words()
+    nothing = page(client, "/search?q=zzzz")
+    assert "No figure" in nothing.words()

@@ -50,7 +50,7 @@ def test_an_unknown_sort_is_refused_in_words() -> None:
         Sort.parse("-colour")
     assert str(caught.value) == (
         "cannot sort by 'colour'; sort by one of id, measure, source, qualifier, value, time, "
-        "updated_at (prefix - for descending)"
+        "updated_at, rank (prefix - for descending)"
     )
 
 

@@ -27,7 +27,7 @@ from app.responses import (
 )
 from app.schemas.inputs import FigureCreateBody, FigureRetract, FigureUpdate
 from app.schemas.reads import FigureRead, Page, RevisionRead
-from app.services import figures, renders, writes
+from app.services import catalog, figures, renders, writes
 
 router = APIRouter(prefix="/v1/figures", tags=["figures"])
 
@@ -171,4 +171,4 @@ def cite_figure(
 )
 def read_figure_history(figure: FigureDep, session: SessionDep) -> list[RevisionRead]:
     """Every revision of the figure, oldest first, each with the full state it produced."""
-    return [revision_read(r) for r in figures.figure_history(session, figure.id)]
+    return [revision_read(r) for r in catalog.figure_history(session, figure.id)]

@@ -6,13 +6,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app import linked_data, pages
+from app import linked_data, pages, search_terms
 from app.deps import DerivedDep, FigureDep, MeasureDep, SessionDep, SourceDep
 from app.mapping import cited_figure, cited_source, derived_read, figure_read, page_path
-from app.paging import Sort
 from app.responses import base_url
-from app.services import catalog, derived, figures
-from app.services.figures import FigureFilters
+from app.services import catalog, derived, figures, search
 from app.statements import ap_date
 
 router = APIRouter(include_in_schema=False)
@@ -57,23 +55,15 @@ def search_page(
     q: Annotated[str, Query(max_length=200, description="What to look for.")] = "",
 ) -> HTMLResponse:
     query = " ".join(q.split())
-    results, total = [], 0
+    results, marked, count = [], [], ""
     if query:
-        found = figures.list_figures(
-            session,
-            filters=FigureFilters(q=query),
-            sort=Sort("id", descending=False),
-            limit=SEARCH_RESULTS,
-            cursor=None,
-        )
-        results = [figure_read(f, found.incoming.get(f.id, [])) for f in found.items]
-        total = found.total
+        found = search.search(session, query, limit=SEARCH_RESULTS)
+        by_id = {f.id: f for f in figures.figures_by_id(session, [h.figure_id for h in found.hits])}
+        results = [figure_read(by_id[h.figure_id]) for h in found.hits]
+        marked = [search_terms.mark(r.statement, found.terms) for r in results]
+        count = pages.count_words(found.total, len(results), found.total_text)
     return pages.render(
-        request,
-        "search.html",
-        query=query,
-        results=results,
-        count_words=pages.count_words(total, len(results)),
+        request, "search.html", query=query, results=results, marked=marked, count_words=count
     )
 
 
@@ -116,7 +106,7 @@ def figure_page(figure: FigureDep, request: Request, session: SessionDep) -> HTM
         ),
         relation_words=RELATION_WORDS,
         derived=[derived_read(d, inputs) for d in using],
-        history=figures.figure_history(session, figure.id),
+        history=catalog.figure_history(session, figure.id),
         linked_data=linked_data.figure_document(read, figure.measure, base),
     )
 

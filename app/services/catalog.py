@@ -115,3 +115,14 @@ def known_measures(session: Session) -> tuple[KnownMeasure, ...]:
         select(Measure.id, Measure.kind, Measure.subject, Measure.predicate).order_by(Measure.id)
     )
     return tuple(KnownMeasure.of(*row) for row in rows)
+
+
+def figure_history(session: Session, figure_id: str) -> list[Revision]:
+    """A figure's revisions, oldest first."""
+    return list(
+        session.scalars(
+            select(Revision)
+            .where(Revision.resource == "figure", Revision.resource_id == figure_id)
+            .order_by(Revision.number)
+        )
+    )

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from app.db import CoreReads, DriverRead
 from app.errors import NotFound, invalid_field
-from app.models import Figure, FigureRelation, FigureRender, Measure, Revision, Source
+from app.models import Figure, FigureRelation, FigureRender, Measure, Source
 from app.paging import Cursor, Sort
 from app.qualifiers import Qualifier
+from app.services.search import Run, hits, search_binds, term_count
 
 _SORT_COLUMNS = {
     "id": Figure.id, "measure": Figure.measure_id, "source": Figure.source_id,
@@ -89,20 +90,24 @@ class _Shape:
     start: bool
     end: bool
     q: bool
+    engine: str  # the dialect's name: how `q` is searched
+    terms: int  # how many terms `q` has
 
     @classmethod
-    def of(cls, filters: FigureFilters) -> "_Shape":
+    def of(cls, filters: FigureFilters, engine: str) -> "_Shape":
         return cls(
-            filters.include_retracted,
-            *(
-                getattr(filters, name) is not None
-                for name in ("measure", "source", "qualifier", "country", "start", "end", "q")
-            ),
-        )
+            filters.include_retracted, filters.measure is not None, filters.source is not None,
+            filters.qualifier is not None, filters.country is not None, filters.start is not None,
+            filters.end is not None, filters.q is not None, engine,
+            term_count(filters.q) if filters.q is not None else 0,
+        )  # fmt: skip
 
 
-def _values(filters: FigureFilters, cursor: Cursor | None = None) -> dict[str, Any]:
-    """The values a statement of the filters' shape (and, with a cursor, `_after`) binds."""
+def _values(
+    filters: FigureFilters, run: Run, engine: str, cursor: Cursor | None = None
+) -> dict[str, Any]:
+    """The values a statement of the filters' shape (and, with a cursor, `_after`) binds;
+    `q`'s are read with `run` (see `search_binds`)."""
     values: dict[str, Any] = {
         "measure": filters.measure,
         "source": filters.source,
@@ -111,9 +116,8 @@ def _values(filters: FigureFilters, cursor: Cursor | None = None) -> dict[str, A
         "start": filters.start,
         "end": filters.end,
     }
-    if filters.q:
-        escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        values["pattern"] = f"%{escaped}%"
+    if filters.q is not None:
+        values |= search_binds(run, engine, filters.q)
     if cursor is not None:
         values["after_key"], values["after_id"] = cursor.key, cursor.id
     return values
@@ -137,24 +141,25 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
         conditions.append(Figure.time_end >= bindparam("start", type_=Date))
     if shape.end:
         conditions.append(Figure.time_start <= bindparam("end", type_=Date))
-    if shape.q:
-        pattern: BindParameter[str] = bindparam("pattern")
-        conditions.append(
-            or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Figure.quote,
-                        Measure.name,
-                        Figure.attribution_person,
-                        Figure.attribution_role,
-                        Figure.attribution_organisation,
-                        Figure.attribution_text,
-                    )
-                )
-            )
-        )
     return conditions
+
+
+def _joined(statement: Select[Any], shape: _Shape, *, measure: bool = True) -> Select[Any]:
+    """With the tables the shape's conditions and order read: the measure (unless already
+    joined) for `country`, the search's hits for `q` (see app/services/search.py)."""
+    if shape.country and measure:
+        statement = statement.join(Figure.measure)
+    if shape.q:
+        found = hits(shape.engine, shape.terms)
+        statement = statement.join(found, found.c.figure_id == Figure.id)
+    return statement
+
+
+def _key(sort: Sort, shape: _Shape) -> ColumnElement[Any]:
+    """The sort's column; `rank` is the search's (lower is better), given only with `q`."""
+    if sort.field == "rank":
+        return hits(shape.engine, shape.terms).c.rank
+    return _SORT_COLUMNS[sort.field]  # type: ignore[return-value]
 
 
 @dataclass
@@ -172,35 +177,33 @@ def _rendered(
     """The stored renders of the figures of this shape, in `sort` order (after a cursor, if
     `after`; at most `limit` of them, if `limited`); plain columns, no objects: these are
     the hot reads, built once a shape and prepared once (see `CoreReads`)."""
-    key = _SORT_COLUMNS[sort.field]
+    key = _key(sort, shape)
     order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
     statement = select(Figure.id, key, getattr(FigureRender, column), FigureRender.etag).join(
         FigureRender, FigureRender.figure_id == Figure.id
     )
-    if shape.country or shape.q:
-        statement = statement.join(Figure.measure)
-    statement = statement.where(*_conditions(shape)).order_by(*order)
+    statement = _joined(statement, shape).where(*_conditions(shape)).order_by(*order)
     if after:
-        statement = statement.where(_after(sort))
+        statement = statement.where(_after(sort, key))
     return statement.limit(bindparam("limit")) if limited else statement
 
 
 @lru_cache(maxsize=256)
 def _counting(shape: _Shape) -> Select[int]:
-    statement = select(func.count()).select_from(Figure)
-    if shape.country or shape.q:
-        statement = statement.join(Figure.measure)
-    return statement.where(*_conditions(shape))
+    return _joined(select(func.count()).select_from(Figure), shape).where(*_conditions(shape))
 
 
 def count_figures(session: Session, filters: FigureFilters) -> int:
-    counting = _counting(_Shape.of(filters))
-    return int(session.connection().execute(counting, _values(filters)).scalar() or 0)
+    engine, connection = session.get_bind().dialect.name, session.connection()
+    values = _values(filters, lambda st, v: connection.execute(st, v).one(), engine)
+    return int(connection.execute(_counting(_Shape.of(filters, engine)), values).scalar() or 0)
 
 
 def count_rendered(reads: CoreReads, filters: FigureFilters) -> int:
     """`count_figures`, on the hot reads' connection."""
-    return reads.scalar(_counting(_Shape.of(filters)), _values(filters)) or 0
+    engine = reads.dialect.name
+    values = _values(filters, lambda st, v: reads.all(st, v)[0], engine)
+    return reads.scalar(_counting(_Shape.of(filters, engine)), values) or 0
 
 
 def rendered_figures(
@@ -216,8 +219,10 @@ def rendered_figures(
     """One page of `list_figures`, as the stored renders (`json` or `csv`). The total is the
     page's own length when the first page is also the last; else `count()` (by default, a
     count of the matches)."""
-    statement = _rendered(_Shape.of(filters), sort, column, cursor is not None)
-    found = reads.all(statement, {**_values(filters, cursor), "limit": limit + 1})
+    shape = _Shape.of(filters, reads.dialect.name)
+    statement = _rendered(shape, sort, column, cursor is not None)
+    values = _values(filters, lambda st, v: reads.all(st, v)[0], shape.engine, cursor)
+    found = reads.all(statement, {**values, "limit": limit + 1})
     next_cursor = None
     if len(found) > limit:
         found = found[:limit]
@@ -237,11 +242,12 @@ def all_rendered(
 
     On SQLite the rows are taken from the driver's cursor as it gives them: one bytes column
     needs no result processing, and skipping it sends a million rows seconds sooner."""
-    statement = _rendered(_Shape.of(filters), sort, column, limited=False).with_only_columns(
+    connection = session.connection()
+    shape = _Shape.of(filters, connection.dialect.name)
+    statement = _rendered(shape, sort, column, limited=False).with_only_columns(
         getattr(FigureRender, column)
     )
-    values = _values(filters)
-    connection = session.connection()
+    values = _values(filters, lambda st, v: connection.execute(st, v).one(), shape.engine)
     if connection.dialect.name == "sqlite":
         cursor = connection.execute(statement, values).cursor  # nothing fetched from it yet
         try:
@@ -280,12 +286,11 @@ def rendered_figure(engine: Engine, figure_id: str) -> tuple[bytes, str]:
     return bytes(found[0]), str(found[1])
 
 
-def _after(sort: Sort) -> ColumnElement[bool]:
+def _after(sort: Sort, column: ColumnElement[Any]) -> ColumnElement[bool]:
     """Rows after the cursor (bound as after_key and after_id) in its order, as one
     row-value comparison: an index on the sort key is then searched from the cursor on, so
     the last page of a walk costs what the first does (an OR of the two cases made the
     database scan from the start)."""
-    column = _SORT_COLUMNS[sort.field]
     after_id = bindparam("after_id", type_=String)
     if column is Figure.id:
         return Figure.id < after_id if sort.descending else Figure.id > after_id
@@ -307,21 +312,22 @@ def list_figures(
 
     `count=False` skips counting every match (total is then -1), for callers that page on."""
     total = count_figures(session, filters) if count else -1
-    column = _SORT_COLUMNS[sort.field]
+    shape = _Shape.of(filters, session.get_bind().dialect.name)
+    column = _key(sort, shape)
     order = (column.desc(), Figure.id.desc()) if sort.descending else (column, Figure.id)
-    statement = (
-        with_related(select(Figure)).where(*_conditions(_Shape.of(filters))).order_by(*order)
-    )
+    statement = _joined(with_related(select(Figure, column)), shape, measure=False)
+    statement = statement.where(*_conditions(shape)).order_by(*order)
     if cursor is not None:
-        statement = statement.where(_after(sort))
+        statement = statement.where(_after(sort, column))
     if limit is not None:
         statement = statement.limit(limit + 1)
-    items = list(session.scalars(statement, _values(filters, cursor)).unique())
+    values = _values(filters, lambda st, v: session.execute(st, v).one(), shape.engine, cursor)
+    rows = list(session.execute(statement, values).unique())
+    items = [row[0] for row in rows]
     next_cursor = None
     if limit is not None and len(items) > limit:
-        items = items[:limit]
-        last = items[-1]
-        next_cursor = Cursor(sort, getattr(last, column.key), last.id)
+        items, last = items[:limit], rows[limit - 1]
+        next_cursor = Cursor(sort, last[1], last[0].id)
     return FigureList(items, incoming_relations(session, [f.id for f in items]), total, next_cursor)
 
 
@@ -377,12 +383,6 @@ def figures_in_source(session: Session, source_id: str) -> list[Figure]:
             .order_by(Figure.quote_start, Figure.value_start, Figure.id)
         ).unique()
     )
-
-
-def figure_history(session: Session, figure_id: str) -> list[Revision]:
-    """A figure's revisions, oldest first."""
-    mine = (Revision.resource == "figure", Revision.resource_id == figure_id)
-    return list(session.scalars(select(Revision).where(*mine).order_by(Revision.number)))
 
 
 def figures_by_id(session: Session, ids: list[str]) -> list[Figure]:

@@ -5,7 +5,9 @@ A figure's representation shows more than its own row: its measure's name and wo
 source's summary, and the number of every figure it relates to either way. So whatever writes
 (the API's writes, `load`) calls `refresh` with what it changed, in its own transaction, and
 `refresh` renders those figures, their neighbours by relation (parts, wholes, restatements,
-either way), and every figure of a measure or source it changed. The stored renders also
+either way), and every figure of a measure or source it changed; the same step stores each
+rendered figure's search document (app/services/search.py), so search finds what the API
+shows, measure's definition included. The stored renders also
 carry the fingerprint of the code that made them: when an upgrade changes how a figure is
 shown, `ensure_current` makes them all again before the API serves one.
 """
@@ -23,6 +25,7 @@ from app.etags import etag_hasher
 from app.mapping import figure_read
 from app.models import DatasetState, Figure, FigureRelation, FigureRender
 from app.schemas.reads import FigureRead
+from app.services import search
 from app.services.figures import incoming_relations, with_related
 from app.tabular import CsvRows
 
@@ -31,7 +34,7 @@ _APP = Path(__file__).resolve().parent.parent
 # The modules whose code decides what a figure's representations say.
 _SHAPING = ("schemas/fields.py", "schemas/reads.py", "mapping.py", "statements.py",
             "numbers.py", "qualifiers.py", "dates.py", "intervals.py", "tabular.py",
-            "services/renders.py")  # fmt: skip
+            "services/renders.py", "search_terms.py", "services/search.py")  # fmt: skip
 
 
 def _fingerprint() -> str:
@@ -57,7 +60,8 @@ def figure_etag(figure: Figure, read: FigureRead) -> str:
 
 
 def render(session: Session, ids: Iterable[str]) -> int:
-    """Make and store the renders of these figures (ids that are no figure are skipped)."""
+    """Make and store the renders and search documents of these figures (ids that are no
+    figure are skipped)."""
     done = 0
     pending = iter(sorted(set(ids)))
     while batch := list(islice(pending, BATCH)):
@@ -68,16 +72,22 @@ def render(session: Session, ids: Iterable[str]) -> int:
                 reading.scalars(with_related(select(Figure)).where(Figure.id.in_(batch))).unique()
             )
             incoming = incoming_relations(reading, [f.id for f in found])
-            rows = [_render(figure, incoming.get(figure.id, [])) for figure in found]
+            made = [(f, figure_read(f, incoming.get(f.id, []))) for f in found]
+            rows = [_render(f, incoming.get(f.id, []), read) for f, read in made]
+            documents = [search.document(read, f.measure.definition) for f, read in made]
         session.execute(delete(FigureRender).where(FigureRender.figure_id.in_(batch)))
         if rows:
             session.execute(insert(FigureRender), rows)
+        search.store(session, batch, documents)
         done += len(rows)
     return done
 
 
-def _render(figure: Figure, incoming: list[FigureRelation]) -> dict[str, str | bytes]:
-    read = figure_read(figure, incoming)
+def _render(
+    figure: Figure, incoming: list[FigureRelation], read: FigureRead | None = None
+) -> dict[str, str | bytes]:
+    """A figure's stored representations; `read`, if given, is its read model, made already."""
+    read = read if read is not None else figure_read(figure, incoming)
     data = read.model_dump(mode="json")
     return {
         "figure_id": figure.id,
