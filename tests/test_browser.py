@@ -31,8 +31,10 @@ PAGE_TYPES = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One chromium for this module, closed at its end: Playwright's sync API runs an event
+    loop in this thread while it is open, which later tests' asyncio.run() cannot share."""
     binary = os.environ.get("CHROMIUM") or shutil.which("chromium")
     if binary is None:
         pytest.fail("chromium is needed: apt-get install -y chromium (or set CHROMIUM)")
