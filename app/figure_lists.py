@@ -59,14 +59,8 @@ def figure_list_answer(
     if next_url:
         headers["Link"] = f'<{next_url}>; rel="next"'
     if fmt == "jsonld":
-        answer = linked_list(
-            request,
-            Response(headers=headers),
-            "figures",
-            [orjson.loads(row) for row in result.rows],
-        )
-        answer.headers["ETag"] = headers["ETag"]
-        return answer
+        items = [orjson.loads(row) for row in result.rows]
+        return linked_list(request, "figures", items, headers)
     if fmt == "json":
         body = b"".join(
             (

@@ -197,12 +197,12 @@ def whole_lists_only(fmt: str, bounded: bool) -> None:
 
 
 def linked_list(
-    request: Request, response: Response, kind: str, items: Sequence[Mapping[str, Any]]
+    request: Request, kind: str, items: Sequence[Mapping[str, Any]], headers: dict[str, str]
 ) -> Response:
-    """A page of a list as JSON-LD, at the page's own URL; its next page in `Link`."""
+    """A page of a list as JSON-LD, at the page's own URL, with `headers` (its next page's
+    `Link`, an ETag)."""
     page_url = str(_public(request, request.url))
     document = linked_data.list_document(kind, items, page_url, base_url(request))
-    headers = {"Link": response.headers["link"]} if "link" in response.headers else {}
     return JSONResponse(document, media_type=linked_data.MEDIA_TYPE, headers=headers)
 
 
@@ -228,7 +228,8 @@ def list_answer(
     if fmt == "jsonld":
         found = page()
         items = [item.model_dump(mode="json") for item in found.items]
-        return linked_list(request, response, table.name, items)
+        link = {"Link": response.headers["link"]} if "link" in response.headers else {}
+        return linked_list(request, table.name, items, link)
     whole_lists_only(fmt, bounded)
     if bounded:
         found = page()
