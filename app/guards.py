@@ -39,20 +39,30 @@ LINKED_DATA = linked_data.MEDIA_TYPE
 JSON_OR_LINKED_DATA = ["application/json", LINKED_DATA]
 
 
-FORMATS = {"json": "application/json", "jsonld": LINKED_DATA}
+CSV = "text/csv"
+
+FORMATS = {"json": "application/json", "jsonld": LINKED_DATA, "csv": CSV}
 FormatParameter = Annotated[
     Literal["json", "jsonld"] | None,
     Query(description="json or jsonld (schema.org JSON-LD); overrides Accept."),
 ]
+# A figure is also one CSV row, with the columns of the list's CSV.
+FigureFormatParameter = Annotated[
+    Literal["json", "jsonld", "csv"] | None,
+    Query(description="json, jsonld (schema.org JSON-LD) or csv (one row); overrides Accept."),
+]
 
 
-def representation(request: Request, format: str | None) -> str:
-    """JSON, JSON-LD (by `?format=` or Accept), or PAGE for a browser; 406 if none fits."""
+def representation(
+    request: Request, format: str | None, offered: list[str] = JSON_OR_LINKED_DATA
+) -> str:
+    """JSON, JSON-LD or another of `offered` (by `?format=` or Accept), or PAGE for a
+    browser; 406 if none fits."""
     if format:
         return FORMATS[format]
-    chosen = negotiate(request.scope, request.headers.get("accept"), [*JSON_OR_LINKED_DATA, PAGE])
+    chosen = negotiate(request.scope, request.headers.get("accept"), [*offered, PAGE])
     if chosen is None:
-        raise NotAcceptable(f"this resource is served as {' or '.join(JSON_OR_LINKED_DATA)}")
+        raise NotAcceptable(f"this resource is served as {' or '.join(offered)}")
     return chosen
 
 

@@ -94,7 +94,7 @@ def test_a_kept_answer_never_crosses_representations(
     from an app with no cache at all."""
     uncached = settings.model_copy(update={"response_cache_bytes": 0})
     with TestClient(create_app(settings)) as cached, TestClient(create_app(uncached)) as plain:
-        for path in ("/v1/figures", "/v1/figures?limit=2"):
+        for path in ("/v1/figures", "/v1/figures?limit=2", FIGURE):
             cached.get(path, headers=first)
             got = cached.get(path, headers=second)
             want = plain.get(path, headers=second)

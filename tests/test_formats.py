@@ -51,6 +51,26 @@ def test_the_format_parameter_overrides_accept(client: TestClient) -> None:
     assert len(read_csv(response.text)) == 8
 
 
+@pytest.mark.parametrize(
+    ("query", "accept"), [("?format=csv", "application/json"), ("", "text/csv")]
+)
+def test_one_figure_is_its_row_of_the_lists_csv(
+    client: TestClient, query: str, accept: str
+) -> None:
+    path = "/v1/figures/final-removal-orders-2017-12"
+    response = client.get(path + query, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8; header=present"
+    disposition = response.headers["content-disposition"]
+    assert disposition == 'attachment; filename="final-removal-orders-2017-12.csv"'
+    listed = client.get("/v1/figures?format=csv&measure=final-removal-orders").text
+    assert response.text == listed
+    assert response.headers["etag"] != client.get(path).headers["etag"]
+    etag = response.headers["etag"]
+    again = client.get(path + query, headers={"Accept": accept, "If-None-Match": etag})
+    assert again.status_code == 304
+
+
 def test_csv_flattens_nested_fields_by_the_documented_rule(client: TestClient) -> None:
     response = client.get("/v1/figures?format=csv&measure=final-removal-orders")
     header = next(csv.reader(io.StringIO(response.text)))

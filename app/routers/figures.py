@@ -1,4 +1,5 @@
-"""Figures: the list with its filters, one figure (JSON or JSON-LD), its citation, its history."""
+"""Figures: the list with its filters, one figure (JSON, JSON-LD or a CSV row), its citation,
+its history."""
 
 from typing import Annotated
 
@@ -18,13 +19,19 @@ from app.deps import (
     off_the_loop,
 )
 from app.figure_lists import figure_list_answer
-from app.guards import PAGE, FormatParameter, JsonOnly, representation
+from app.etags import etag_of
+from app.guards import (
+    CSV,
+    JSON_OR_LINKED_DATA,
+    PAGE,
+    FigureFormatParameter,
+    JsonOnly,
+    representation,
+)
 from app.mapping import cited_figure, figure_read, revision_read
 from app.openapi import citation_responses, list_responses, problem_responses
-from app.responses import (
-    base_url,
-    citation_response,
-)
+from app.responses import LIST_MEDIA_TYPES, base_url, citation_response
+from app.tabular import csv_lines
 from app.schemas.inputs import FigureCreateBody, FigureRetract, FigureUpdate
 from app.schemas.reads import FigureRead, Page, RevisionRead
 from app.services import catalog, figures, renders, writes
@@ -107,7 +114,11 @@ def retract_figure(
                     "schema": {"type": "object"},
                     "description": "schema.org JSON-LD: an Observation of a "
                     "StatisticalVariable, its quote a Claim in a NewsArticle.",
-                }
+                },
+                CSV: {
+                    "schema": {"type": "string"},
+                    "description": "One CSV row under a header: the columns of the list's CSV.",
+                },
             }
         },
     },
@@ -115,22 +126,28 @@ def retract_figure(
 async def read_figure(
     figure_id: Annotated[str, Path(description="The figure's id, e.g. `removals-2017`.")],
     request: Request,
-    format: FormatParameter = None,
+    format: FigureFormatParameter = None,
 ) -> FigureRead | Response:
     """One figure: its value and qualifier, the exact quote and its spans, who said it, when.
 
     With `Accept: application/ld+json` (or `?format=jsonld`), the same figure as schema.org
-    linked data. A browser (Accept preferring text/html) is sent to the figure's page."""
+    linked data; with `Accept: text/csv` (or `?format=csv`), one CSV row under the list's
+    header. A browser (Accept preferring text/html) is sent to the figure's page."""
     return await off_the_loop(request, _figure_answer, request, figure_id, format)
 
 
 def _figure_answer(request: Request, figure_id: str, format: str | None) -> Response:
     checked_id("figure", figure_id)
     body, etag = figures.rendered_figure(request.app.state.engine, figure_id)
-    media_type = representation(request, format)
+    media_type = representation(request, format, [*JSON_OR_LINKED_DATA, CSV])
     if media_type == PAGE:
         return pages.to_page("figure", figure_id)
     headers = {"ETag": etag, **pages.alternate("figure", figure_id)}
+    if media_type == CSV:
+        row = b"".join(csv_lines(FigureRead, [FigureRead.model_validate_json(body)]))
+        headers["ETag"] = etag_of(row)
+        headers["Content-Disposition"] = f'attachment; filename="{figure_id}.csv"'
+        return Response(row, media_type=LIST_MEDIA_TYPES["csv"], headers=headers)
     if media_type == linked_data.MEDIA_TYPE:
         # Made from the ORM's figure alone, so that it is one snapshot, however it changes.
         with request.app.state.sessionmaker() as session:
