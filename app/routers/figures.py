@@ -18,8 +18,8 @@ from app.deps import (
     checked_id,
     off_the_loop,
 )
-from app.figure_lists import figure_list_answer
 from app.etags import etag_of
+from app.figure_lists import figure_list_answer
 from app.guards import (
     CSV,
     JSON_OR_LINKED_DATA,
@@ -31,10 +31,10 @@ from app.guards import (
 from app.mapping import cited_figure, figure_read, revision_read
 from app.openapi import citation_responses, list_responses, problem_responses
 from app.responses import LIST_MEDIA_TYPES, base_url, citation_response
-from app.tabular import csv_lines
 from app.schemas.inputs import FigureCreateBody, FigureRetract, FigureUpdate
 from app.schemas.reads import FigureRead, Page, RevisionRead
 from app.services import catalog, figures, renders, writes
+from app.tabular import csv_lines
 
 router = APIRouter(prefix="/v1/figures", tags=["figures"])
 
