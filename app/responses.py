@@ -159,12 +159,14 @@ def list_format(request: Request, requested: str | None) -> str:
 
 def _list_page(request: Request) -> str:
     """The page for a list: a search for /v1/figures?q=, a measure's page for its series,
-    else the home page, which lists measures and sources."""
+    the pages listing every measure, source or derived figure, else the home page."""
     path, q = request.url.path, request.query_params.get("q")
     if path == "/v1/figures" and q:
         return f"/search?{urlencode({'q': q})}"
     if path.startswith("/v1/measures/") and path.endswith("/figures"):
         return path.removeprefix("/v1").removesuffix("/figures")
+    if path in ("/v1/measures", "/v1/sources", "/v1/derived"):
+        return path.removeprefix("/v1")
     return "/"
 
 

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
+from app.routers import pages as page_routes
 from helpers import SOURCE_ID
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -20,6 +21,9 @@ PAGES = [
     f"/sources/{SOURCE_ID}",
     "/measures/final-removal-orders",
     "/derived/admissions-1975-2000",
+    "/measures",
+    "/sources",
+    "/derived",
 ]
 
 
@@ -175,7 +179,9 @@ def test_no_stored_text_is_ever_rendered_as_markup(
         ("/v1/measures/final-removal-orders/figures", "/measures/final-removal-orders"),
         ("/v1/figures?q=deported", "/search?q=deported"),
         ("/v1/figures", "/"),
-        ("/v1/sources", "/"),
+        ("/v1/measures", "/measures"),
+        ("/v1/sources", "/sources"),
+        ("/v1/derived", "/derived"),
         ("/v1", "/"),
     ],
 )
@@ -227,6 +233,63 @@ def test_a_page_is_never_stale_after_a_write(client: TestClient, writer: dict[st
     read = page(client, "/figures/removals-2017")
     assert "a new caveat" in read.words()
     assert "the curator's check" in read.words()  # in its history
+
+
+def walk(client: TestClient, path: str) -> tuple[list[str], int]:
+    """Follow a listing's rel=next links from its first page: every link to an item, and how
+    many pages there were."""
+    found, pages_seen, query = [], 0, ""
+    while True:
+        read = page(client, path + query)
+        pages_seen += 1
+        found += [
+            a["href"] for a in read.all("a") if a["href"].count("/") == 2 and "/v1" not in a["href"]
+        ]
+        later = read.all("a", rel="next")
+        if not later:
+            return found, pages_seen
+        query = later[0]["href"]
+        assert query.startswith("?cursor=")  # a keyset cursor, never an offset
+
+
+def test_a_measure_page_walks_its_figures_over_time_by_keyset(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(page_routes, "PAGE_FIGURES", 1)
+    measure = "removals-us-to-cambodia"
+    listed, count = walk(client, f"/measures/{measure}")
+    in_time_order = [
+        f"/figures/{item['id']}"
+        for item in client.get(f"/v1/measures/{measure}/figures").json()["items"]
+    ]
+    assert len(in_time_order) >= 2
+    assert [href for href in listed if href.startswith("/figures/")] == in_time_order
+    assert count == len(in_time_order)
+    assert client.get(f"/measures/{measure}?cursor=not-ours").status_code == 422
+
+
+@pytest.mark.parametrize("kind", ["measures", "sources", "derived"])
+def test_every_measure_source_and_derived_figure_is_listed_a_page_at_a_time(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    monkeypatch.setattr(page_routes, "PAGE_FIGURES", 2)
+    listed, count = walk(client, f"/{kind}")
+    every = [
+        f"/{kind}/{item['id']}" for item in client.get(f"/v1/{kind}?limit=100").json()["items"]
+    ]
+    assert [href for href in listed if href.startswith(f"/{kind}/")] == every
+    assert count == max(1, -(-len(every) // 2))
+
+
+def test_the_home_page_shows_each_measures_latest_figures(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(page_routes, "HOME_FIGURES", 1)
+    latest = client.get("/v1/measures/removals-us-to-cambodia/figures?sort=-time&limit=1").json()
+    hrefs = [a["href"] for a in page(client, "/").all("a")]
+    assert f"/figures/{latest['items'][0]['id']}" in hrefs
+    oldest = client.get("/v1/measures/removals-us-to-cambodia/figures?limit=1").json()
+    assert f"/figures/{oldest['items'][0]['id']}" not in hrefs
 
 
 def test_a_missing_figure_page_is_a_404(client: TestClient) -> None:

@@ -1,7 +1,8 @@
 """Pages for people at their own URLs: home, a figure, a source, a measure, about. Each is
 built from the same services and read models as the API (see `app.pages`)."""
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -9,8 +10,11 @@ from fastapi.responses import HTMLResponse
 from app import linked_data, pages, search_terms
 from app.deps import DerivedDep, FigureDep, MeasureDep, SessionDep, SourceDep
 from app.mapping import cited_figure, cited_source, derived_read, figure_read, page_path
+from app.paging import Cursor, Sort
 from app.responses import base_url
 from app.services import catalog, derived, figures, search
+from app.services.catalog import IdPage
+from app.services.figures import FigureFilters
 from app.statements import ap_date
 
 router = APIRouter(include_in_schema=False)
@@ -25,6 +29,9 @@ HOME_FIGURES = 5  # per measure on the home page: its latest; the measure page h
 HOME_MEASURES = 50
 PAGE_FIGURES = 100  # on a measure page, then a link to the next
 SEARCH_RESULTS = 20
+# A measure's figures over time, paged by keyset (a cursor holding the last figure's date
+# and id), never by offset: the thousandth page costs what the first does.
+OVER_TIME, LATEST_FIRST = Sort("time", descending=False), Sort("time", descending=True)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -33,19 +40,80 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
     measures = []
     whens: dict[str, str] = {}
     for measure in found.items:
-        latest = figures.measure_series(session, measure.id, limit=HOME_FIGURES)
-        reads = [figure_read(f) for f in latest]
+        latest = figures.list_figures(
+            session,
+            filters=FigureFilters(measure=measure.id),
+            sort=LATEST_FIRST,
+            limit=HOME_FIGURES,
+            cursor=None,
+            count=False,
+        ).items
+        reads = [figure_read(f) for f in reversed(latest)]
         whens.update({r.id: pages.when(r) for r in reads})
         measures.append((measure, reads))
-    sources = catalog.list_sources(session, limit=HOME_MEASURES, cursor=None).items
+    sources = catalog.list_sources(session, limit=HOME_MEASURES, cursor=None)
     return pages.render(
         request,
         "home.html",
         measures=measures,
         whens=whens,
-        sources=sources,
+        sources=sources.items,
         more_measures=found.next_cursor is not None,
+        more_sources=sources.next_cursor is not None,
     )
+
+
+Page = Annotated[
+    str | None,
+    Query(max_length=500, description="Where the page starts: the `Next` link's."),
+]
+INDEXES = {
+    "measures": ("Measures", "What the figures count, each with its figures over time."),
+    "sources": ("Sources", "The documents the figures are quoted from."),
+    "derived": ("Derived figures", "Figures computed from others, with their formulas."),
+}
+LISTED: dict[str, Callable[..., IdPage[Any]]] = {
+    "measures": catalog.list_measures,
+    "sources": catalog.list_sources,
+    "derived": derived.list_derived,
+}
+
+
+def _index(request: Request, session: SessionDep, kind: str, cursor: str | None) -> HTMLResponse:
+    """Every measure, source or derived figure, in id order, a page of them at a time."""
+    found = LISTED[kind](
+        session,
+        limit=PAGE_FIGURES,
+        cursor=Cursor.decode(cursor, catalog.ID_ORDER) if cursor else None,
+    )
+    title, lede = INDEXES[kind]
+    next_cursor = found.next_cursor
+    return pages.render(
+        request,
+        "index.html",
+        kind=kind,
+        title=title,
+        lede=lede,
+        items=found.items,
+        total=found.total,
+        first_page=cursor is None,
+        next_page=f"?cursor={next_cursor.encode()}" if next_cursor else None,
+    )
+
+
+@router.get("/measures", response_class=HTMLResponse)
+def measures_page(request: Request, session: SessionDep, cursor: Page = None) -> HTMLResponse:
+    return _index(request, session, "measures", cursor)
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request, session: SessionDep, cursor: Page = None) -> HTMLResponse:
+    return _index(request, session, "sources", cursor)
+
+
+@router.get("/derived", response_class=HTMLResponse)
+def derived_index(request: Request, session: SessionDep, cursor: Page = None) -> HTMLResponse:
+    return _index(request, session, "derived", cursor)
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -130,17 +198,24 @@ def measure_page(
     measure: MeasureDep,
     request: Request,
     session: SessionDep,
-    after: Annotated[int, Query(ge=0, description="How many figures to skip.")] = 0,
+    cursor: Page = None,
 ) -> HTMLResponse:
-    series = figures.measure_series(session, measure.id, offset=after, limit=PAGE_FIGURES + 1)
-    reads = [figure_read(f) for f in series[:PAGE_FIGURES]]
-    following = after + PAGE_FIGURES
+    found = figures.list_figures(
+        session,
+        filters=FigureFilters(measure=measure.id),
+        sort=OVER_TIME,
+        limit=PAGE_FIGURES,
+        cursor=Cursor.decode(cursor, OVER_TIME) if cursor else None,
+        count=False,
+    )
+    reads = [figure_read(f, found.incoming.get(f.id, [])) for f in found.items]
     return pages.render(
         request,
         "measure.html",
         measure=measure,
         figures=reads,
         whens=[pages.when(r) for r in reads],
-        next_page=f"?after={following}" if len(series) > PAGE_FIGURES else None,
+        first_page=cursor is None,
+        next_page=f"?cursor={found.next_cursor.encode()}" if found.next_cursor else None,
         permalink=pages.permalink(request, "measure", measure.id),
     )

@@ -362,16 +362,14 @@ def get_figure(session: Session, figure_id: str, *, fresh: bool = False) -> Figu
     return figure
 
 
-def measure_series(
-    session: Session, measure_id: str, *, offset: int = 0, limit: int | None = None
-) -> list[Figure]:
-    """A measure's published figures in time order (from `offset`, at most `limit`)."""
+def measure_series(session: Session, measure_id: str) -> list[Figure]:
+    """A measure's published figures in time order."""
     statement = (
         with_related(select(Figure))
         .where(Figure.measure_id == measure_id, Figure.status == "published")
         .order_by(Figure.time_start, Figure.time_end, Figure.id)
     )
-    return list(session.scalars(statement.offset(offset).limit(limit)).unique())
+    return list(session.scalars(statement).unique())
 
 
 def figures_in_source(session: Session, source_id: str) -> list[Figure]:
