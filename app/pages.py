@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader
 from app import citations
 from app.bibliography import CitedFigure, CitedSource
 from app.mapping import page_path
+from app.negotiation import negotiate
 from app.responses import base_url
 from app.schemas.reads import FigureRead
 from app.statements import ap_date
@@ -64,6 +65,24 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         status_code=status,
         headers={"Content-Security-Policy": POLICY, "X-Content-Type-Options": "nosniff"},
     )
+
+
+def for_people(request: Request) -> bool:
+    """Whether an error should be a page: a browser (HTML before JSON) asking for a URL
+    outside the API's own (/v1, /openapi.json), whose errors stay problem+json for all."""
+    path = request.url.path
+    if path.startswith("/v1") or path.startswith("/openapi"):
+        return False
+    offers = ["application/problem+json", "text/html"]
+    return negotiate(request.scope, request.headers.get("accept"), offers) == "text/html"
+
+
+def error_page(
+    request: Request, status: int, title: str, detail: str, errors: list[dict[str, str]]
+) -> HTMLResponse:
+    """A 404 or a 422 on a page, as a page: what went wrong, and the way back."""
+    reasons = [f"{e['pointer'].removeprefix('#/')}: {e['detail']}" for e in errors]
+    return render(request, "error.html", status=status, title=title, detail=detail, reasons=reasons)
 
 
 def when(read: FigureRead) -> str:

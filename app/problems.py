@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
+from app import pages
 from app.errors import (
     AppError,
     ToPage,
@@ -45,6 +46,11 @@ def problem(
         body["instance"] = request.url.path
     if errors:
         body["errors"] = errors
+    if request is not None and pages.for_people(request):
+        response: Response = pages.error_page(request, status, body["title"], detail, errors or [])
+        response.headers.update(headers or {})
+        response.headers["Cache-Control"] = "no-store"
+        return response
     response = Response(
         orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )

@@ -296,6 +296,35 @@ def test_a_missing_figure_page_is_a_404(client: TestClient) -> None:
     assert client.get("/figures/removals-1999").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        ("/figures/removals-1999", 404, "no figure with id 'removals-1999'"),
+        ("/no-such-page", 404, "no route matches /no-such-page"),
+        ("/measures/removals-us-to-cambodia?cursor=edited", 422, "the cursor is not one"),
+    ],
+)
+def test_a_person_who_meets_an_error_gets_a_page_and_programs_get_a_problem(
+    client: TestClient, path: str, status: int, says: str
+) -> None:
+    seen = client.get(path, headers={"Accept": BROWSER})
+    assert seen.status_code == status
+    assert seen.headers["content-type"] == "text/html; charset=utf-8"
+    assert seen.headers["content-security-policy"].startswith("default-src 'self'")
+    assert seen.headers["cache-control"] == "no-store"
+    read = Page(seen.text)
+    assert says in read.words().lower()
+    assert {"/", "/search"} <= {a["href"] for a in read.all("a")}
+    for accept in (None, "*/*", "application/json"):
+        answer = client.get(path, headers={"Accept": accept} if accept else {})
+        assert answer.status_code == status
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert says in answer.text  # its detail, or its errors
+    # The API's own URLs answer problems to everyone, browsers too.
+    api = client.get("/v1/no-such-thing", headers={"Accept": BROWSER})
+    assert api.headers["content-type"] == "application/problem+json"
+
+
 def test_search_ranks_what_a_reporter_types_and_marks_the_words_it_matched(
     client: TestClient,
 ) -> None:
