@@ -271,7 +271,22 @@ def every_read(app) -> list[str]:
     for template, operations in app.openapi()["paths"].items():
         if "get" in operations:
             paths.append(template.format(**IDS) + REQUIRED_QUERIES.get(template, ""))
-    return paths
+    return paths + PAGES
+
+
+# The pages for people, outside the OpenAPI document, cached the same way.
+PAGES = [
+    "/",
+    "/about",
+    "/measures",
+    "/sources",
+    "/derived",
+    "/search?q=removed",
+    "/figures/{figure_id}".format(**IDS),
+    "/measures/{measure_id}".format(**IDS),
+    "/sources/{source_id}".format(**IDS),
+    "/derived/{derived_id}".format(**IDS),
+]
 
 
 def test_every_route_answers_the_new_data_on_the_next_request_after_a_load(
@@ -312,6 +327,9 @@ def test_every_route_answers_the_new_data_on_the_next_request_after_a_load(
                 new in got.content for new in (b"renamed", b"Renamed", b"Cambodia, committed")
             )
         assert changed >= 9, "the load changed what most routes say"
+        new = (b"renamed", b"Renamed", b"Cambodia, committed")
+        for page in ("/", "/measures", "/figures/removals-2017", f"/sources/{SOURCE_ID}"):
+            assert any(word in cached.get(page).content for word in new), page
 
 
 def test_the_hot_reads_run_in_the_read_threads_not_the_event_loop(
