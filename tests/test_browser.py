@@ -5,9 +5,13 @@ These fail (never skip) when chromium or axe-core is missing: .ci/run installs b
 CHROMIUM names another binary.
 """
 
+import importlib.util
 import itertools
 import os
 import shutil
+import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -283,3 +287,30 @@ def test_the_figure_page_is_usable_by_keyboard_with_a_visible_focus(
         page.keyboard.press(key)
         assert page.evaluate("navigator.clipboard.readText()") == statement, key
     context.close()
+
+
+def test_the_screenshot_command_writes_each_page_type_at_both_widths(tmp_path: Path) -> None:
+    script = Path(__file__).parent.parent / "scripts" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots", script)
+    assert spec is not None and spec.loader is not None
+    screenshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshots)
+    assert list(screenshots.PAGES.values()) == PAGE_TYPES  # the same pages as these tests
+    done = subprocess.run(
+        [sys.executable, str(script), "--out", str(tmp_path), "--first-screen"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = {}
+    for png in tmp_path.glob("*.png"):
+        header = png.read_bytes()[:24]
+        assert header.startswith(b"\x89PNG\r\n\x1a\n"), png.name
+        written[png.name] = struct.unpack(">II", header[16:24])  # IHDR: width, height
+    assert written == {
+        f"{name}-{width}.png": (width, height)
+        for name in screenshots.PAGES
+        for width, height in [(1280, 800), (320, 640)]
+    }
