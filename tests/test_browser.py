@@ -5,16 +5,21 @@ These fail (never skip) when chromium or axe-core is missing: .ci/run installs b
 CHROMIUM names another binary.
 """
 
+import importlib.util
+import itertools
 import os
 import shutil
+import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Request, sync_playwright
 
-from helpers import SOURCE_ID
+from helpers import SOURCE_ID, database_url, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -42,6 +47,16 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=binary)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def reading_server(tmp_path_factory: pytest.TempPathFactory, loaded_template: str) -> Iterator[str]:
+    """One server for the tests that only read, on its own copy of the loaded database: a
+    server started per test would cost each its start-up."""
+    url = database_url(tmp_path_factory.mktemp("reading"), "depstats", template=loaded_template)
+    process, base = start_server(url)
+    yield base
+    stop_server(process)
 
 
 @pytest.fixture
@@ -130,3 +145,172 @@ def test_each_page_fits_320_pixels_keeps_its_policy_and_passes_axe(
     assert violations == [], path
     assert refused == [], path
     context.close()
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_each_page_with_its_assets_weighs_50_kb_or_less_as_a_browser_gets_it(
+    reading_server: str, page: Page, path: str
+) -> None:
+    finished: list[Request] = []
+    page.on("requestfinished", lambda request: finished.append(request))
+    answer = page.goto(f"{reading_server}{path}")
+    page.wait_for_load_state("networkidle")
+    assert answer is not None and answer.headers.get("content-encoding") == "gzip", path
+    # What crossed the wire, as chromium counts it: each answer's headers and its body as sent
+    # (gzipped where the app gzips), for the page and everything it loaded, from an empty cache.
+    weights = {}
+    for request in finished:
+        sizes = request.sizes()
+        weights[request.url] = sizes["responseHeadersSize"] + sizes["responseBodySize"]
+    named = page.evaluate(
+        "[...document.querySelectorAll('link[rel=stylesheet], script[src], img, link[rel=icon]')]"
+        ".map(e => e.href || e.src)"
+    )
+    assert named and set(named) <= set(weights), path  # every asset the page names is counted
+    assert sum(weights.values()) <= 50_000, (path, weights)
+
+
+# The longest line drawn in <main>, in characters: each character's box, grouped by the block
+# it belongs to and the line (its bottom) it is drawn on.
+LONGEST_LINE = """() => {
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  const blocks = new Map(), lines = new Map(), range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const block = node.parentElement.closest('p, li, dt, dd, blockquote, h1, h2, h3, div, pre');
+    if (!blocks.has(block)) blocks.set(block, blocks.size);
+    for (let i = 0; i < node.length; i++) {
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const box = range.getBoundingClientRect();
+      if (box.width === 0) continue;  // white space folded away
+      const line = `${blocks.get(block)}:${Math.round(box.bottom)}`;
+      lines.set(line, (lines.get(line) || 0) + 1);
+    }
+  }
+  return Math.max(0, ...lines.values());
+}"""
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_each_page_at_1440_pixels_keeps_lines_short_and_headings_in_order(
+    reading_server: str, browser: Browser, path: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{reading_server}{path}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1440, path
+    main = page.locator("main").bounding_box()
+    assert main is not None and main["width"] <= 900, path
+    # WCAG 1.4.8 asks for lines of 80 characters at most; a wide screen must not stretch them.
+    assert page.evaluate(LONGEST_LINE) <= 80, path
+    assert page.evaluate("document.documentElement.lang") == "en", path
+    levels = page.evaluate(
+        "[...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => +h.tagName[1])"
+    )
+    assert levels.count(1) == 1 and levels[0] == 1, (path, levels)
+    skipped = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
+    assert skipped == [], (path, levels)
+    context.close()
+
+
+FIGURE = "/figures/final-removal-orders-2017-12"
+
+
+def test_a_printed_figure_shows_the_figure_statement_quote_and_citation_only(
+    reading_server: str, page: Page
+) -> None:
+    page.goto(f"{reading_server}{FIGURE}")
+    chrome = ["header.site nav", "form.search", "footer.site", "button.copy >> nth=0"]
+    kept = ["p.display", "#statement", "blockquote.quote", "div.citation >> nth=0"]
+    assert all(page.locator(each).is_visible() for each in chrome + kept)  # on screen: all
+    page.emulate_media(media="print")
+    hidden = [each for each in chrome if page.locator(each).is_visible()]
+    assert hidden == []
+    assert all(page.locator(each).is_visible() for each in kept)
+    assert page.pdf(format="A4").startswith(b"%PDF-")
+
+
+FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]"
+# An element's look that focus may change, to compare it focused and not.
+RING = """e => { const s = getComputedStyle(e);
+  return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow].join(' '); }"""
+
+
+def test_the_figure_page_is_usable_by_keyboard_with_a_visible_focus(
+    reading_server: str, browser: Browser
+) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(f"{reading_server}{FIGURE}")
+    reachable = page.evaluate(
+        f"[...document.querySelectorAll('{FOCUSABLE}')].filter(e => e.checkVisibility()).length"
+    )
+    # Tab from the top until focus comes round again: each stop, and how it looks focused.
+    stops: list[int] = []
+    focused: list[str] = []
+    for _ in range(reachable + 2):
+        page.keyboard.press("Tab")
+        index = page.evaluate(
+            f"[...document.querySelectorAll('{FOCUSABLE}')].indexOf(document.activeElement)"
+        )
+        if index in stops or index < 0:
+            break
+        stops.append(index)
+        focused.append(page.evaluate(f"({RING})(document.activeElement)"))
+    assert len(stops) == reachable  # every link, button and field, none skipped or trapped
+    page.evaluate("document.activeElement.blur()")
+    elements = page.locator(FOCUSABLE)
+    unfocused = [elements.nth(index).evaluate(RING) for index in stops]
+    unchanged = [
+        page.evaluate(f"document.querySelectorAll('{FOCUSABLE}')[{index}].outerHTML")[:80]
+        for index, ring, rest in zip(stops, focused, unfocused, strict=True)
+        if ring == rest or ring.startswith("none")
+    ]
+    assert unchanged == []  # each shows that it has the focus
+
+    # The first Tab reaches a skip link, in view, that takes the next Tab into the content.
+    page.goto(f"{reading_server}{FIGURE}")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    box = skip.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+    # Copy answers Enter and Space as it answers a click.
+    statement = page.locator("#statement").inner_text()
+    page.locator("button[data-copy=statement]").focus()
+    for key in ["Enter", "Space"]:
+        page.evaluate("navigator.clipboard.writeText('')")
+        page.keyboard.press(key)
+        assert page.evaluate("navigator.clipboard.readText()") == statement, key
+    context.close()
+
+
+def test_the_screenshot_command_writes_each_page_type_at_both_widths(tmp_path: Path) -> None:
+    script = Path(__file__).parent.parent / "scripts" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots", script)
+    assert spec is not None and spec.loader is not None
+    screenshots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(screenshots)
+    assert list(screenshots.PAGES.values()) == PAGE_TYPES  # the same pages as these tests
+    done = subprocess.run(
+        [sys.executable, str(script), "--out", str(tmp_path), "--first-screen"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = {}
+    for png in tmp_path.glob("*.png"):
+        header = png.read_bytes()[:24]
+        assert header.startswith(b"\x89PNG\r\n\x1a\n"), png.name
+        written[png.name] = struct.unpack(">II", header[16:24])  # IHDR: width, height
+    assert written == {
+        f"{name}-{width}.png": (width, height)
+        for name in screenshots.PAGES
+        for width, height in [(1280, 800), (320, 640)]
+    }
