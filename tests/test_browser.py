@@ -33,6 +33,7 @@ PAGE_TYPES = [
     f"/sources/{SOURCE_ID}",
     "/measures/removals-us-to-cambodia",
     "/derived/admissions-1975-2000",
+    "/measures",
 ]
 
 
@@ -99,6 +100,32 @@ def test_the_quote_link_scrolls_to_its_highlight_in_the_source(
     assert highlight.locator("mark").inner_text() == "1,900"
     box = highlight.bounding_box()
     assert box is not None and 0 <= box["y"] < 600  # in view, not below the fold
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1440, 900)])
+def test_a_laptop_shows_what_a_figure_is_before_any_scrolling(
+    live_server: str, browser: Browser, size: tuple[int, int]
+) -> None:
+    """The figure as it must be printed, what it counts, when, who said it and the source,
+    then the ready sentence and its Copy button: all in the first screen of a laptop."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{live_server}/figures/final-removal-orders-2017-12")
+    first_screen = {
+        "p.display": "more than 1,900",
+        "article h1": "under a final order of removal",
+        "dl.facts": "Who said it",
+        "#statement": "More than 1,900 Cambodian nationals",
+        "button[data-copy=statement]": "Copy",
+    }
+    for selector, says in first_screen.items():
+        element = page.locator(selector).first
+        assert says.lower() in element.inner_text().lower(), selector
+        box = element.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= height, (selector, box)
+    assert page.evaluate("window.scrollY") == 0
+    context.close()
 
 
 def test_a_retracted_figure_shows_its_banner(

@@ -121,6 +121,12 @@ def test_the_figure_page_shows_the_figure_as_it_must_be_printed_and_cited(
     assert read.all("meta", property="og:description")[0]["content"] == statement
 
 
+def test_a_figure_page_links_the_pages_of_the_derived_figures_using_it(client: TestClient) -> None:
+    hrefs = [a["href"] for a in page(client, f"/figures/{FIGURE}").all("a")]
+    assert "/derived/final-removal-orders-criminal-share-2017-12" in hrefs
+    assert not [h for h in hrefs if h.startswith("/v1/derived/")]  # a page, not a redirect
+
+
 def test_the_quote_marks_its_number(client: TestClient) -> None:
     html = client.get("/figures/removals-2017").text
     assert "<mark>Twenty-eight</mark> Cambodians convicted of crimes" in html
