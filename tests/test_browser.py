@@ -153,6 +153,46 @@ def test_a_figure_reads_with_javascript_off(live_server: str, browser: Browser) 
     context.close()
 
 
+# Registered before any of the page's own code runs, so that every refusal is seen.
+WATCH_POLICY = """
+window.refusals = [];
+document.addEventListener("securitypolicyviolation", e =>
+    window.refusals.push(e.violatedDirective + " " + e.blockedURI));
+"""
+
+
+def test_no_page_breaks_its_content_security_policy(live_server: str, browser: Browser) -> None:
+    """Every page type, with its stylesheet, script and Copy buttons working, is refused
+    nothing by its own policy: no event and no console message. The watch itself is checked
+    first on a page made to break the policy."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    context.add_init_script(WATCH_POLICY)
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(f"{live_server}/about")
+    page.evaluate("""() => {
+        const inline = document.createElement("div");
+        inline.setAttribute("style", "color: red");
+        document.body.append(inline);
+        const script = document.createElement("script");
+        script.textContent = "window.ran = true";
+        document.body.append(script);
+    }""")
+    page.wait_for_function("window.refusals.length >= 2")
+    assert any("Content Security Policy" in text for text in console)
+    for path in PAGE_TYPES:
+        console.clear()
+        page.goto(f"{live_server}{path}")
+        page.wait_for_load_state("load")
+        for button in page.locator("button.copy:visible").all():
+            button.click()
+        assert page.evaluate("window.refusals") == [], path
+        assert not [text for text in console if "Content Security" in text], path
+        assert page.evaluate("getComputedStyle(document.body).fontFamily") != "", path
+    context.close()
+
+
 @pytest.mark.parametrize("path", PAGE_TYPES)
 def test_each_page_fits_320_pixels_keeps_its_policy_and_passes_axe(
     live_server: str, browser: Browser, path: str
