@@ -1,4 +1,5 @@
-"""Pages for people at their own URLs: home, a figure, a source, a measure, about. Each is
+"""Pages for people at their own URLs: home, a figure, a source, a measure, a derived figure,
+the lists of every measure, source and derived figure, search, about. Each is
 built from the same services and read models as the API (see `app.pages`)."""
 
 from collections.abc import Callable
@@ -63,7 +64,7 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
     )
 
 
-Page = Annotated[
+StartAt = Annotated[
     str | None,
     Query(max_length=500, description="Where the page starts: the `Next` link's."),
 ]
@@ -102,17 +103,17 @@ def _index(request: Request, session: SessionDep, kind: str, cursor: str | None)
 
 
 @router.get("/measures", response_class=HTMLResponse)
-def measures_page(request: Request, session: SessionDep, cursor: Page = None) -> HTMLResponse:
+def measures_page(request: Request, session: SessionDep, cursor: StartAt = None) -> HTMLResponse:
     return _index(request, session, "measures", cursor)
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def sources_page(request: Request, session: SessionDep, cursor: Page = None) -> HTMLResponse:
+def sources_page(request: Request, session: SessionDep, cursor: StartAt = None) -> HTMLResponse:
     return _index(request, session, "sources", cursor)
 
 
 @router.get("/derived", response_class=HTMLResponse)
-def derived_index(request: Request, session: SessionDep, cursor: Page = None) -> HTMLResponse:
+def derived_index(request: Request, session: SessionDep, cursor: StartAt = None) -> HTMLResponse:
     return _index(request, session, "derived", cursor)
 
 
@@ -198,7 +199,7 @@ def measure_page(
     measure: MeasureDep,
     request: Request,
     session: SessionDep,
-    cursor: Page = None,
+    cursor: StartAt = None,
 ) -> HTMLResponse:
     found = figures.list_figures(
         session,
