@@ -31,6 +31,7 @@ PAGES = {
     "source": "/sources/khmer-times-2018-02-us-deportees",
     "measure": "/measures/removals-us-to-cambodia",
     "derived": "/derived/admissions-1975-2000",
+    "list": "/measures",
 }
 SCREENS = {1280: 800, 320: 640}  # width: the height of a first screen
 
