@@ -42,11 +42,11 @@ def robots(request: Request) -> str:
     """Crawl the pages, not the API; but fetch the stored texts, whose `X-Robots-Tag:
     noindex` a crawler can only obey if it may read it (README, "Search engines and feeds")."""
     return (
-        "# deportation-stats: the pages are for people and search engines; /v1/ is the API,\n"
+        "# deportation-stats: the pages are for people and search engines; /v1 is the API,\n"
         "# for programs, with the same data (and whole-list downloads no crawler needs).\n"
         "User-agent: *\n"
         "Allow: /\n"
-        "Disallow: /v1/\n"
+        "Disallow: /v1\n"
         "Allow: /v1/sources/*/text\n"
         "\n"
         f"Sitemap: {base_url(request)}/sitemap.xml\n"

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, UTCDateTime, utcnow
 
 SLUG = 80
-# The revisions that change a figure after it was first curated: corrections and retractions.
-FIGURE_CHANGES = "resource = 'figure' AND number > 1"
+# The revisions that change a row after it was first made: corrections and retractions.
+CHANGES = "number > 1"
 
 
 class Source(Base):
@@ -192,13 +192,14 @@ class Revision(Base):
     __table_args__ = (
         UniqueConstraint("resource", "resource_id", "number"),
         CheckConstraint("resource IN ('source', 'measure', 'figure', 'derived')", name="resource"),
-        # Migration 0007: the corrections and retractions of figures, by date, for the feeds.
+        # Migration 0007: the corrections and retractions, by date, for the feeds.
         Index(
             "ix_revisions_figure_changes",
+            "resource",
             "created_at",
             "id",
-            sqlite_where=text(FIGURE_CHANGES),
-            postgresql_where=text(FIGURE_CHANGES),
+            sqlite_where=text(CHANGES),
+            postgresql_where=text(CHANGES),
         ),
     )
 
