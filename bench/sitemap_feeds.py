@@ -23,10 +23,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_figures  # noqa: E402
+import make_figures
 
-from app.config import Settings  # noqa: E402
-from app.main import create_app  # noqa: E402
+from app.config import Settings
+from app.main import create_app
 
 
 def make(n: int, database: Path) -> None:
@@ -58,7 +58,8 @@ def timed(client: TestClient, path: str) -> tuple[float, float, int, int]:
     started = time.perf_counter()
     first = client.get(path, headers={"Accept-Encoding": "gzip"})
     uncached = (time.perf_counter() - started) * 1000
-    assert first.status_code == 200 and first.headers["x-cache"] == "miss", path
+    assert first.status_code == 200, path
+    assert first.headers["x-cache"] == "miss", path
     cached = []
     for _ in range(5):
         started = time.perf_counter()
