@@ -341,6 +341,10 @@ def test_each_is_cached_per_version_and_answers_head_and_if_none_match(
     assert first.status_code == 200 and first.headers["x-cache"] == "miss"
     again = client.get(path)
     assert again.headers["x-cache"] == "hit" and again.content == first.content
+    # They vary on no Accept: a browser's, a crawler's and a feed reader's share one copy.
+    assert first.headers["vary"].startswith("Accept-Encoding")
+    for accept in ("text/html,*/*;q=0.8", "application/atom+xml", "*/*"):
+        assert client.get(path, headers={"Accept": accept}).headers["x-cache"] == "hit"
     etag = first.headers["etag"]
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
     head = client.head(path)
