@@ -46,8 +46,8 @@ URLS = [
 
 @pytest.fixture
 def small_files(settings: Settings) -> Iterator[TestClient]:
-    """The API with sitemap files of three pages each, so that the seed's pages fill several."""
-    app = create_app(settings.model_copy(update={"sitemap_urls": 3}))
+    """The API with sitemap files of five pages each, so that the seed's pages fill several."""
+    app = create_app(settings.model_copy(update={"sitemap_urls": 5}))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -130,8 +130,8 @@ def test_the_sitemap_lists_every_page_once_in_small_files_and_each_answers(
     small_files: TestClient,
 ) -> None:
     client = small_files
-    pages = sitemap_pages(client, 3)
-    expected = {f"{BASE}/", f"{BASE}/about"}
+    pages = sitemap_pages(client, 5)
+    expected = {f"{BASE}{page}" for page in ("/", "/about", "/measures", "/sources", "/derived")}
     for kind, listing in (
         ("figures", "/v1/figures?include_retracted=true"),
         ("sources", "/v1/sources"),
@@ -140,7 +140,7 @@ def test_the_sitemap_lists_every_page_once_in_small_files_and_each_answers(
     ):
         expected |= {f"{BASE}/{kind}/{item}" for item in ids(client, listing)}
     assert set(pages) == expected
-    assert len(pages) == 2 + 8 + 1 + 6 + 3
+    assert len(pages) == 5 + 8 + 1 + 6 + 3
     for url in pages:
         assert client.get(local(url)).status_code == 200, url
     # A figure's lastmod is its latest revision's date (data/corrections.toml dates it).
@@ -155,7 +155,7 @@ def test_a_sitemap_file_starts_at_the_id_its_url_names(small_files: TestClient) 
     index = ET.fromstring(small_files.get("/sitemap.xml").content)
     files = [loc.text or "" for loc in index.iter(f"{SITEMAP}loc")]
     following = [url for url in files if "/sitemaps/figures.xml?from=" in url]
-    assert len(following) == 2  # eight figures, three a file
+    assert len(following) == 1  # eight figures, five a file
     for url in following:
         start = url.rsplit("=", 1)[1]
         urlset = xml(small_files, local(url), "urlset")

@@ -18,8 +18,9 @@ from app.services import changes, sitemap
 router = APIRouter(include_in_schema=False)
 
 CHANGES = "/feeds/changes.atom"
-# Pages that are no row of a table; /search is left out (noindex: its results are the pages).
-SITE_PAGES = ["/", "/about"]
+# Pages that are no row of a table, each at its first page; /search is left out (noindex:
+# its results are the pages themselves).
+SITE_PAGES = ["/", "/about", "/measures", "/sources", "/derived"]
 # A feed with nothing in it yet, in a database with no revision at all.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
