@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         description="Responses larger than this (bulk downloads) are streamed, never kept.",
     )
 
+    sitemap_urls: Annotated[int, Field(ge=1, le=50_000)] = Field(
+        default=50_000,
+        description="Pages listed in each file of the sitemap (/sitemap.xml points at them); "
+        "at most 50,000, the sitemaps.org protocol's limit.",
+    )
     public_url: str | None = Field(
         default=None,
         description="The address clients reach the API at (https://host[/path]). "

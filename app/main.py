@@ -20,7 +20,17 @@ from app.middleware import BodyLimit, ConditionalGet, RequestContext
 from app.openapi import install_openapi
 from app.problems import install_error_handlers
 from app.ratelimit import DownloadSlots, RateLimits
-from app.routers import citations, derived, extract, figures, measures, meta, pages, sources
+from app.routers import (
+    citations,
+    derived,
+    extract,
+    feeds,
+    figures,
+    measures,
+    meta,
+    pages,
+    sources,
+)
 
 DESCRIPTION = """
 Figures about deportation and repatriation, starting with Cambodian nationals removed from
@@ -108,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keyed_on_host=settings.public_url is None,
     )
     app.add_middleware(RequestContext, log_format=settings.log_format)
-    for module in (meta, figures, citations, derived, measures, sources, extract, pages):
+    for module in (meta, figures, citations, derived, measures, sources, extract, pages, feeds):
         app.include_router(module.router)
     # The pages' stylesheet and script; cached a day (they change with a release).
     app.mount("/assets", StaticFiles(directory=page_assets.ASSETS), name="assets")

@@ -16,12 +16,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
 
 SLUG = 80
+# The revisions that change a row after it was first made: corrections and retractions.
+CHANGES = "number > 1"
 
 
 class Source(Base):
@@ -189,6 +192,15 @@ class Revision(Base):
     __table_args__ = (
         UniqueConstraint("resource", "resource_id", "number"),
         CheckConstraint("resource IN ('source', 'measure', 'figure', 'derived')", name="resource"),
+        # Migration 0007: the corrections and retractions, by date, for the feeds.
+        Index(
+            "ix_revisions_figure_changes",
+            "resource",
+            "created_at",
+            "id",
+            sqlite_where=text(CHANGES),
+            postgresql_where=text(CHANGES),
+        ),
     )
 
     # Grows with every change to the dataset. The dataset's version is not this id but the

@@ -286,6 +286,14 @@ PAGES = [
     "/measures/{measure_id}".format(**IDS),
     "/sources/{source_id}".format(**IDS),
     "/derived/{derived_id}".format(**IDS),
+    # For search engines and feed readers (app/routers/feeds.py).
+    "/robots.txt",
+    "/sitemap.xml",
+    "/sitemaps/pages.xml",
+    "/sitemaps/figures.xml",
+    "/sitemaps/derived.xml",
+    "/feeds/changes.atom",
+    "/figures/{figure_id}/changes.atom".format(**IDS),
 ]
 
 
@@ -328,7 +336,14 @@ def test_every_route_answers_the_new_data_on_the_next_request_after_a_load(
             )
         assert changed >= 9, "the load changed what most routes say"
         new = (b"renamed", b"Renamed", b"Cambodia, committed")
-        for page in ("/", "/measures", "/figures/removals-2017", f"/sources/{SOURCE_ID}"):
+        for page in (
+            "/",
+            "/measures",
+            "/figures/removals-2017",
+            f"/sources/{SOURCE_ID}",
+            "/feeds/changes.atom",  # the load's correction of the note, its measure renamed
+            "/figures/removals-2017/changes.atom",
+        ):
             assert any(word in cached.get(page).content for word in new), page
 
 

@@ -18,7 +18,7 @@ LAYERS = {
     "data": ["db", "models", "schemas", "mapping", "rules", "curation", "linked_data"],
     "services": ["services", "tables", "migrate"],
     "http": ["deps", "guards", "auth", "middleware", "cache", "openapi", "problems", "responses",
-             "figure_lists", "pages", "routers", "docs", "main", "server", "logs",
+             "figure_lists", "pages", "feeds", "routers", "docs", "main", "server", "logs",
              "ratelimit"],
     "cli": ["cli"],
 }  # fmt: skip

@@ -169,6 +169,7 @@ def figure_page(figure: FigureDep, request: Request, session: SessionDep) -> HTM
         quote=pages.marked_quote(read),
         permalink=permalink,
         api_url=f"/v1/figures/{figure.id}",
+        feed_url=f"/figures/{figure.id}/changes.atom",
         source_page=page_path("source", read.source.id),
         cited_styles=pages.figure_citations(
             cited_source(figure.source), cited_figure(figure, permalink)

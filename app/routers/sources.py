@@ -26,6 +26,9 @@ from app.schemas.reads import Page, SourceDetail, SourceRead
 from app.services import catalog, figures, writes
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
+# A stored text is the publisher's: search engines may fetch it (robots.txt allows it, so that
+# they read this) but not index it.
+NOT_INDEXED = {"X-Robots-Tag": "noindex"}
 
 
 @router.get("", response_model=Page[SourceRead], responses=list_responses())
@@ -106,12 +109,22 @@ def cite_source(
             "description": "The exact stored text, UTF-8: every figure's "
             "quote is text[quote_span.start:quote_span.end], counted in code "
             "points.",
+            "headers": {
+                "X-Robots-Tag": {
+                    "description": "`noindex`: served to verify quotes, not to republish.",
+                    "schema": {"type": "string"},
+                }
+            },
         },
     },
 )
 def read_source_text(source: SourceDep) -> PlainTextResponse:
-    """The stored text the quotes and spans refer to, byte for byte (check it with sha256)."""
-    return PlainTextResponse(source.text, media_type="text/plain; charset=utf-8")
+    """The stored text the quotes and spans refer to, byte for byte (check it with sha256).
+    Search engines are asked not to index it (`X-Robots-Tag: noindex`): it is the
+    publisher's, served so that quotes can be checked, not to republish it."""
+    return PlainTextResponse(
+        source.text, media_type="text/plain; charset=utf-8", headers=NOT_INDEXED
+    )
 
 
 @router.get(
