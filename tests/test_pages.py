@@ -15,8 +15,8 @@ from helpers import SOURCE_ID
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 FIGURE = "final-removal-orders-2017-12"
 ASSET = {
-    name: f"/assets/{name}?v={hashlib.sha256((ASSETS / name).read_bytes()).hexdigest()[:16]}"
-    for name in ("site.css", "copy.js", "icon.svg")
+    path.name: f"/assets/{path.name}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
+    for path in ASSETS.iterdir()
 }
 PAGES = [
     "/",
@@ -96,10 +96,10 @@ def test_the_pages_files_are_kept_a_year_at_the_digested_urls_the_pages_name(
     client: TestClient,
 ) -> None:
     home = page(client, "/")
-    named = {s["src"] for s in home.all("script") if s.get("src")} | {
+    named = [s["src"] for s in home.all("script") if s.get("src")] + [
         s["href"] for s in home.all("link") if s.get("rel") in ("stylesheet", "icon")
-    }
-    assert named == set(ASSET.values())
+    ]
+    assert len(named) >= 3 and set(named) <= set(ASSET.values())
     for name, url in ASSET.items():
         kept = client.get(url)
         assert kept.status_code == 200
