@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette.staticfiles import StaticFiles
 
 from app import __version__
 from app import pages as page_assets
@@ -120,8 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContext, log_format=settings.log_format)
     for module in (meta, figures, citations, derived, measures, sources, extract, pages, feeds):
         app.include_router(module.router)
-    # The pages' stylesheet and script; cached a day (they change with a release).
-    app.mount("/assets", StaticFiles(directory=page_assets.ASSETS), name="assets")
+    # The pages' stylesheet, script and icon; kept a year at the digested URLs the pages name.
+    app.mount("/assets", page_assets.Assets(directory=page_assets.ASSETS), name="assets")
     install_openapi(app)
     install_docs(app)
     return app

@@ -6,13 +6,18 @@ inline script or style: the stylesheet and the Copy buttons' script are files of
 What a page shows is built here from the API's own read models; the page routes only fetch.
 """
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
+from starlette.responses import Response
+from starlette.types import Scope
 
 from app import citations
 from app.bibliography import CitedFigure, CitedSource
@@ -30,6 +35,15 @@ TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
 )
 ASSETS = Path(__file__).parent / "assets"
+# The pages name each of their files with a digest of its bytes, so a new file is a new URL
+# and a browser may keep the one it has for a year instead of asking again every minute.
+ASSET_URLS = {
+    path.name: f"/assets/{path.name}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
+    for path in ASSETS.iterdir()
+    if path.is_file()
+}
+TEMPLATES.globals["asset"] = ASSET_URLS.__getitem__
+ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 MEDIA_TYPE = "text/html; charset=utf-8"
 # No inline script or style, nothing from elsewhere; JSON-LD in a page is data, not script.
 POLICY = (
@@ -37,6 +51,21 @@ POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 STYLES = [citations.Style.APA, citations.Style.MLA, citations.Style.CHICAGO]
+
+
+class Assets(StaticFiles):
+    """The pages' stylesheet, script and icon: kept a year when asked for at the URL the pages
+    name (its digest the file's own), else the reads' short default (an old or a bare URL)."""
+
+    def file_response(
+        self, full_path: str | os.PathLike[str], stat_result: os.stat_result, scope: Scope,
+        status_code: int = 200,
+    ) -> Response:  # fmt: skip
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        asked = f"/assets/{Path(full_path).name}?{scope['query_string'].decode('latin-1')}"
+        if asked == ASSET_URLS.get(Path(full_path).name):
+            response.headers["Cache-Control"] = ASSET_CACHE_CONTROL
+        return response
 
 
 def permalink(request: Request, kind: str, item_id: str) -> str:

@@ -2,17 +2,23 @@
 browser opening an API URL is sent to its page while programs get what they always got, and
 that pages are cached per version like the JSON and never stale after a write."""
 
+import hashlib
 import json
 from html.parser import HTMLParser
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.pages import ASSETS
 from app.routers import pages as page_routes
 from helpers import SOURCE_ID
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 FIGURE = "final-removal-orders-2017-12"
+ASSET = {
+    path.name: f"/assets/{path.name}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
+    for path in ASSETS.iterdir()
+}
 PAGES = [
     "/",
     "/about",
@@ -85,7 +91,27 @@ def test_every_page_is_html_in_english_under_a_strict_policy(client: TestClient,
         assert script.get("src", "").startswith("/assets/") or (
             script.get("type") == "application/ld+json"
         )
-    assert [s["href"] for s in read.all("link", rel="stylesheet")] == ["/assets/site.css"]
+    assert [s["href"] for s in read.all("link", rel="stylesheet")] == [ASSET["site.css"]]
+    # An icon of the app's own: without one a browser asks for /favicon.ico and logs its 404.
+    assert [s["href"] for s in read.all("link", rel="icon")] == [ASSET["icon.svg"]]
+
+
+def test_the_pages_files_are_kept_a_year_at_the_digested_urls_the_pages_name(
+    client: TestClient,
+) -> None:
+    home = page(client, "/")
+    named = [s["src"] for s in home.all("script") if s.get("src")] + [
+        s["href"] for s in home.all("link") if s.get("rel") in ("stylesheet", "icon")
+    ]
+    assert len(named) >= 3 and set(named) <= set(ASSET.values())
+    for name, url in ASSET.items():
+        kept = client.get(url)
+        assert kept.status_code == 200
+        assert kept.content == (ASSETS / name).read_bytes()
+        assert kept.headers["cache-control"] == "public, max-age=31536000, immutable"
+        # The same file at a bare or an old URL is not kept long: it may change with a release.
+        for other in (f"/assets/{name}", f"/assets/{name}?v=0000000000000000"):
+            assert client.get(other).headers["cache-control"] == "public, max-age=60"
 
 
 def test_the_figure_page_shows_the_figure_as_it_must_be_printed_and_cited(
