@@ -166,31 +166,66 @@ def figure_citations(source: CitedSource, figure: CitedFigure) -> list[Cited]:
 
 
 @dataclass(frozen=True)
-class Highlight:
-    """A stretch of a source's text: plain, or a figure's quote with its number marked."""
+class Stretch:
+    """A stretch of a quoted passage: plain, or a figure's number, linked to the figure and
+    its anchor; `also` names other figures stating the same number (anchors only)."""
 
     text: str
     figure: str | None = None
-    before: str = ""
-    number: str = ""
-    after: str = ""
+    also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A stretch of a source's text: plain, or a quoted passage cut into stretches."""
+
+    text: str
+    quoted: tuple[Stretch, ...] = ()
 
 
 def highlighted_text(text: str, reads: list[FigureRead]) -> list[Highlight]:
-    """The source's stored text cut into plain stretches and quotes, in order. Quotes that
-    overlap an earlier one are left plain (the first keeps its highlight and anchor)."""
-    pieces: list[Highlight] = []
-    at = 0
+    """The source's stored text cut into plain stretches and quoted passages, in order.
+    Quotes that overlap (figures sharing a sentence) make one passage, in which every
+    figure's number is marked and anchored by the figure's id, so that each figure page's
+    link lands on its own number."""
+    passages: list[tuple[int, int, list[FigureRead]]] = []
     for read in sorted(reads, key=lambda r: (r.quote_span.start, r.id)):
         start, end = read.quote_span.start, read.quote_span.end
-        if start < at:
-            continue
+        if passages and start < passages[-1][1]:
+            first, last, members = passages[-1]
+            passages[-1] = (first, max(last, end), [*members, read])
+        else:
+            passages.append((start, end, [read]))
+    pieces: list[Highlight] = []
+    at = 0
+    for start, end, members in passages:
         pieces.append(Highlight(text[at:start]))
-        mark = marked_quote(read)
-        pieces.append(Highlight("", read.id, mark.before, mark.number, mark.after))
+        pieces.append(Highlight("", _numbers(text, start, end, members)))
         at = end
     pieces.append(Highlight(text[at:]))
     return pieces
+
+
+def _numbers(text: str, start: int, end: int, members: list[FigureRead]) -> tuple[Stretch, ...]:
+    """A passage with each figure's number marked; a number overlapping one marked before it
+    keeps an anchor at the passage's start."""
+    stating: dict[tuple[int, int], list[str]] = {}
+    for read in sorted(members, key=lambda r: (r.value_span.start, r.id)):
+        stating.setdefault((read.value_span.start, read.value_span.end), []).append(read.id)
+    stretches: list[Stretch] = []
+    unmarked: list[str] = []
+    at = start
+    for (number_start, number_end), ids in sorted(stating.items()):
+        if number_start < at:
+            unmarked += ids
+            continue
+        stretches.append(Stretch(text[at:number_start]))
+        stretches.append(Stretch(text[number_start:number_end], ids[0], tuple(ids[1:])))
+        at = number_end
+    stretches.append(Stretch(text[at:end]))
+    if unmarked:
+        stretches.insert(0, Stretch("", also=tuple(unmarked)))
+    return tuple(stretches)
 
 
 def count_words(total: int, shown: int, said: str) -> str:

@@ -89,15 +89,23 @@ def test_copy_puts_the_statement_on_the_clipboard(live_server: str, browser: Bro
     context.close()
 
 
+@pytest.mark.parametrize(
+    ("figure", "number"),
+    [
+        ("final-removal-orders-2017-12", "1,900"),
+        # It shares its sentence with the one above: its own number is still marked.
+        ("final-removal-orders-criminal-2017-12", "1,412"),
+    ],
+)
 def test_the_quote_link_scrolls_to_its_highlight_in_the_source(
-    live_server: str, page: Page
+    live_server: str, page: Page, figure: str, number: str
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 600})
-    page.goto(f"{live_server}/figures/final-removal-orders-2017-12")
+    page.goto(f"{live_server}/figures/{figure}")
     page.get_by_role("link", name="See it in the source").click()
-    page.wait_for_url(f"**/sources/{SOURCE_ID}#final-removal-orders-2017-12")
-    highlight = page.locator("a.quote#final-removal-orders-2017-12")
-    assert highlight.locator("mark").inner_text() == "1,900"
+    page.wait_for_url(f"**/sources/{SOURCE_ID}#{figure}")
+    highlight = page.locator(f".quote a#{figure}")
+    assert highlight.locator("mark").inner_text() == number
     box = highlight.bounding_box()
     assert box is not None and 0 <= box["y"] < 600  # in view, not below the fold
 

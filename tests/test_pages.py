@@ -9,8 +9,10 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from app.pages import ASSETS
+from app.pages import ASSETS, highlighted_text
 from app.routers import pages as page_routes
+from app.schemas.fields import Span
+from app.schemas.reads import FigureRead
 from helpers import SOURCE_ID
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -158,17 +160,54 @@ def test_the_quote_marks_its_number(client: TestClient) -> None:
     assert "<mark>Twenty-eight</mark> Cambodians convicted of crimes" in html
 
 
-def test_the_source_page_highlights_every_quote_with_an_anchor(client: TestClient) -> None:
+def test_the_source_page_marks_every_figures_number_under_its_own_anchor(
+    client: TestClient,
+) -> None:
     read = page(client, f"/sources/{SOURCE_ID}")
     detail = client.get(f"/v1/sources/{SOURCE_ID}").json()
-    anchors = {a["id"] for a in read.all("a") if a.get("class") == "quote"}
     quoted = {f["id"] for f in detail["figures"]}
-    # A quote that overlaps an earlier one keeps no highlight of its own (README): every
-    # figure is still listed and linked at the top.
-    assert anchors <= quoted and len(anchors) >= 5
-    for figure_id in quoted:
-        assert read.all("a", href=f"/figures/{figure_id}")
+    anchors = {attrs["id"] for _, attrs in read.elements if attrs.get("id") in quoted}
+    # Every figure, those sharing a sentence with another too, has its anchor in the text,
+    # which its figure page's "See it in the source" links to.
+    assert anchors == quoted
+    html = client.get(f"/sources/{SOURCE_ID}").text
+    for figure in detail["figures"]:
+        one = client.get(f"/v1/figures/{figure['id']}").json()
+        number = one["quote"][
+            one["value_span"]["start"] - one["quote_span"]["start"] : one["value_span"]["end"]
+            - one["quote_span"]["start"]
+        ]
+        linked = f'<a id="{figure["id"]}" href="/figures/{figure["id"]}"><mark>{number}</mark></a>'
+        assert linked in html, figure["id"]
     assert detail["sha256"] in read.words()
+
+
+def test_figures_sharing_a_sentence_each_mark_their_own_number() -> None:
+    """Two figures quoting one sentence: one passage, both numbers marked, each anchored;
+    a third stating the same number as the first keeps an anchor beside it."""
+    text = "Before. In all 1,900 had orders, 1,412 of them for crimes. After."
+    sentence = (text.index("In"), text.index(" After"))
+
+    def read(figure_id: str, number: str) -> FigureRead:
+        at = text.index(number)
+        return FigureRead.model_construct(
+            id=figure_id,
+            quote_span=Span(start=sentence[0], end=sentence[1]),
+            value_span=Span(start=at, end=at + len(number)),
+        )
+
+    pieces = highlighted_text(
+        text, [read("orders", "1,900"), read("crimes", "1,412"), read("restated", "1,900")]
+    )
+    assert [p.text for p in pieces if not p.quoted] == ["Before. ", " After."]
+    [passage] = [p.quoted for p in pieces if p.quoted]
+    assert [(s.text, s.figure, s.also) for s in passage] == [
+        ("In all ", None, ()),
+        ("1,900", "orders", ("restated",)),
+        (" had orders, ", None, ()),
+        ("1,412", "crimes", ()),
+        (" of them for crimes.", None, ()),
+    ]
 
 
 def test_a_retracted_figure_has_a_banner_with_its_reason(
