@@ -23,8 +23,16 @@ async def json_only(request: Request) -> None:
 JsonOnly = Depends(json_only)
 
 
-async def json_or_home(request: Request) -> None:
-    """JSON, or for a browser (HTML first) the home page: /v1 is the API's front door."""
+async def json_or_home(
+    request: Request,
+    format: Annotated[
+        Literal["json"] | None, Query(description="json: JSON, whatever Accept says.")
+    ] = None,
+) -> None:
+    """JSON, or for a browser (HTML first) the home page: /v1 is the API's front door.
+    `?format=json` is JSON for anyone, so that a page can link the JSON itself."""
+    if format:
+        return
     accept = request.headers.get("accept")
     chosen = negotiate(request.scope, accept, ["application/json", PAGE])
     if chosen == PAGE:

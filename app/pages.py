@@ -77,7 +77,9 @@ def to_page(kind: str, item_id: str) -> RedirectResponse:
     """A browser that opened an API URL is sent to the page (303 See Other: the page is
     another resource, for people)."""
     return RedirectResponse(
-        page_path(kind, item_id), status_code=303, headers=alternate(kind, item_id)
+        page_path(kind, item_id),
+        status_code=303,
+        headers={**alternate(kind, item_id), "Vary": "Accept"},
     )
 
 
@@ -96,11 +98,15 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     )
 
 
+def outside_the_api(request: Request) -> bool:
+    """A URL outside the API's own (/v1, /openapi.json): its errors depend on Accept."""
+    return not request.url.path.startswith(("/v1", "/openapi"))
+
+
 def for_people(request: Request) -> bool:
     """Whether an error should be a page: a browser (HTML before JSON) asking for a URL
-    outside the API's own (/v1, /openapi.json), whose errors stay problem+json for all."""
-    path = request.url.path
-    if path.startswith("/v1") or path.startswith("/openapi"):
+    outside the API's own, whose errors stay problem+json for all."""
+    if not outside_the_api(request):
         return False
     offers = ["application/problem+json", "text/html"]
     return negotiate(request.scope, request.headers.get("accept"), offers) == "text/html"

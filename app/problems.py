@@ -50,10 +50,13 @@ def problem(
         response: Response = pages.error_page(request, status, body["title"], detail, errors or [])
         response.headers.update(headers or {})
         response.headers["Cache-Control"] = "no-store"
+        response.headers["Vary"] = "Accept"
         return response
     response = Response(
         orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
     )
+    if request is not None and pages.outside_the_api(request):
+        response.headers["Vary"] = "Accept"  # a browser would have had a page
     # An error is about this request only: no cache may keep or reuse it.
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -262,6 +262,7 @@ def test_a_browser_opening_an_api_url_is_sent_to_its_page(
     sent = client.get(api, headers={"Accept": BROWSER}, follow_redirects=False)
     assert sent.status_code == 303
     assert sent.headers["location"] == page_path
+    assert "Accept" in sent.headers["vary"]  # a cache keeps it apart from the JSON
     assert client.get(page_path).status_code == 200
     # Programs get what they always got: no Accept, */*, JSON.
     for accept in (None, "*/*", "application/json"):
@@ -363,6 +364,46 @@ def test_the_home_page_shows_each_measures_latest_figures(
     assert f"/figures/{oldest['items'][0]['id']}" not in hrefs
 
 
+class Links(HTMLParser):
+    """Every link of a page: its href and its text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a" and dict(attrs).get("href"):
+            self._href, self._text = dict(attrs)["href"], []
+
+    def handle_data(self, data: str) -> None:
+        self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            self.found.append((self._href, " ".join("".join(self._text).split())))
+            self._href = None
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_link_on_a_page_answers_a_browser_and_json_links_give_json(
+    client: TestClient, path: str
+) -> None:
+    links = Links(client.get(path).text).found
+    assert links
+    for href, text in links:
+        if not href.startswith("/") or href.startswith("/docs"):
+            continue
+        answer = client.get(href, headers={"Accept": BROWSER})
+        assert answer.status_code == 200, (path, href)
+        if text in ("JSON", "JSON-LD", "CSV"):
+            # What the link says, even for a browser, which is otherwise sent to the page.
+            media = {"JSON": "application/json", "JSON-LD": "application/ld+json"}
+            assert answer.headers["content-type"].startswith(media.get(text, "text/csv")), href
+
+
 def test_a_missing_figure_page_is_a_404(client: TestClient) -> None:
     assert client.get("/figures/removals-1999").status_code == 404
 
@@ -380,6 +421,7 @@ def test_a_person_who_meets_an_error_gets_a_page_and_programs_get_a_problem(
 ) -> None:
     seen = client.get(path, headers={"Accept": BROWSER})
     assert seen.status_code == status
+    assert "Accept" in seen.headers["vary"]
     assert seen.headers["content-type"] == "text/html; charset=utf-8"
     assert seen.headers["content-security-policy"].startswith("default-src 'self'")
     assert seen.headers["cache-control"] == "no-store"
@@ -390,6 +432,7 @@ def test_a_person_who_meets_an_error_gets_a_page_and_programs_get_a_problem(
         answer = client.get(path, headers={"Accept": accept} if accept else {})
         assert answer.status_code == status
         assert answer.headers["content-type"] == "application/problem+json"
+        assert "Accept" in answer.headers["vary"]
         assert says in answer.text  # its detail, or its errors
     # The API's own URLs answer problems to everyone, browsers too.
     api = client.get("/v1/no-such-thing", headers={"Accept": BROWSER})
