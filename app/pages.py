@@ -115,9 +115,19 @@ def for_people(request: Request) -> bool:
 def error_page(
     request: Request, status: int, title: str, detail: str, errors: list[dict[str, str]]
 ) -> HTMLResponse:
-    """A 404 or a 422 on a page, as a page: what went wrong, and the way back."""
+    """A 404 or a 422 on a page, as a page: what went wrong, in words for a person (no
+    API markup), and the way back."""
     reasons = [f"{e['pointer'].removeprefix('#/')}: {e['detail']}" for e in errors]
-    return render(request, "error.html", status=status, title=title, detail=detail, reasons=reasons)
+    if status == 422:
+        title, detail = "This address has a mistake", "part of the address could not be read"
+    return render(
+        request,
+        "error.html",
+        status=status,
+        title=title,
+        detail=detail,
+        reasons=[reason.replace("`", "") for reason in reasons],
+    )
 
 
 def when(read: FigureRead) -> str:

@@ -103,12 +103,20 @@ def citation_response(
         )
     media = "text/html; charset=utf-8" if html else citations.MEDIA_TYPES[style]
     _acceptable(request, media)
+    headers = {}
+    if style.value in EXPORT_SUFFIXES:
+        # A file for a reference manager: a browser saves it under the figure's name.
+        name = f"{figure.id if figure else source.id}.{EXPORT_SUFFIXES[style.value]}"
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return Response(
-        citations.cite(style, cited_source(source), figure, accessed, html), media_type=media
+        citations.cite(style, cited_source(source), figure, accessed, html),
+        media_type=media,
+        headers=headers,
     )
 
 
-EXPORT_NAMES = {"bibtex": "citations.bib", "ris": "citations.ris", "csl-json": "citations.json"}
+EXPORT_SUFFIXES = {"bibtex": "bib", "ris": "ris", "csl-json": "json"}
+EXPORT_NAMES = {style: f"citations.{suffix}" for style, suffix in EXPORT_SUFFIXES.items()}
 
 
 def export_response(

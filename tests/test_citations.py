@@ -469,3 +469,23 @@ def test_a_source_alone_in_csl_json_is_one_item_readable_as_it_stands() -> None:
         '    "URL": "https://example.org/a"\n'
         "  }\n]\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/v1/figures/removals-2017/citation?style=ris", "removals-2017.ris"),
+        ("/v1/figures/removals-2017/citation?style=bibtex", "removals-2017.bib"),
+        ("/v1/figures/removals-2017/citation?style=csl-json", "removals-2017.json"),
+        (f"/v1/sources/{SOURCE_ID}/citation?style=ris", f"{SOURCE_ID}.ris"),
+    ],
+)
+def test_a_citation_file_is_saved_under_its_figures_name(
+    client: TestClient, path: str, name: str
+) -> None:
+    answer = client.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == f'attachment; filename="{name}"'
+    # The prose styles are read, not saved.
+    prose = client.get(path.split("?")[0] + "?style=apa")
+    assert "content-disposition" not in prose.headers

@@ -427,6 +427,7 @@ def test_a_person_who_meets_an_error_gets_a_page_and_programs_get_a_problem(
     assert seen.headers["cache-control"] == "no-store"
     read = Page(seen.text)
     assert says in read.words().lower()
+    assert "`" not in read.words() and "Unprocessable" not in read.words()
     assert {"/", "/search"} <= {a["href"] for a in read.all("a")}
     for accept in (None, "*/*", "application/json"):
         answer = client.get(path, headers={"Accept": accept} if accept else {})
