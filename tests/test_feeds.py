@@ -197,7 +197,7 @@ def test_a_stored_text_is_noindex_and_its_page_is_indexable_without_snippets_of_
     # page's title, metadata and figure links are not.
     body = re.search(r'<div class="text" data-nosnippet>(.*?)</div>', page.text, re.S)
     assert body is not None
-    assert 'class="quote" id="removals-2017"' in body.group(1)
+    assert '<a id="removals-2017" href="/figures/removals-2017">' in body.group(1)
     outside = page.text.replace(body.group(0), "")
     assert "<h1>Cambodia committed to repatriation of US deportees</h1>" in outside
     assert client.get("/v1/sources/" + SOURCE_ID).json()["sha256"] in outside
