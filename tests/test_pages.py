@@ -448,6 +448,8 @@ def test_search_ranks_what_a_reporter_types_and_marks_the_words_it_matched(
     assert results[0] == "/figures/removals-2017"
     html = client.get("/search?q=Cambodians+deported+last+year").text
     assert "<mark>Cambodian</mark>" in html  # the stem matched, the word as written
+    # The quote shows the words the figure was found by, which its sentence may not hold.
+    assert "<mark>deported</mark> <mark>last</mark> <mark>year</mark>" in html
     assert "figures, the first" in read.words() or "figures for" in read.words()
     nothing = page(client, "/search?q=zzzz")
     assert "No figure" in nothing.words()

@@ -124,15 +124,22 @@ def search_page(
     q: Annotated[str, Query(max_length=200, description="What to look for.")] = "",
 ) -> HTMLResponse:
     query = " ".join(q.split())
-    results, marked, count = [], [], ""
+    results, marked, quotes, count = [], [], [], ""
     if query:
         found = search.search(session, query, limit=SEARCH_RESULTS)
         by_id = {f.id: f for f in figures.figures_by_id(session, [h.figure_id for h in found.hits])}
         results = [figure_read(by_id[h.figure_id]) for h in found.hits]
         marked = [search_terms.mark(r.statement, found.terms) for r in results]
+        quotes = [search_terms.mark(r.quote, found.terms) for r in results]
         count = pages.count_words(found.total, len(results), found.total_text)
     return pages.render(
-        request, "search.html", query=query, results=results, marked=marked, count_words=count
+        request,
+        "search.html",
+        query=query,
+        results=results,
+        marked=marked,
+        quotes=quotes,
+        count_words=count,
     )
 
 
