@@ -155,6 +155,19 @@ def test_a_figure_page_links_the_pages_of_the_derived_figures_using_it(client: T
     assert not [h for h in hrefs if h.startswith("/v1/derived/")]  # a page, not a redirect
 
 
+def test_a_figure_page_says_what_its_source_narrows_the_count_to(client: TestClient) -> None:
+    """28 counts removals of those convicted of crimes, not every removal: the page's
+    heading, title and link preview say so, as its sentence does."""
+    read = page(client, "/figures/removals-2017")
+    counts = (
+        "Removals of Cambodian nationals from the US to Cambodia (only those convicted of crimes)"
+    )
+    assert counts in read.words()
+    assert read.all("meta", property="og:title", content=f"28: {counts}")
+    plain = page(client, f"/figures/{FIGURE}")  # no restriction: the measure's name alone
+    assert "(only those" not in plain.words()
+
+
 def test_the_quote_marks_its_number(client: TestClient) -> None:
     html = client.get("/figures/removals-2017").text
     assert "<mark>Twenty-eight</mark> Cambodians convicted of crimes" in html
