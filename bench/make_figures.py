@@ -61,7 +61,9 @@ def synthetic_count(database: Path) -> int:
             return -1
 
 
-def _words(count: int, syllables: tuple[int, ...], pick: random.Random, taken: set[str]) -> list[str]:
+def _words(
+    count: int, syllables: tuple[int, ...], pick: random.Random, taken: set[str]
+) -> list[str]:
     """`count` made-up words of consonant-vowel syllables, each kept only if search makes one
     term of it that no word before it (in `taken`, which it adds to) makes: stems can meet."""
     from app.search_terms import token_terms
