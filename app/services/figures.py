@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Connection,
     Date,
     Engine,
     Select,
@@ -27,7 +28,7 @@ from app.errors import NotFound, invalid_field
 from app.models import Figure, FigureRelation, FigureRender, Measure, Source
 from app.paging import Cursor, Sort
 from app.qualifiers import Qualifier
-from app.services.search import Run, hits, search_binds, term_count
+from app.services.search import hits, matches, search_binds, term_count
 
 _SORT_COLUMNS = {
     "id": Figure.id, "measure": Figure.measure_id, "source": Figure.source_id,
@@ -104,10 +105,10 @@ class _Shape:
 
 
 def _values(
-    filters: FigureFilters, run: Run, engine: str, cursor: Cursor | None = None
+    filters: FigureFilters, connection: Connection, cursor: Cursor | None = None
 ) -> dict[str, Any]:
     """The values a statement of the filters' shape (and, with a cursor, `_after`) binds;
-    `q`'s are read with `run` (see `search_binds`)."""
+    `q`'s are read on `connection` (see `search_binds`)."""
     values: dict[str, Any] = {
         "measure": filters.measure,
         "source": filters.source,
@@ -117,7 +118,7 @@ def _values(
         "end": filters.end,
     }
     if filters.q is not None:
-        values |= search_binds(run, engine, filters.q)
+        values |= search_binds(connection, filters.q)
     if cursor is not None:
         values["after_key"], values["after_id"] = cursor.key, cursor.id
     return values
@@ -144,13 +145,16 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _joined(statement: Select[Any], shape: _Shape, *, measure: bool = True) -> Select[Any]:
+def _joined(
+    statement: Select[Any], shape: _Shape, *, measure: bool = True, scored: bool = True
+) -> Select[Any]:
     """With the tables the shape's conditions and order read: the measure (unless already
-    joined) for `country`, the search's hits for `q` (see app/services/search.py)."""
+    joined) for `country`, the search's hits for `q` (see app/services/search.py), scored
+    unless only counted."""
     if shape.country and measure:
         statement = statement.join(Figure.measure)
     if shape.q:
-        found = hits(shape.engine, shape.terms)
+        found = hits(shape.engine, shape.terms) if scored else matches(shape.engine)
         statement = statement.join(found, found.c.figure_id == Figure.id)
     return statement
 
@@ -179,6 +183,19 @@ def _rendered(
     the hot reads, built once a shape and prepared once (see `CoreReads`)."""
     key = _key(sort, shape)
     order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
+    if shape.q and limited:
+        # A search's page is chosen among all its matches before any render is read: joined
+        # first, every match's stored JSON was read to keep twenty.
+        page = _joined(select(Figure.id, key.label("key")), shape).where(*_conditions(shape))
+        if after:
+            page = page.where(_after(sort, key))
+        chosen = page.order_by(*order).limit(bindparam("limit")).subquery("page")
+        ordered = (chosen.c.key, chosen.c.id)
+        return (
+            select(chosen.c.id, chosen.c.key, getattr(FigureRender, column), FigureRender.etag)
+            .join(FigureRender, FigureRender.figure_id == chosen.c.id)
+            .order_by(*(c.desc() for c in ordered) if sort.descending else ordered)
+        )
     statement = select(Figure.id, key, getattr(FigureRender, column), FigureRender.etag).join(
         FigureRender, FigureRender.figure_id == Figure.id
     )
@@ -190,19 +207,20 @@ def _rendered(
 
 @lru_cache(maxsize=256)
 def _counting(shape: _Shape) -> Select[int]:
-    return _joined(select(func.count()).select_from(Figure), shape).where(*_conditions(shape))
+    counting = _joined(select(func.count()).select_from(Figure), shape, scored=False)
+    return counting.where(*_conditions(shape))
 
 
 def count_figures(session: Session, filters: FigureFilters) -> int:
     engine, connection = session.get_bind().dialect.name, session.connection()
-    values = _values(filters, lambda st, v: connection.execute(st, v).one(), engine)
+    values = _values(filters, connection)
     return int(connection.execute(_counting(_Shape.of(filters, engine)), values).scalar() or 0)
 
 
 def count_rendered(reads: CoreReads, filters: FigureFilters) -> int:
     """`count_figures`, on the hot reads' connection."""
     engine = reads.dialect.name
-    values = _values(filters, lambda st, v: reads.all(st, v)[0], engine)
+    values = _values(filters, reads.connection)
     return reads.scalar(_counting(_Shape.of(filters, engine)), values) or 0
 
 
@@ -221,7 +239,7 @@ def rendered_figures(
     count of the matches)."""
     shape = _Shape.of(filters, reads.dialect.name)
     statement = _rendered(shape, sort, column, cursor is not None)
-    values = _values(filters, lambda st, v: reads.all(st, v)[0], shape.engine, cursor)
+    values = _values(filters, reads.connection, cursor)
     found = reads.all(statement, {**values, "limit": limit + 1})
     next_cursor = None
     if len(found) > limit:
@@ -247,7 +265,7 @@ def all_rendered(
     statement = _rendered(shape, sort, column, limited=False).with_only_columns(
         getattr(FigureRender, column)
     )
-    values = _values(filters, lambda st, v: connection.execute(st, v).one(), shape.engine)
+    values = _values(filters, connection)
     if connection.dialect.name == "sqlite":
         cursor = connection.execute(statement, values).cursor  # nothing fetched from it yet
         try:
@@ -321,7 +339,7 @@ def list_figures(
         statement = statement.where(_after(sort, column))
     if limit is not None:
         statement = statement.limit(limit + 1)
-    values = _values(filters, lambda st, v: session.execute(st, v).one(), shape.engine, cursor)
+    values = _values(filters, session.connection(), cursor)
     rows = list(session.execute(statement, values).unique())
     items = [row[0] for row in rows]
     next_cursor = None
