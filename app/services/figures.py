@@ -28,7 +28,7 @@ from app.errors import NotFound, invalid_field
 from app.models import Figure, FigureRelation, FigureRender, Measure, Source
 from app.paging import Cursor, Sort
 from app.qualifiers import Qualifier
-from app.services.search import hits, matches, search_binds, term_count
+from app.services.search import hits, ranked_page, search_binds, term_count
 
 _SORT_COLUMNS = {
     "id": Figure.id, "measure": Figure.measure_id, "source": Figure.source_id,
@@ -145,16 +145,13 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _joined(
-    statement: Select[Any], shape: _Shape, *, measure: bool = True, scored: bool = True
-) -> Select[Any]:
+def _joined(statement: Select[Any], shape: _Shape, *, measure: bool = True) -> Select[Any]:
     """With the tables the shape's conditions and order read: the measure (unless already
-    joined) for `country`, the search's hits for `q` (see app/services/search.py), scored
-    unless only counted."""
+    joined) for `country`, the search's hits for `q` (see app/services/search.py)."""
     if shape.country and measure:
         statement = statement.join(Figure.measure)
     if shape.q:
-        found = hits(shape.engine, shape.terms) if scored else matches(shape.engine)
+        found = hits(shape.engine, shape.terms)
         statement = statement.join(found, found.c.figure_id == Figure.id)
     return statement
 
@@ -183,19 +180,10 @@ def _rendered(
     the hot reads, built once a shape and prepared once (see `CoreReads`)."""
     key = _key(sort, shape)
     order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
-    if shape.q and limited:
-        # A search's page is chosen among all its matches before any render is read: joined
-        # first, every match's stored JSON was read to keep twenty.
-        page = _joined(select(Figure.id, key.label("key")), shape).where(*_conditions(shape))
-        if after:
-            page = page.where(_after(sort, key))
-        chosen = page.order_by(*order).limit(bindparam("limit")).subquery("page")
-        ordered = (chosen.c.key, chosen.c.id)
-        return (
-            select(chosen.c.id, chosen.c.key, getattr(FigureRender, column), FigureRender.etag)
-            .join(FigureRender, FigureRender.figure_id == chosen.c.id)
-            .order_by(*(c.desc() for c in ordered) if sort.descending else ordered)
-        )
+    others = (shape.measure, shape.source, shape.qualifier, shape.country, shape.start, shape.end)
+    if limited and sort.field == "rank" and shape.q and not any(others):
+        return ranked_page(shape.engine, shape.terms, column, shape.include_retracted, after,
+                           sort.descending)  # fmt: skip
     statement = select(Figure.id, key, getattr(FigureRender, column), FigureRender.etag).join(
         FigureRender, FigureRender.figure_id == Figure.id
     )
@@ -207,8 +195,7 @@ def _rendered(
 
 @lru_cache(maxsize=256)
 def _counting(shape: _Shape) -> Select[int]:
-    counting = _joined(select(func.count()).select_from(Figure), shape, scored=False)
-    return counting.where(*_conditions(shape))
+    return _joined(select(func.count()).select_from(Figure), shape).where(*_conditions(shape))
 
 
 def count_figures(session: Session, filters: FigureFilters) -> int:

@@ -30,9 +30,11 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
     Connection,
     Engine,
     Float,
+    Select,
     String,
     Subquery,
     bindparam,
@@ -40,10 +42,11 @@ from sqlalchemy import (
     func,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.orm import Session
 
-from app.models import Figure
+from app.models import Figure, FigureRender
 from app.schemas.reads import FigureRead
 from app.search_terms import query_terms, terms
 
@@ -78,10 +81,10 @@ def _sqlite_found(count: int) -> tuple[str, Callable[[str, int], str]]:
     documents holding each term in each field (each set read once, from FTS5 too)."""
     find = _FIND["sqlite"]
     return (
-        f"(SELECT rowid AS doc FROM figure_search_text WHERE {find.format(name='search')}) "
+        f"(SELECT rowid AS doc FROM figure_search_text WHERE {find.format(name='search')}) "  # noqa: S608
         "AS found JOIN figure_search ON figure_search.doc = found.doc",
         lambda field, i: (
-            "found.doc IN (SELECT rowid FROM figure_search_text WHERE "
+            "found.doc IN (SELECT rowid FROM figure_search_text WHERE "  # noqa: S608
             f"{find.format(name=f'{field}_{i}')})"
         ),
     )
@@ -126,15 +129,36 @@ def hits(dialect: str, count: int) -> Subquery:
     return statement.columns(column("figure_id", String), column("rank", Float)).subquery("hits")
 
 
-@lru_cache(maxsize=4)
-def matches(dialect: str) -> Subquery:
-    """The figures matching the bound `search`, unscored: what a count needs."""
-    found = _sqlite_found(1)[0] if dialect == "sqlite" else _postgresql_found(1)[0]
-    statement = text(
-        f"SELECT figure_search.figure_id AS figure_id FROM {found}"  # noqa: S608
-        + (" LIMIT -1" if dialect == "sqlite" else "")  # as in `hits`: not flattened
+def unretracted(figure_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """Not a retracted figure: a lookup in the few retracted ones, where joining the
+    figures to read each match's status cost a search of a million more than its scoring."""
+    return figure_id.not_in(select(Figure.id).where(Figure.status == "retracted"))
+
+
+@lru_cache(maxsize=256)
+def ranked_page(
+    dialect: str, count: int, column: str, include_retracted: bool, after: bool, descending: bool
+) -> Select[tuple[str, float, bytes, str]]:
+    """One page of `hits` in rank order with each figure's stored render (`column`: json or
+    csv) and ETag (bound: `limit`; with `after`, the cursor's `after_key` and `after_id`). The
+    page is chosen from the hits alone, before any render is read: joined first, every
+    match's render was read to keep twenty."""
+    found = hits(dialect, count)
+    page = select(found.c.figure_id, found.c.rank)
+    if not include_retracted:
+        page = page.where(unretracted(found.c.figure_id))
+    order = (found.c.rank, found.c.figure_id)
+    if after:
+        cursor = tuple_(bindparam("after_key", type_=Float), bindparam("after_id", type_=String))
+        page = page.where(tuple_(*order) < cursor if descending else tuple_(*order) > cursor)
+    page = page.order_by(*(k.desc() for k in order) if descending else order)
+    chosen = page.limit(bindparam("limit")).subquery("page")
+    ordered = (chosen.c.rank, chosen.c.figure_id)
+    return (
+        select(chosen.c.figure_id, chosen.c.rank, getattr(FigureRender, column), FigureRender.etag)
+        .join(FigureRender, FigureRender.figure_id == chosen.c.figure_id)
+        .order_by(*(c.desc() for c in ordered) if descending else ordered)
     )
-    return statement.columns(column("figure_id", String)).subquery("matches")
 
 
 def term_count(text: str) -> int:
@@ -179,7 +203,7 @@ def search_binds(connection: Connection, words: str) -> dict[str, Any]:
         binds["search"] = " | ".join(found)
     counting = ", ".join(f"({_DF[dialect].format(name=f'df_{i}')})" for i in range(len(found)))
     counts = connection.execute(
-        text(f"SELECT {counting}"),  # noqa: S608
+        text(f"SELECT {counting}"),
         {k: v for k, v in binds.items() if k.startswith("df_")},
     ).one()
     everyone, average = _corpus(connection)
@@ -278,11 +302,9 @@ def search(
     matching = hits(session.get_bind().dialect.name, len(found))
     # Every match is scored to find the best, so counting them all in the same pass costs
     # nothing more; the count is then capped as a page says it.
-    statement = select(matching.c.figure_id, matching.c.rank, func.count().over()).join(
-        Figure, Figure.id == matching.c.figure_id
-    )
+    statement = select(matching.c.figure_id, matching.c.rank, func.count().over())
     if not include_retracted:
-        statement = statement.where(Figure.status == "published")
+        statement = statement.where(unretracted(matching.c.figure_id))
     values = search_binds(session.connection(), words)
     rows = session.execute(
         statement.order_by(matching.c.rank, matching.c.figure_id).limit(max(limit, 1)), values
