@@ -37,9 +37,9 @@ from sqlalchemy import (
     Select,
     String,
     Subquery,
+    TextClause,
     bindparam,
     column,
-    func,
     select,
     text,
     tuple_,
@@ -159,6 +159,27 @@ def ranked_page(
         .join(FigureRender, FigureRender.figure_id == chosen.c.figure_id)
         .order_by(*(c.desc() for c in ordered) if descending else ordered)
     )
+
+
+# How many figures match, from the index alone, less the retracted ones (a lookup each):
+# counted in the scoring pass instead, the count cost a third of a search of ten thousand.
+_COUNT = {
+    "sqlite": "SELECT count(*) FROM figure_search_text WHERE figure_search_text MATCH :search",
+    "postgresql": "SELECT count(*) FROM figure_search WHERE "
+    "figure_search.document @@ to_tsquery('simple', :search)",
+}
+_RETRACTED = {
+    "sqlite": " AND rowid IN (SELECT figure_search.doc FROM figures JOIN figure_search ON "
+    "figure_search.figure_id = figures.id WHERE figures.status = 'retracted')",
+    "postgresql": " AND figure_id IN (SELECT id FROM figures WHERE status = 'retracted')",
+}
+
+
+def _counting(dialect: str, include_retracted: bool) -> TextClause:
+    every = _COUNT[dialect]
+    if include_retracted:
+        return text(every)
+    return text(f"SELECT ({every}) - ({every}{_RETRACTED[dialect]})")
 
 
 def term_count(text: str) -> int:
@@ -295,24 +316,20 @@ def search(
     cap: int = 1000,
 ) -> SearchResult:
     """The figures that best match a person's text, best first, and how many match (said up
-    to `cap`: a page says "1,000+" rather than a number no one reads to the last digit)."""
+    to `cap`: a page says "1,000+")."""
     found = query_terms(words)
     if not found:
         return SearchResult([], [], 0, False)
     matching = hits(session.get_bind().dialect.name, len(found))
-    # Every match is scored to find the best, so counting them all in the same pass costs
-    # nothing more; the count is then capped as a page says it.
-    statement = select(matching.c.figure_id, matching.c.rank, func.count().over())
+    statement = select(matching.c.figure_id, matching.c.rank)
     if not include_retracted:
         statement = statement.where(unretracted(matching.c.figure_id))
     values = search_binds(session.connection(), words)
     rows = session.execute(
-        statement.order_by(matching.c.rank, matching.c.figure_id).limit(max(limit, 1)), values
+        statement.order_by(matching.c.rank, matching.c.figure_id).limit(limit), values
     ).all()
-    total = rows[0][2] if rows else 0
+    counting = _counting(session.get_bind().dialect.name, include_retracted)
+    total = session.scalar(counting, {"search": values["search"]}) or 0
     return SearchResult(
-        found,
-        [Hit(row[0], -float(row[1])) for row in rows[:limit]],
-        min(total, cap),
-        total > cap,
+        found, [Hit(row[0], -float(row[1])) for row in rows], min(total, cap), total > cap
     )
