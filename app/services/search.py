@@ -18,7 +18,8 @@ holding more of the rarer words, in what it says, comes first; ties go by id.
 What a search costs: how many documents hold each term, read from the index; the number of
 documents and their average length, read once per dataset version in each process (a pass
 over every document); and a score for every match, so a word in ten thousand figures costs
-about a thousand times one in ten. The count a page shows comes from the same pass.
+about a thousand times one in ten (bench/RESULTS.md). The count a page shows is read from
+the index, unscored.
 """
 
 import math
@@ -190,7 +191,9 @@ def term_count(text: str) -> int:
 # Per database, the number of documents and their average length at a dataset version:
 # reading them is a pass over every document, a million of them at scale, which each
 # search would otherwise pay. A write that changes a document makes a revision, and every
-# revision makes a new version (migration 0004).
+# revision makes a new version (migration 0004). Read inside a write that is then rolled
+# back, they stay kept under a version a later write reuses, until the next: they weigh
+# the terms, they never decide what matches.
 _CORPUS: "WeakKeyDictionary[Engine, tuple[int, int, float]]" = WeakKeyDictionary()
 _VERSION = text("SELECT version FROM dataset_state WHERE id = 1")
 _SIZE = text("SELECT count(*), avg(length) FROM figure_search")
