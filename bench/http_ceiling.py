@@ -20,6 +20,11 @@ Each server runs pinned to CPU 0 (taskset), wrk runs on CPU 1, over loopback onl
       figures by id at random; the whole CSV streamed (rows/s and the server's peak memory);
       the first and the last page of a keyset walk; and start-up: `depstats serve` to its
       first answer, and `python -c "import app.main"`.
+  (q) search at scale (`--search` runs it alone): the same big database and server set-up as
+      (s), response cache off, 4 connections, the query mix of bench/make_figures.py (made-up
+      words planted in exactly 1, 10, 100, 1,000 or 10,000 figures, alone or as two-word
+      phrases with stop words around them), on /v1/figures?q= and on the /search page: one
+      wrk run per hit-count class and one over the whole mix, p50 and p99 of each.
 
 (a) and (b) log like (c): uvicorn's access log at its default level. Prints requests/s,
 p50 and p99 latency and each result as a ratio to (b) and to Datasette on the same request,
@@ -46,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-from make_figures import DEFAULT_DATABASE, MEASURES, QUALIFIERS, make  # noqa: E402
+from make_figures import DEFAULT_DATABASE, MEASURES, QUALIFIERS, make, search_mix  # noqa: E402
 
 from app.paging import Cursor, Sort  # noqa: E402
 from helpers import free_port  # noqa: E402
@@ -266,6 +271,90 @@ def import_seconds() -> float:
     return round(statistics.median(took), 3)
 
 
+def search_paths(n: int, route: str) -> dict[str, list[str]]:
+    """The query mix's paths on `route` ("/v1/figures" or "/search"), by hit-count class
+    ("1", "10", ...) and all together ("mix"), each class's queries shuffled into the mix."""
+    from urllib.parse import quote_plus
+
+    by_class: dict[str, list[str]] = {}
+    for query, hits in search_mix(n):
+        by_class.setdefault(str(hits), []).append(f"{route}?q={quote_plus(query)}")
+    mix = [path for paths in by_class.values() for path in paths]
+    random.Random(5).shuffle(mix)
+    return {**by_class, "mix": mix}
+
+
+def search_section(big: Path, n: int, duration: int) -> dict[str, dict]:
+    """(q): the query mix at scale, uncached, 4 connections, per class and overall, on the
+    JSON list and on the search page."""
+    warm(big)
+    env = {
+        **os.environ,
+        "DEPSTATS_DATABASE_URL": f"sqlite:///{big}",
+        "DEPSTATS_RESPONSE_CACHE_BYTES": "0",
+    }
+    depstats = str(Path(sys.executable).parent / "depstats")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = serve([depstats, "serve", "--port", str(port)], env, f"{base}/readyz")
+    results: dict[str, dict] = {}
+    try:
+        for route, name in (("/v1/figures", "q_api"), ("/search", "q_page")):
+            for hits, paths in search_paths(n, route).items():
+                for path in paths:  # every query answers, and answers what it should
+                    response = httpx.get(base + path, timeout=60)
+                    response.raise_for_status()
+                    if route == "/v1/figures" and hits != "mix":
+                        assert response.json()["total"] == int(hits), (path, response.text[:200])
+                results[f"{name}_{hits}"] = wrk(base, paths=paths, duration=duration, connections=4)
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return results
+
+
+def report_search(results: dict[str, dict]) -> list[tuple[str, bool]]:
+    """Prints (q) as a table, and returns its target: p99 <= 20 ms in every class."""
+    print(f"{'(q) search':18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for name, result in results.items():
+        print(
+            f"{name:18} {result['requests_per_s']:9.0f} {result['p50_ms']:8.2f} "
+            f"{result['p99_ms']:8.2f} {result['errors']:8}"
+        )
+    checks = []
+    for prefix, what in (("q_api", "/v1/figures?q="), ("q_page", "/search?q=")):
+        worst = max(r["p99_ms"] for name, r in results.items() if name.startswith(prefix))
+        checks.append((f"search {what} p99 <= 20 ms, every class and the mix", worst <= 20))
+    return checks
+
+
+def search_only(options: argparse.Namespace) -> None:
+    """`--search`: (q) alone, its results written to bench/results/http_search.json."""
+    began = time.perf_counter()
+    big = make(
+        options.figures,
+        options.database or DEFAULT_DATABASE.with_name(f"figures-{options.figures}.db"),
+    )
+    results = search_section(big, options.figures, options.duration)
+    checks = report_search(results)
+    for label, ok in checks:
+        print(f"  {'met    ' if ok else 'MISSED '} {label}")
+    run = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "duration": options.duration,
+        "connections": 4,
+        "figures": options.figures,
+        "seconds": round(time.perf_counter() - began),
+    }
+    out = ROOT / "bench" / "results" / "http_search.json"
+    out.parent.mkdir(exist_ok=True)
+    targets = {label: ok for label, ok in checks}
+    out.write_text(
+        json.dumps({"run": run, "results": results, "targets": targets}, indent=2) + "\n"
+    )
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=5)
@@ -276,7 +365,11 @@ def main() -> None:
     parser.add_argument(
         "--hot-only", action="store_true", help="only (a), (b), (c): no big database, no (s)"
     )
+    parser.add_argument("--search", action="store_true", help="run (q), search, alone")
     options = parser.parse_args()
+    if options.search:
+        search_only(options)
+        return
     hot = {"duration": options.duration, "connections": options.connections}
     scale = {"duration": options.duration, "connections": 4}
     results: dict[str, dict] = {}

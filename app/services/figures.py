@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Connection,
     Date,
     Engine,
     Select,
@@ -27,7 +28,7 @@ from app.errors import NotFound, invalid_field
 from app.models import Figure, FigureRelation, FigureRender, Measure, Source
 from app.paging import Cursor, Sort
 from app.qualifiers import Qualifier
-from app.services.search import Run, hits, search_binds, term_count
+from app.services.search import hits, ranked_page, search_binds, term_count
 
 _SORT_COLUMNS = {
     "id": Figure.id, "measure": Figure.measure_id, "source": Figure.source_id,
@@ -104,10 +105,10 @@ class _Shape:
 
 
 def _values(
-    filters: FigureFilters, run: Run, engine: str, cursor: Cursor | None = None
+    filters: FigureFilters, connection: Connection, cursor: Cursor | None = None
 ) -> dict[str, Any]:
     """The values a statement of the filters' shape (and, with a cursor, `_after`) binds;
-    `q`'s are read with `run` (see `search_binds`)."""
+    `q`'s are read on `connection` (see `search_binds`)."""
     values: dict[str, Any] = {
         "measure": filters.measure,
         "source": filters.source,
@@ -117,7 +118,7 @@ def _values(
         "end": filters.end,
     }
     if filters.q is not None:
-        values |= search_binds(run, engine, filters.q)
+        values |= search_binds(connection, filters.q)
     if cursor is not None:
         values["after_key"], values["after_id"] = cursor.key, cursor.id
     return values
@@ -179,6 +180,10 @@ def _rendered(
     the hot reads, built once a shape and prepared once (see `CoreReads`)."""
     key = _key(sort, shape)
     order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
+    others = (shape.measure, shape.source, shape.qualifier, shape.country, shape.start, shape.end)
+    if limited and sort.field == "rank" and shape.q and not any(others):
+        return ranked_page(shape.engine, shape.terms, column, shape.include_retracted, after,
+                           sort.descending)  # fmt: skip
     statement = select(Figure.id, key, getattr(FigureRender, column), FigureRender.etag).join(
         FigureRender, FigureRender.figure_id == Figure.id
     )
@@ -195,14 +200,14 @@ def _counting(shape: _Shape) -> Select[int]:
 
 def count_figures(session: Session, filters: FigureFilters) -> int:
     engine, connection = session.get_bind().dialect.name, session.connection()
-    values = _values(filters, lambda st, v: connection.execute(st, v).one(), engine)
+    values = _values(filters, connection)
     return int(connection.execute(_counting(_Shape.of(filters, engine)), values).scalar() or 0)
 
 
 def count_rendered(reads: CoreReads, filters: FigureFilters) -> int:
     """`count_figures`, on the hot reads' connection."""
     engine = reads.dialect.name
-    values = _values(filters, lambda st, v: reads.all(st, v)[0], engine)
+    values = _values(filters, reads.connection)
     return reads.scalar(_counting(_Shape.of(filters, engine)), values) or 0
 
 
@@ -221,7 +226,7 @@ def rendered_figures(
     count of the matches)."""
     shape = _Shape.of(filters, reads.dialect.name)
     statement = _rendered(shape, sort, column, cursor is not None)
-    values = _values(filters, lambda st, v: reads.all(st, v)[0], shape.engine, cursor)
+    values = _values(filters, reads.connection, cursor)
     found = reads.all(statement, {**values, "limit": limit + 1})
     next_cursor = None
     if len(found) > limit:
@@ -247,7 +252,7 @@ def all_rendered(
     statement = _rendered(shape, sort, column, limited=False).with_only_columns(
         getattr(FigureRender, column)
     )
-    values = _values(filters, lambda st, v: connection.execute(st, v).one(), shape.engine)
+    values = _values(filters, connection)
     if connection.dialect.name == "sqlite":
         cursor = connection.execute(statement, values).cursor  # nothing fetched from it yet
         try:
@@ -321,7 +326,7 @@ def list_figures(
         statement = statement.where(_after(sort, column))
     if limit is not None:
         statement = statement.limit(limit + 1)
-    values = _values(filters, lambda st, v: session.execute(st, v).one(), shape.engine, cursor)
+    values = _values(filters, session.connection(), cursor)
     rows = list(session.execute(statement, values).unique())
     items = [row[0] for row in rows]
     next_cursor = None

@@ -14,6 +14,12 @@ A term weighs its inverse document frequency (a word few figures hold tells more
 they all hold), times 1 if the figure says it, plus 0.6 if it is its own, plus 0.4 if what
 explains the figure holds it; the sum is lowered a little for long documents. So a figure
 holding more of the rarer words, in what it says, comes first; ties go by id.
+
+What a search costs: how many documents hold each term, read from the index; the number of
+documents and their average length, read once per dataset version in each process (a pass
+over every document); and a score for every match, so a word in ten thousand figures costs
+about a thousand times one in ten (bench/RESULTS.md). The count a page shows is read from
+the index, unscored.
 """
 
 import math
@@ -21,21 +27,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     BindParameter,
+    ColumnElement,
+    Connection,
+    Engine,
     Float,
+    Select,
     String,
     Subquery,
+    TextClause,
     bindparam,
     column,
-    func,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.orm import Session
 
-from app.models import Figure
+from app.models import Figure, FigureRender
 from app.schemas.reads import FigureRead
 from app.search_terms import query_terms, terms
 
@@ -51,25 +63,53 @@ LENGTH = 0.25  # how much a long document's score is lowered (BM25's b, gentler 
 # reach SQL as bound strings, given to FTS5 double-quoted (a string, never syntax) and to
 # to_tsquery as lexemes, with a weight label to look in one field.
 _FIND = {
-    "sqlite": "figure_search.doc IN (SELECT rowid FROM figure_search_text "
-    "WHERE figure_search_text MATCH :{name})",
+    "sqlite": "figure_search_text MATCH :{name}",
     "postgresql": "figure_search.document @@ to_tsquery('simple', :{name})",
+}
+# How many documents hold a term, each engine reading its index only.
+_DF = {
+    "sqlite": "SELECT count(*) FROM figure_search_text WHERE figure_search_text MATCH :{name}",
+    "postgresql": "SELECT count(*) FROM figure_search WHERE "
+    "figure_search.document @@ to_tsquery('simple', :{name})",
 }
 # Every number a double on both engines (PostgreSQL reads 1.0 as numeric), so that both do
 # the same arithmetic and give the same ranks.
 _REAL = "CAST({} AS DOUBLE PRECISION)"
 
 
+def _sqlite_found(count: int) -> tuple[str, Callable[[str, int], str]]:
+    """SQLite's matches: the documents FTS5 finds for any term, each looked up in the set of
+    documents holding each term in each field (each set read once, from FTS5 too)."""
+    find = _FIND["sqlite"]
+    return (
+        f"(SELECT rowid AS doc FROM figure_search_text WHERE {find.format(name='search')}) "  # noqa: S608
+        "AS found JOIN figure_search ON figure_search.doc = found.doc",
+        lambda field, i: (
+            "found.doc IN (SELECT rowid FROM figure_search_text WHERE "  # noqa: S608
+            f"{find.format(name=f'{field}_{i}')})"
+        ),
+    )
+
+
+def _postgresql_found(count: int) -> tuple[str, Callable[[str, int], str]]:
+    """PostgreSQL's matches: the documents the GIN index finds for any term, each tested
+    for each term in each field."""
+    find = _FIND["postgresql"]
+    return (
+        f"figure_search WHERE {find.format(name='search')}",
+        lambda field, i: find.format(name=f"{field}_{i}"),
+    )
+
+
 @lru_cache(maxsize=128)
 def hits(dialect: str, count: int) -> Subquery:
     """The figures matching the bound `search` of `count` terms (see `search_binds`), each
     with its rank: minus its score, so lower is better."""
-    find = _FIND[dialect]
+    found, holds = (_sqlite_found if dialect == "sqlite" else _postgresql_found)(count)
     score = " + ".join(
         f"{_REAL.format(f':weight_{i}')} * ("
         + " + ".join(
-            f"CASE WHEN {find.format(name=f'{field}_{i}')} THEN {_REAL.format(counts)} "
-            f"ELSE {_REAL.format(0)} END"
+            f"CASE WHEN {holds(field, i)} THEN {_REAL.format(counts)} ELSE {_REAL.format(0)} END"
             for field, _, counts in FIELDS
         )
         + ")"
@@ -83,12 +123,64 @@ def hits(dialect: str, count: int) -> Subquery:
     # Built of our own constants and bound parameters only: no text from outside.
     statement = text(
         f"SELECT figure_search.figure_id AS figure_id, -(({score}) * {length}) AS rank "  # noqa: S608
-        f"FROM figure_search WHERE {find.format(name='search')}"
+        f"FROM {found}" + (" LIMIT -1" if dialect == "sqlite" else "")
         # On SQLite, a LIMIT keeps the planner from flattening the hits into the query that
         # joins them: flattened, it looped over every match for every figure.
-        + (" LIMIT -1" if dialect == "sqlite" else "")
     )
     return statement.columns(column("figure_id", String), column("rank", Float)).subquery("hits")
+
+
+def unretracted(figure_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """Not a retracted figure: a lookup in the few retracted ones, where joining the
+    figures to read each match's status cost a search of a million more than its scoring."""
+    return figure_id.not_in(select(Figure.id).where(Figure.status == "retracted"))
+
+
+@lru_cache(maxsize=256)
+def ranked_page(
+    dialect: str, count: int, column: str, include_retracted: bool, after: bool, descending: bool
+) -> Select[tuple[str, float, bytes, str]]:
+    """One page of `hits` in rank order with each figure's stored render (`column`: json or
+    csv) and ETag (bound: `limit`; with `after`, the cursor's `after_key` and `after_id`). The
+    page is chosen from the hits alone, before any render is read: joined first, every
+    match's render was read to keep twenty."""
+    found = hits(dialect, count)
+    page = select(found.c.figure_id, found.c.rank)
+    if not include_retracted:
+        page = page.where(unretracted(found.c.figure_id))
+    order = (found.c.rank, found.c.figure_id)
+    if after:
+        cursor = tuple_(bindparam("after_key", type_=Float), bindparam("after_id", type_=String))
+        page = page.where(tuple_(*order) < cursor if descending else tuple_(*order) > cursor)
+    page = page.order_by(*(k.desc() for k in order) if descending else order)
+    chosen = page.limit(bindparam("limit")).subquery("page")
+    ordered = (chosen.c.rank, chosen.c.figure_id)
+    return (
+        select(chosen.c.figure_id, chosen.c.rank, getattr(FigureRender, column), FigureRender.etag)
+        .join(FigureRender, FigureRender.figure_id == chosen.c.figure_id)
+        .order_by(*(c.desc() for c in ordered) if descending else ordered)
+    )
+
+
+# How many figures match, from the index alone, less the retracted ones (a lookup each):
+# counted in the scoring pass instead, the count cost a third of a search of ten thousand.
+_COUNT = {
+    "sqlite": "SELECT count(*) FROM figure_search_text WHERE figure_search_text MATCH :search",
+    "postgresql": "SELECT count(*) FROM figure_search WHERE "
+    "figure_search.document @@ to_tsquery('simple', :search)",
+}
+_RETRACTED = {
+    "sqlite": " AND rowid IN (SELECT figure_search.doc FROM figures JOIN figure_search ON "
+    "figure_search.figure_id = figures.id WHERE figures.status = 'retracted')",
+    "postgresql": " AND figure_id IN (SELECT id FROM figures WHERE status = 'retracted')",
+}
+
+
+def _counting(dialect: str, include_retracted: bool) -> TextClause:
+    every = _COUNT[dialect]
+    if include_retracted:
+        return text(every)
+    return text(f"SELECT ({every}) - ({every}{_RETRACTED[dialect]})")
 
 
 def term_count(text: str) -> int:
@@ -96,12 +188,32 @@ def term_count(text: str) -> int:
     return len(query_terms(text)) or 1
 
 
-Run = Callable[[Any, dict[str, Any]], Sequence[Any]]
+# Per database, the number of documents and their average length at a dataset version:
+# reading them is a pass over every document, a million of them at scale, which each
+# search would otherwise pay. A write that changes a document makes a revision, and every
+# revision makes a new version (migration 0004). Read inside a write that is then rolled
+# back, they stay kept under a version a later write reuses, until the next: they weigh
+# the terms, they never decide what matches.
+_CORPUS: "WeakKeyDictionary[Engine, tuple[int, int, float]]" = WeakKeyDictionary()
+_VERSION = text("SELECT version FROM dataset_state WHERE id = 1")
+_SIZE = text("SELECT count(*), avg(length) FROM figure_search")
 
 
-def search_binds(run: Run, dialect: str, words: str) -> dict[str, Any]:
+def _corpus(connection: Connection) -> tuple[int, float]:
+    """How many documents there are, and their average length, at this connection's version."""
+    version = connection.execute(_VERSION).scalar() or 0
+    known = _CORPUS.get(connection.engine)
+    if known is not None and known[0] == version:
+        return known[1], known[2]
+    everyone, average = connection.execute(_SIZE).one()
+    _CORPUS[connection.engine] = (version, everyone, float(average or 1))
+    return everyone, float(average or 1)
+
+
+def search_binds(connection: Connection, words: str) -> dict[str, Any]:
     """What `hits` binds for a person's words; the terms' weights (BM25's inverse document
-    frequency) from counts read with `run` (a statement and its values in, its row out)."""
+    frequency) from counts read on `connection`."""
+    dialect = connection.dialect.name
     found = query_terms(words) or [NO_TERMS]
     binds: dict[str, Any] = {}
     for i, term in enumerate(found):
@@ -113,17 +225,14 @@ def search_binds(run: Run, dialect: str, words: str) -> dict[str, Any]:
     binds["search"] = " OR ".join(binds[f"df_{i}"] for i in range(len(found)))
     if dialect != "sqlite":
         binds["search"] = " | ".join(found)
-    counting = ", ".join(
-        f"(SELECT count(*) FROM figure_search WHERE {_FIND[dialect].format(name=f'df_{i}')})"  # noqa: S608
-        for i in range(len(found))
-    )
-    row = run(
-        text(f"SELECT count(*), avg(length), {counting} FROM figure_search"),  # noqa: S608
+    counting = ", ".join(f"({_DF[dialect].format(name=f'df_{i}')})" for i in range(len(found)))
+    counts = connection.execute(
+        text(f"SELECT {counting}"),
         {k: v for k, v in binds.items() if k.startswith("df_")},
-    )
-    everyone, average = row[0], float(row[1] or 1)
+    ).one()
+    everyone, average = _corpus(connection)
     binds["lengthy"] = LENGTH / max(average, 1.0)
-    for i, df in enumerate(row[2:]):
+    for i, df in enumerate(counts):
         binds[f"weight_{i}"] = math.log(1 + (everyone - df + 0.5) / (df + 0.5))
     return {k: v for k, v in binds.items() if not k.startswith("df_")}
 
@@ -192,7 +301,7 @@ class Hit:
 class SearchResult:
     terms: list[str]  # the query's terms: `search_terms.mark` marks the words that have one
     hits: list[Hit]  # best first; ties by id
-    total: int  # how many figures match, counted up to `cap`
+    total: int  # how many figures match, up to `cap`
     capped: bool  # more than `total` match
 
     @property
@@ -209,24 +318,21 @@ def search(
     include_retracted: bool = False,
     cap: int = 1000,
 ) -> SearchResult:
-    """The figures that best match a person's text, best first, and how many match (counting
-    stops past `cap`: a page says "1,000+" rather than make the database count a million)."""
+    """The figures that best match a person's text, best first, and how many match (said up
+    to `cap`: a page says "1,000+")."""
     found = query_terms(words)
     if not found:
         return SearchResult([], [], 0, False)
-    dialect = session.get_bind().dialect.name
-    matching = hits(dialect, len(found))
-    statement = select(matching.c.figure_id, matching.c.rank).join(
-        Figure, Figure.id == matching.c.figure_id
-    )
+    matching = hits(session.get_bind().dialect.name, len(found))
+    statement = select(matching.c.figure_id, matching.c.rank)
     if not include_retracted:
-        statement = statement.where(Figure.status == "published")
-    values = search_binds(lambda st, v: session.execute(st, v).one(), dialect, words)
+        statement = statement.where(unretracted(matching.c.figure_id))
+    values = search_binds(session.connection(), words)
     rows = session.execute(
         statement.order_by(matching.c.rank, matching.c.figure_id).limit(limit), values
     ).all()
-    counting = statement.with_only_columns(matching.c.figure_id).limit(cap + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(counting), values) or 0
+    counting = _counting(session.get_bind().dialect.name, include_retracted)
+    total = session.scalar(counting, {"search": values["search"]}) or 0
     return SearchResult(
         found, [Hit(row[0], -float(row[1])) for row in rows], min(total, cap), total > cap
     )
