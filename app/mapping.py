@@ -217,6 +217,12 @@ def cited_source(source: models.Source) -> CitedSource:
     return CitedSource(**attributes(source, (f.name for f in dataclasses.fields(CitedSource))))
 
 
+def counted_name_of(figure: models.Figure) -> str:
+    """What the figure counts: its measure's name, narrowed as its source narrows it."""
+    measure = figure.measure
+    return statements.counted_name(measure.name, measure.subject, figure.wording_restriction)
+
+
 def cited_figure(figure: models.Figure, permalink: str) -> CitedFigure:
     """A figure as its record in this dataset is cited: named by its measure, time and number,
     dated by its latest revision (UTC)."""
@@ -230,7 +236,7 @@ def cited_figure(figure: models.Figure, permalink: str) -> CitedFigure:
         id=figure.id,
         statement=figure_statement(figure),
         permalink=permalink,
-        title=f"{figure.measure.name} {when}: {display_of(figure)}",
+        title=f"{counted_name_of(figure)} {when}: {display_of(figure)}",
         revision=figure.revision,
         revised=figure.updated_at.date().isoformat(),
     )

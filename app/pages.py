@@ -130,13 +130,6 @@ def error_page(
     )
 
 
-def counts(read: FigureRead) -> str:
-    """What a figure counts: its measure's name, with the words its source narrows the count
-    by ("only those convicted of crimes"), which the measure's name alone would drop."""
-    restriction = read.wording.restriction
-    return f"{read.measure_name} (only those {restriction})" if restriction else read.measure_name
-
-
 def when(read: FigureRead) -> str:
     """ "in 2017", "from 2002 to February 2018", "as of December 2017", at its precision."""
     if read.as_of is not None:
@@ -261,6 +254,3 @@ def count_words(total: int, shown: int, said: str) -> str:
     if shown < total:
         return f"{said} figures, the first {shown} shown"
     return f"{said} figures"
-
-
-TEMPLATES.globals["counts"] = counts

@@ -148,6 +148,20 @@ def _core(amount: str, *, subject: str, predicate: str, when: str, percent: bool
     return f"A total of {amount} {subject} {predicate} {when}"
 
 
+def counted_name(name: str, subject: str, restriction: str | None) -> str:
+    """A measure's name narrowed as a figure's source narrows its count: the restriction
+    after the subject where the name holds it ("Removals of Cambodian nationals convicted of
+    crimes from the US to Cambodia"), else after the whole name ("..., only those convicted
+    of crimes"). A title that drops it presents 28 as every removal."""
+    if not restriction:
+        return name
+    at = name.find(subject)
+    if at < 0:
+        return f"{name}, only those {restriction}"
+    end = at + len(subject)
+    return f"{name[:end]} {restriction}{name[end:]}"
+
+
 def statement(
     *,
     value: float,

@@ -159,13 +159,15 @@ def test_a_figure_page_says_what_its_source_narrows_the_count_to(client: TestCli
     """28 counts removals of those convicted of crimes, not every removal: the page's
     heading, title and link preview say so, as its sentence does."""
     read = page(client, "/figures/removals-2017")
-    counts = (
-        "Removals of Cambodian nationals from the US to Cambodia (only those convicted of crimes)"
-    )
+    counts = "Removals of Cambodian nationals convicted of crimes from the US to Cambodia"
     assert counts in read.words()
     assert read.all("meta", property="og:title", content=f"28: {counts}")
-    plain = page(client, f"/figures/{FIGURE}")  # no restriction: the measure's name alone
-    assert "(only those" not in plain.words()
+    # With no restriction, the measure's name alone.
+    assert "<h1>Cambodian nationals in the US under a final order of removal</h1>" in (
+        client.get(f"/figures/{FIGURE}").text
+    )
+    apa = client.get("/v1/figures/removals-2017/citation?style=apa").text
+    assert "Removals of Cambodian nationals convicted of crimes from the US to Cambodia" in apa
 
 
 def test_the_quote_marks_its_number(client: TestClient) -> None:

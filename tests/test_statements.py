@@ -12,6 +12,7 @@ from app.statements import (
     ap_date,
     ap_number,
     attribution_phrase,
+    counted_name,
     derived_statement,
     perfect,
     statement,
@@ -287,3 +288,32 @@ def test_only_were_becomes_had_been_in_a_running_total() -> None:
     assert perfect("were removed from the US") == "had been removed from the US"
     assert perfect("had criminal convictions") == "had criminal convictions"
     assert perfect("were") == "were"
+
+
+@pytest.mark.parametrize(
+    ("name", "subject", "restriction", "counted"),
+    [
+        (
+            "Removals of Cambodian nationals from the US to Cambodia",
+            "Cambodian nationals",
+            "convicted of crimes",
+            "Removals of Cambodian nationals convicted of crimes from the US to Cambodia",
+        ),
+        (
+            "Cambodian nationals in the US",
+            "Cambodian nationals",
+            "with criminal convictions",
+            "Cambodian nationals with criminal convictions in the US",
+        ),
+        ("Deportations", "Cambodian nationals", "convicted of crimes",
+         "Deportations, only those convicted of crimes"),
+        ("Removals of Cambodian nationals", "Cambodian nationals", None,
+         "Removals of Cambodian nationals"),
+        ("Removals of Cambodian nationals", "Cambodian nationals", "",
+         "Removals of Cambodian nationals"),
+    ],
+)  # fmt: skip
+def test_a_measures_name_is_narrowed_as_the_source_narrows_the_count(
+    name: str, subject: str, restriction: str | None, counted: str
+) -> None:
+    assert counted_name(name, subject, restriction) == counted

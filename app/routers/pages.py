@@ -10,7 +10,14 @@ from fastapi.responses import HTMLResponse
 
 from app import linked_data, pages, search_terms
 from app.deps import DerivedDep, FigureDep, MeasureDep, SessionDep, SourceDep
-from app.mapping import cited_figure, cited_source, derived_read, figure_read, page_path
+from app.mapping import (
+    cited_figure,
+    cited_source,
+    counted_name_of,
+    derived_read,
+    figure_read,
+    page_path,
+)
 from app.paging import Cursor, Sort
 from app.responses import base_url
 from app.services import catalog, derived, figures, search
@@ -124,11 +131,12 @@ def search_page(
     q: Annotated[str, Query(max_length=200, description="What to look for.")] = "",
 ) -> HTMLResponse:
     query = " ".join(q.split())
-    results, marked, quotes, count = [], [], [], ""
+    results, marked, quotes, counts, count = [], [], [], [], ""
     if query:
         found = search.search(session, query, limit=SEARCH_RESULTS)
         by_id = {f.id: f for f in figures.figures_by_id(session, [h.figure_id for h in found.hits])}
         results = [figure_read(by_id[h.figure_id]) for h in found.hits]
+        counts = [counted_name_of(by_id[h.figure_id]) for h in found.hits]
         marked = [search_terms.mark(r.statement, found.terms) for r in results]
         quotes = [search_terms.mark(r.quote, found.terms) for r in results]
         count = pages.count_words(found.total, len(results), found.total_text)
@@ -139,6 +147,7 @@ def search_page(
         results=results,
         marked=marked,
         quotes=quotes,
+        counts=counts,
         count_words=count,
     )
 
@@ -171,6 +180,7 @@ def figure_page(figure: FigureDep, request: Request, session: SessionDep) -> HTM
         request,
         "figure.html",
         read=read,
+        counts=counted_name_of(figure),
         when=pages.when(read),
         published=ap_date(read.source.published),
         quote=pages.marked_quote(read),
