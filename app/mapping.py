@@ -217,14 +217,8 @@ def cited_source(source: models.Source) -> CitedSource:
     return CitedSource(**attributes(source, (f.name for f in dataclasses.fields(CitedSource))))
 
 
-def counted_name_of(figure: models.Figure) -> str:
-    """What the figure counts: its measure's name, narrowed as its source narrows it."""
-    measure = figure.measure
-    return statements.counted_name(measure.name, measure.subject, figure.wording_restriction)
-
-
 def cited_figure(figure: models.Figure, permalink: str) -> CitedFigure:
-    """A figure as its record in this dataset is cited: named by its measure, time and number,
+    """A figure's record in this dataset, cited: named by what it counts, its time and number,
     dated by its latest revision (UTC)."""
     period = period_of(figure)
     when = when_phrase(
@@ -232,11 +226,14 @@ def cited_figure(figure: models.Figure, permalink: str) -> CitedFigure:
         as_of=figure.as_of,
         wording=statements.Wording(**wording_of(figure).model_dump()),
     )
+    counts = statements.counted_name(
+        figure.measure.name, figure.measure.subject, figure.wording_restriction
+    )
     return CitedFigure(
         id=figure.id,
         statement=figure_statement(figure),
         permalink=permalink,
-        title=f"{counted_name_of(figure)} {when}: {display_of(figure)}",
+        title=f"{counts} {when}: {display_of(figure)}",
         revision=figure.revision,
         revised=figure.updated_at.date().isoformat(),
     )

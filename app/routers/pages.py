@@ -8,16 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app import linked_data, pages, search_terms
+from app import linked_data, pages, search_terms, statements
 from app.deps import DerivedDep, FigureDep, MeasureDep, SessionDep, SourceDep
 from app.mapping import (
     cited_figure,
     cited_source,
-    counted_name_of,
     derived_read,
     figure_read,
     page_path,
 )
+from app.models import Figure
 from app.paging import Cursor, Sort
 from app.responses import base_url
 from app.services import catalog, derived, figures, search
@@ -40,6 +40,12 @@ SEARCH_RESULTS = 20
 # A measure's figures over time, paged by keyset (a cursor holding the last figure's date
 # and id), never by offset: the thousandth page costs what the first does.
 OVER_TIME, LATEST_FIRST = Sort("time", descending=False), Sort("time", descending=True)
+
+
+def counted_name_of(figure: Figure) -> str:
+    """What the figure counts: its measure's name, narrowed as its source narrows it."""
+    measure = figure.measure
+    return statements.counted_name(measure.name, measure.subject, figure.wording_restriction)
 
 
 @router.get("/", response_class=HTMLResponse)
