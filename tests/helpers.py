@@ -14,6 +14,22 @@ DATA_DIR = PROJECT_ROOT / "data"
 SOURCE_ID = "khmer-times-2018-02-us-deportees"
 
 
+def clause_figure(figure_id: str, measure: str) -> dict[str, Any]:
+    """A figure the write API accepts: 1,412, quoted from the clause of the article that
+    states it (its sentence is already quoted whole by the seed's figures)."""
+    return {
+        "id": figure_id,
+        "measure": measure,
+        "source": SOURCE_ID,
+        "value": 1412,
+        "qualifier": "exact",
+        "value_text": "1,412",
+        "as_of": "2017-12",
+        "quote": "1,412 of whom have criminal convictions",
+        "attribution": {"person": "Brendan Raedy"},
+    }
+
+
 def assert_problem(response, status: int) -> dict:
     """The response is an RFC 9457 problem with this status; returns its body."""
     assert response.status_code == status, response.text

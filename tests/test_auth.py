@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.main import create_app
 from app.models import Revision, Token
 from app.services.tokens import digest_of
-from helpers import SOURCE_ID, assert_problem
+from helpers import assert_problem, clause_figure
 
 NEW_SOURCE = {
     "id": "test-source-2019",
@@ -19,17 +19,7 @@ NEW_SOURCE = {
     "language": "en",
     "text": "There were 12 cases.",
 }
-NEW_FIGURE = {
-    "id": "test-figure",
-    "measure": "final-removal-orders",
-    "source": SOURCE_ID,
-    "value": 1412,
-    "qualifier": "exact",
-    "value_text": "1,412",
-    "as_of": "2017-12",
-    "quote": "1,412 of whom have criminal convictions",
-    "attribution": {"person": "Brendan Raedy"},
-}
+NEW_FIGURE = clause_figure("test-figure", "final-removal-orders")
 
 # Every write route, with a body it would accept from a token with the right scope.
 ROUTES = [

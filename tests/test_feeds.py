@@ -17,22 +17,14 @@ from protego import Protego
 from app import feeds
 from app.config import Settings
 from app.main import create_app
-from helpers import SOURCE_ID
+from helpers import SOURCE_ID, clause_figure
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "http://testserver"
-NEW_FIGURE = {
-    "id": "criminal-convictions-2017-12-clause",
-    "measure": "final-removal-orders-with-convictions",
-    "source": SOURCE_ID,
-    "value": 1412,
-    "qualifier": "exact",
-    "value_text": "1,412",
-    "as_of": "2017-12",
-    "quote": "1,412 of whom have criminal convictions",
-    "attribution": {"person": "Brendan Raedy"},
-}
+NEW_FIGURE = clause_figure(
+    "criminal-convictions-2017-12-clause", "final-removal-orders-with-convictions"
+)
 # Every URL these routes answer at, for the checks all reads share.
 URLS = [
     "/robots.txt",
