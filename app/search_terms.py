@@ -16,8 +16,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import snowballstemmer
+if TYPE_CHECKING:
+    import snowballstemmer
 
 # Words the sources and the people who read them use for one thing, a row each; the first
 # word's stem stands for the row. Matching is by stem, so one form of a word is enough.
@@ -50,16 +52,26 @@ MAX_LENGTH = 60  # a longer run of letters is no word anyone searches for
 
 # A number with thousands separators, a run of digits, or a run of letters (any script).
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+|[^\W\d_]+")
-_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> "snowballstemmer.stemmer":
+    # Imported when first used: the package loads all its 30 languages' stemmers (0.1 s).
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    stem: str = _STEMMER.stemWord(word)
+    stem: str = _stemmer().stemWord(word)
     return stem
 
 
-_ROWS = {_stem(word): _stem(row[0]) + "0" for row in SYNONYMS for word in row}
+@lru_cache(maxsize=1)
+def _rows() -> dict[str, str]:
+    """Each synonym's stem, to the term that stands for its row."""
+    return {_stem(word): _stem(row[0]) + "0" for row in SYNONYMS for word in row}
 
 
 @lru_cache(maxsize=65536)
@@ -76,7 +88,8 @@ def token_terms(token: str) -> tuple[str, ...]:
     if len(word) < 2 or word in STOP_WORDS:
         return ()
     stem = _stem(word)
-    return (stem, _ROWS[stem]) if stem in _ROWS else (stem,)
+    row = _rows().get(stem)
+    return (stem, row) if row is not None else (stem,)
 
 
 def terms(text: str) -> list[str]:

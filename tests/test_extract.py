@@ -16,12 +16,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+import app.extract
 from app.cli import cli
 from app.curation import read_dataset
 from app.dates import parse_partial_date
 from app.extract import Candidate, KnownMeasure, extract, to_toml
 from app.numbers import parse_number
-from app.routers import extract as extract_route
 from app.schemas.candidates import CandidateRead
 from app.scoring import Labelled, match, read_labelled, score
 from app.services.tokens import create_token
@@ -675,7 +675,7 @@ def test_other_writes_go_on_while_a_text_is_read(
         wrote.append(True)
         return extract(*args, **kwargs)
 
-    monkeypatch.setattr(extract_route, "extract", write_meanwhile)
+    monkeypatch.setattr(app.extract, "extract", write_meanwhile)  # the route imports it late
     response = client.post("/v1/extract", json=ARTICLE, headers=writer)
     assert response.status_code == 200, response.text
     assert wrote == [True] and response.json()["candidates"][0]["value"] == 28

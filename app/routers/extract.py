@@ -5,7 +5,6 @@ from fastapi import APIRouter
 from app.auth import WriterDep
 from app.dates import parse_partial_date
 from app.deps import SessionDep
-from app.extract import extract
 from app.openapi import problem_responses
 from app.schemas.candidates import ExtractionRead
 from app.schemas.inputs import ExtractRequest
@@ -26,6 +25,8 @@ def propose_figures(item: ExtractRequest, token: WriterDep, session: SessionDep)
     Nothing is stored: each candidate is in the shape of `data/figures/*.toml`, with the
     reasons it was kept, and every number not proposed (a year, an age, money...) is listed
     with the reason why. A person reviews them; `POST /v1/figures` adds those they keep."""
+    from app.extract import extract  # imported when first used: see catalog.known_measures
+
     measures = catalog.known_measures(session)
     # Reading a long text takes seconds: end the read transaction before it.
     session.commit()

@@ -1,7 +1,7 @@
 """Sources: the documents figures are quoted from, and their exact stored text."""
 
 from functools import lru_cache
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -10,7 +10,6 @@ from app import citations, linked_data, pages
 from app.auth import AdminDep, WriteSessionDep
 from app.dates import parse_partial_date
 from app.deps import CitationFormat, PagingDep, SessionDep, SourceDep
-from app.extract import Extraction, KnownMeasure, extract
 from app.guards import LINKED_DATA, PAGE, JsonOnly, JsonOrLinkedData
 from app.mapping import source_detail, source_read
 from app.openapi import (
@@ -24,6 +23,9 @@ from app.schemas.candidates import SourceCandidates
 from app.schemas.inputs import SourceCreate
 from app.schemas.reads import Page, SourceDetail, SourceRead
 from app.services import catalog, figures, writes
+
+if TYPE_CHECKING:  # imported when first used: see catalog.known_measures
+    from app.extract import Extraction, KnownMeasure
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 # A stored text is the publisher's: search engines may fetch it (robots.txt allows it, so that
@@ -174,11 +176,13 @@ def _extraction(
     text: str,
     published: str,
     publisher: str,
-    measures: tuple[KnownMeasure, ...],
-) -> Extraction:
+    measures: "tuple[KnownMeasure, ...]",
+) -> "Extraction":
     """A stored source's candidates, kept while its text, date and publisher and the measures
     stay the same: a long text takes seconds to read, and the answers may be too large for
     the response cache."""
+    from app.extract import extract
+
     return extract(
         text,
         parse_partial_date(published),
