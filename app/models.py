@@ -87,6 +87,16 @@ class Figure(Base):
             "time_end",
         ),
         Index("ix_figures_status_id", "status", "id"),
+        # Migration 0008: the same, for filters that name a qualifier.
+        Index(
+            "ix_figures_qualifier_listing",
+            "measure_id",
+            "status",
+            "qualifier",
+            "id",
+            "time_start",
+            "time_end",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(SLUG), primary_key=True)
