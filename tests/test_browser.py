@@ -78,6 +78,29 @@ def test_a_reporter_searches_and_opens_the_first_result(live_server: str, page: 
     assert page.locator("p.display").inner_text() == "28"
 
 
+@pytest.mark.parametrize("width", [1280, 320])
+def test_the_home_search_box_shows_its_whole_example(
+    live_server: str, browser: Browser, width: int
+) -> None:
+    """The example in the empty box is what a reporter reads to learn what to type: cut
+    short ("Cambodians deported last"), it says less."""
+    context = browser.new_context(viewport={"width": width, "height": 640})
+    page = context.new_page()
+    page.goto(f"{live_server}/")
+    room, needed = page.evaluate(
+        """() => {
+            const box = document.getElementById("home-q");
+            const style = getComputedStyle(box);
+            const context = document.createElement("canvas").getContext("2d");
+            context.font = style.font;
+            const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+            return [box.clientWidth - padding, context.measureText(box.placeholder).width];
+        }"""
+    )
+    context.close()
+    assert needed <= room, f"the example needs {needed:.0f} px, the box has {room:.0f}"
+
+
 def test_copy_puts_the_statement_on_the_clipboard(live_server: str, browser: Browser) -> None:
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()

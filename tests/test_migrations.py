@@ -131,7 +131,6 @@ def test_0005_adds_the_wording_columns_empty_and_going_back_keeps_every_figure(
     engine.dispose()
 
 
-
 def test_a_page_and_count_that_name_a_qualifier_read_only_that_qualifier(engine: Engine) -> None:
     """Migration 0008: `?measure=...&qualifier=...` walks the figures of that qualifier alone
     (its index leads with measure, status and qualifier), not every figure of the measure:
