@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader
 from app.mapping import page_path
 from app.responses import base_url
 from app.services.changes import Change
+from app.services.loader import revised_by
 
 ATOM = "application/atom+xml; charset=utf-8"
 XML = "application/xml; charset=utf-8"
@@ -36,6 +37,7 @@ TEMPLATES = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+TEMPLATES.filters["revised_by"] = revised_by
 
 
 def robots(request: Request) -> str:

@@ -25,6 +25,7 @@ from app.mapping import page_path
 from app.negotiation import negotiate
 from app.responses import base_url
 from app.schemas.reads import FigureRead
+from app.services.loader import revised_by
 from app.statements import ap_date
 
 # Jinja2 with autoescape on for every template. Pages are rendered to a string here, not
@@ -43,6 +44,7 @@ ASSET_URLS = {
     if path.is_file()
 }
 TEMPLATES.globals["asset"] = ASSET_URLS.__getitem__
+TEMPLATES.filters["revised_by"] = revised_by
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 MEDIA_TYPE = "text/html; charset=utf-8"
 # No inline script or style, nothing from elsewhere; JSON-LD in a page is data, not script.

@@ -245,6 +245,8 @@ def test_the_feed_holds_the_loaded_corrections_newest_first_each_dated_by_its_da
     assert first.link == f"{BASE}/figures/removals-2017#revision-2"
     history = client.get("/v1/figures/removals-2017/history").json()
     assert first.summary == history[1]["reason"]
+    assert history[1]["actor"] == "load"  # the API's word; a reader is told who that is
+    assert first.author == "the curators, from the dataset's files"
     # The newest 50 only, so a feed stays small at any size; here capped at 3.
     monkeypatch.setattr(feeds, "FEED_ENTRIES", 3)
     capped = atom(client, "/feeds/changes.atom", Cookie="past=the-cache")

@@ -130,7 +130,7 @@ def test_the_figure_page_shows_the_figure_as_it_must_be_printed_and_cited(
         "APA 7",
         "MLA 9",
         "Chicago 18th, author-date",
-        "Revision 1, 2026-11-26, by load",
+        "Revision 1, 2026-11-26, by the curators, from the dataset's files",
     ):
         assert said in words, said
     statement = client.get(f"/v1/figures/{FIGURE}").json()["statement"]

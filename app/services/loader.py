@@ -29,6 +29,12 @@ from app.services import renders
 LOAD_ACTOR = "load"
 
 
+def revised_by(actor: str) -> str:
+    """Who made a revision, as a page or a feed says it to a reader: a load is the curators
+    publishing the dataset's files; any other actor is the name of the API token that wrote."""
+    return "the curators, from the dataset's files" if actor == LOAD_ACTOR else actor
+
+
 @dataclass
 class LoadReport:
     created: list[str] = field(default_factory=list)
