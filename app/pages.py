@@ -133,12 +133,19 @@ def error_page(
 
 
 def when(read: FigureRead) -> str:
-    """ "in 2017", "from 2002 to February 2018", "as of December 2017", at its precision."""
+    """ "in 2017", "from 2002 to February 2018", "as of December 2017", at its precision; in
+    the source's own words first where the figure keeps them ("from 1975 until the end of the
+    20th century (1975 to 2000)"), as its sentence does."""
     if read.as_of is not None:
-        return f"as of {ap_date(read.as_of)}"
-    assert read.period is not None
-    start, end = ap_date(read.period.start), ap_date(read.period.end)
-    return f"in {start}" if start == end else f"from {start} to {end}"
+        reading = f"as of {ap_date(read.as_of)}"
+    else:
+        assert read.period is not None
+        start, end = ap_date(read.period.start), ap_date(read.period.end)
+        reading = f"in {start}" if start == end else f"from {start} to {end}"
+    words = read.wording.time_words
+    if not words:
+        return reading
+    return f"{words} ({reading.removeprefix('from ')})"
 
 
 @dataclass(frozen=True)

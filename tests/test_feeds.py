@@ -238,8 +238,9 @@ def test_the_feed_holds_the_loaded_corrections_newest_first_each_dated_by_its_da
     assert {entry.updated for entry in parsed.entries} == {"2026-12-02T00:00:00Z"}
     first = parsed.entries[-1]
     assert first.title == (
-        "Corrected wording: 28, Removals of Cambodian nationals from the US to Cambodia "
-        "(removals-2017)"
+        # What the 28 counts, narrowed by the very correction the entry is about.
+        "Corrected wording: 28, Removals of Cambodian nationals convicted of crimes from the US "
+        "to Cambodia (removals-2017)"
     )
     assert first.id == f"{BASE}/figures/removals-2017#revision-2"
     assert first.link == f"{BASE}/figures/removals-2017#revision-2"
@@ -271,7 +272,8 @@ def test_a_correction_and_a_retraction_made_through_the_api_lead_both_feeds(
 
     newest, correction = atom(client, "/feeds/changes.atom").entries[:2]
     assert newest.title == (
-        "Retracted: 28, Removals of Cambodian nationals from the US to Cambodia (removals-2017)"
+        "Retracted: 28, Removals of Cambodian nationals convicted of crimes from the US to "
+        "Cambodia (removals-2017)"
     )
     assert newest.summary == "withdrawn count"
     assert newest.author == "newsroom"

@@ -379,6 +379,22 @@ def test_the_home_page_shows_each_measures_latest_figures(
     assert f"/figures/{oldest['items'][0]['id']}" not in hrefs
 
 
+def test_the_home_page_says_what_a_narrowed_figure_counts_and_when_in_its_sources_words(
+    client: TestClient,
+) -> None:
+    """Listed under "Removals of Cambodian nationals from the US to Cambodia", a bare "28 in
+    2017" reads as every removal; the article counts those convicted of crimes. And the 42,000
+    is "from 1975 until the end of the 20th century" in the article, which its sentence keeps
+    and its correction insists on; the reading, 1975 to 2000, follows in brackets."""
+    words = page(client, "/").words()
+    assert "28 convicted of crimes in 2017" in words
+    admitted = "42,000 from 1975 until the end of the 20th century (1975 to 2000)"
+    assert admitted in words
+    figure = page(client, "/figures/non-refugee-admissions-1975-2000").words()
+    assert "When from 1975 until the end of the 20th century (1975 to 2000)" in figure
+    assert "from 1975 to 2000" not in figure
+
+
 class Links(HTMLParser):
     """Every link of a page: its href and its text."""
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import CHANGES, Measure, Revision
 from app.qualifiers import Qualifier, display
+from app.statements import counted_name
 
 # What a revision's state names a field, as a title says it.
 FIELD_WORDS = {
@@ -36,7 +37,7 @@ class Change:
     retracted: bool  # this revision retracted the figure
     changed: list[str]  # the fields it changed, in words; empty for a retraction alone
     display: str  # the figure's number as the revision left it: "more than 1,900"
-    measure_name: str
+    measure_name: str  # what it counts: its measure's name, narrowed as its source narrows it
 
 
 def recent_changes(session: Session, *, figure_id: str | None = None, limit: int) -> list[Change]:
@@ -56,13 +57,14 @@ def recent_changes(session: Session, *, figure_id: str | None = None, limit: int
     if not revisions:
         return []
     before = _states(session, {(r.resource_id, r.number - 1) for r in revisions})
-    names = dict(
-        session.execute(
-            select(Measure.id, Measure.name).where(
+    names = {
+        measure_id: (name, subject)
+        for measure_id, name, subject in session.execute(
+            select(Measure.id, Measure.name, Measure.subject).where(
                 Measure.id.in_({r.state["measure"] for r in revisions})
             )
-        ).all()
-    )
+        )
+    }
     return [
         _change(revision, before.get((revision.resource_id, revision.number - 1), {}), names)
         for revision in revisions
@@ -88,7 +90,9 @@ def _states(session: Session, wanted: set[tuple[str, int]]) -> dict[tuple[str, i
     return {(i, n): state for i, n, state in rows if (i, n) in wanted}
 
 
-def _change(revision: Revision, before: dict[str, Any], names: dict[str, str]) -> Change:
+def _change(
+    revision: Revision, before: dict[str, Any], names: dict[str, tuple[str, str]]
+) -> Change:
     state = revision.state
     retracted = state.get("status") == "retracted" and before.get("status") != "retracted"
     changed = [
@@ -96,6 +100,7 @@ def _change(revision: Revision, before: dict[str, Any], names: dict[str, str]) -
         for name in sorted(state.keys() | before.keys())
         if state.get(name) != before.get(name) and not (retracted and name in RETRACTION_FIELDS)
     ]
+    name, subject = names.get(state["measure"], (state["measure"], state["measure"]))
     return Change(
         figure_id=revision.resource_id,
         number=revision.number,
@@ -105,5 +110,6 @@ def _change(revision: Revision, before: dict[str, Any], names: dict[str, str]) -
         retracted=retracted,
         changed=changed,
         display=display(Qualifier(state["qualifier"]), state["value"]),
-        measure_name=names.get(state["measure"], state["measure"]),
+        # What it counts as the revision left it: "... convicted of crimes ..." for the 28.
+        measure_name=counted_name(name, subject, (state.get("wording") or {}).get("restriction")),
     )
