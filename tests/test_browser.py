@@ -245,6 +245,23 @@ def test_each_page_fits_320_pixels_keeps_its_policy_and_passes_axe(
     context.close()
 
 
+def test_every_figure_page_fits_320_pixels_however_long_its_permalink(
+    live_server: str, browser: Browser
+) -> None:
+    """Each figure's page shows its permalink, the longest word on it; a long id
+    (removals-since-2002-rounded) pushed three pages 8 px sideways."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    ids = [f["id"] for f in httpx.get(f"{live_server}/v1/figures?limit=100").json()["items"]]
+    assert "removals-since-2002-rounded" in ids
+    wide = {}
+    for figure_id in ids:
+        page.goto(f"{live_server}/figures/{figure_id}")
+        wide[figure_id] = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert {k: v for k, v in wide.items() if v > 320} == {}
+
+
 @pytest.mark.parametrize("path", PAGE_TYPES)
 def test_each_page_with_its_assets_weighs_50_kb_or_less_as_a_browser_gets_it(
     reading_server: str, page: Page, path: str

@@ -395,6 +395,15 @@ def test_the_home_page_says_what_a_narrowed_figure_counts_and_when_in_its_source
     assert "from 1975 to 2000" not in figure
 
 
+def test_the_search_boxes_take_no_more_than_the_search_reads(client: TestClient) -> None:
+    """A question pasted whole (over 200 characters) was a 422 page about "q" and a "String";
+    the boxes stop at the 200 characters /search reads."""
+    boxes = page(client, "/").all("input", name="q")
+    assert len(boxes) == 2 and {box["maxlength"] for box in boxes} == {"200"}
+    assert client.get("/search", params={"q": "x" * 200}).status_code == 200
+    assert client.get("/search", params={"q": "x" * 201}).status_code == 422
+
+
 class Links(HTMLParser):
     """Every link of a page: its href and its text."""
 
