@@ -14,6 +14,7 @@ a synonym of it. Letters outside the Latin alphabet are dropped.
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -125,3 +126,11 @@ def mark(text: str, matched: frozenset[str] | set[str] | list[str]) -> list[Segm
     if last < len(text):
         segments.append(Segment(text[last:], False))
     return segments
+
+
+def words_of(text: str, wanted: Iterable[str]) -> list[str]:
+    """The words of a text that stand for terms among `wanted` and for no other, each once,
+    as typed: what a page names when it says which words no figure holds."""
+    chosen = set(wanted)
+    found = (m.group() for m in _TOKEN.finditer(text))
+    return list(dict.fromkeys(w for w in found if (t := token_terms(w)) and chosen.issuperset(t)))

@@ -493,3 +493,15 @@ def test_search_ranks_what_a_reporter_types_and_marks_the_words_it_matched(
     assert "figures, the first" in read.words() or "figures for" in read.words()
     nothing = page(client, "/search?q=zzzz")
     assert "No figure" in nothing.words()
+
+
+def test_search_says_which_words_no_figure_holds(client: TestClient) -> None:
+    """Any word finds, so "deportations 2016" lists the 2017 figures: the page says that no
+    figure holds 2016, or a reader could take them for 2016's."""
+    read = page(client, "/search?q=deportations+2016")
+    assert "No figure holds “2016”: these match your other words." in read.words()
+    both = page(client, "/search?q=deportations+2016+zebras").words()
+    assert "No figure holds “2016” or “zebras”: these match your other words." in both
+    assert "No figure holds" not in page(client, "/search?q=deportations+2017").words()
+    # "Deported" has its own term and its synonyms' row: absent only if both are.
+    assert "No figure holds" not in page(client, "/search?q=deported+Cambodians").words()

@@ -137,7 +137,7 @@ def search_page(
     q: Annotated[str, Query(max_length=200, description="What to look for.")] = "",
 ) -> HTMLResponse:
     query = " ".join(q.split())
-    results, marked, quotes, counts, count = [], [], [], [], ""
+    results, marked, quotes, counts, count, absent = [], [], [], [], "", []
     if query:
         found = search.search(session, query, limit=SEARCH_RESULTS)
         by_id = {f.id: f for f in figures.figures_by_id(session, [h.figure_id for h in found.hits])}
@@ -146,6 +146,7 @@ def search_page(
         marked = [search_terms.mark(r.statement, found.terms) for r in results]
         quotes = [search_terms.mark(r.quote, found.terms) for r in results]
         count = pages.count_words(found.total, len(results), found.total_text)
+        absent = search_terms.words_of(query, found.absent)
     return pages.render(
         request,
         "search.html",
@@ -155,6 +156,7 @@ def search_page(
         quotes=quotes,
         counts=counts,
         count_words=count,
+        absent=absent,
     )
 
 

@@ -22,6 +22,7 @@ about a thousand times one in ten (bench/RESULTS.md). The count a page shows is 
 the index, unscored.
 """
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -210,9 +211,22 @@ def _corpus(connection: Connection) -> tuple[int, float]:
     return everyone, float(average or 1)
 
 
-def search_binds(connection: Connection, words: str) -> dict[str, Any]:
+def document_counts(connection: Connection, found: Sequence[str]) -> list[int]:
+    """How many documents hold each term, read from the index alone."""
+    dialect = connection.dialect.name
+    names = {
+        f"df_{i}": f'"{term}"' if dialect == "sqlite" else term for i, term in enumerate(found)
+    }
+    counting = ", ".join(f"({_DF[dialect].format(name=name)})" for name in names)
+    return [int(n) for n in connection.execute(text(f"SELECT {counting}"), names).one()]
+
+
+def search_binds(
+    connection: Connection, words: str, counts: Sequence[int] | None = None
+) -> dict[str, Any]:
     """What `hits` binds for a person's words; the terms' weights (BM25's inverse document
-    frequency) from counts read on `connection`."""
+    frequency) from `counts` (`document_counts` of the words' terms, read on `connection`
+    unless given)."""
     dialect = connection.dialect.name
     found = query_terms(words) or [NO_TERMS]
     binds: dict[str, Any] = {}
@@ -221,20 +235,15 @@ def search_binds(connection: Connection, words: str) -> dict[str, Any]:
             binds[f"{field}_{i}"] = (
                 f'{field} : "{term}"' if dialect == "sqlite" else f"{term}:{label}"
             )
-        binds[f"df_{i}"] = f'"{term}"' if dialect == "sqlite" else term
-    binds["search"] = " OR ".join(binds[f"df_{i}"] for i in range(len(found)))
-    if dialect != "sqlite":
+    if dialect == "sqlite":
+        binds["search"] = " OR ".join(f'"{term}"' for term in found)
+    else:
         binds["search"] = " | ".join(found)
-    counting = ", ".join(f"({_DF[dialect].format(name=f'df_{i}')})" for i in range(len(found)))
-    counts = connection.execute(
-        text(f"SELECT {counting}"),
-        {k: v for k, v in binds.items() if k.startswith("df_")},
-    ).one()
     everyone, average = _corpus(connection)
     binds["lengthy"] = LENGTH / max(average, 1.0)
-    for i, df in enumerate(counts):
+    for i, df in enumerate(counts if counts is not None else document_counts(connection, found)):
         binds[f"weight_{i}"] = math.log(1 + (everyone - df + 0.5) / (df + 0.5))
-    return {k: v for k, v in binds.items() if not k.startswith("df_")}
+    return binds
 
 
 def document(read: FigureRead, definition: str) -> dict[str, Any]:
@@ -303,6 +312,7 @@ class SearchResult:
     hits: list[Hit]  # best first; ties by id
     total: int  # how many figures match, up to `cap`
     capped: bool  # more than `total` match
+    absent: list[str] = dataclasses.field(default_factory=list)  # terms no figure holds
 
     @property
     def total_text(self) -> str:
@@ -327,12 +337,17 @@ def search(
     statement = select(matching.c.figure_id, matching.c.rank)
     if not include_retracted:
         statement = statement.where(unretracted(matching.c.figure_id))
-    values = search_binds(session.connection(), words)
+    counts = document_counts(session.connection(), found)
+    values = search_binds(session.connection(), words, counts)
     rows = session.execute(
         statement.order_by(matching.c.rank, matching.c.figure_id).limit(limit), values
     ).all()
     counting = _counting(session.get_bind().dialect.name, include_retracted)
     total = session.scalar(counting, {"search": values["search"]}) or 0
     return SearchResult(
-        found, [Hit(row[0], -float(row[1])) for row in rows], min(total, cap), total > cap
+        found,
+        [Hit(row[0], -float(row[1])) for row in rows],
+        min(total, cap),
+        total > cap,
+        [term for term, count in zip(found, counts, strict=True) if count == 0],
     )
