@@ -2,6 +2,7 @@
 anywhere, spans, bounds, periods and attributions, and the base of every input model."""
 
 import hashlib
+import re
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -22,7 +23,23 @@ from app.ids import SLUG_PATTERN
 from app.qualifiers import Qualifier, bounds_for
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+
+
+def _country(code: str) -> str:
+    if re.fullmatch(COUNTRY_PATTERN, code) is None:
+        hint = (
+            f" ({code.upper()}, not {code})" if re.fullmatch(COUNTRY_PATTERN, code.upper()) else ""
+        )
+        raise ValueError(
+            f"a country is its two-letter ISO 3166-1 code in capitals, such as KH or US{hint}"
+        )
+    return code
+
+
+CountryCode = Annotated[
+    str, AfterValidator(_country), Field(json_schema_extra={"pattern": COUNTRY_PATTERN})
+]
 
 
 def partial_date(text: str) -> str:
