@@ -97,6 +97,22 @@ def test_serve_creates_migrates_loads_and_serves_a_fresh_database(tmp_path: Path
     assert "empty database: loaded" in output
 
 
+def test_serve_gives_each_worker_time_to_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn kills a worker that has not answered its supervisor within 5 s; four workers
+    importing the app at once on two cores took longer, and one was killed on a first start."""
+    handed: dict[str, object] = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: handed.update(options, app=app))
+    monkeypatch.setenv("DEPSTATS_DATABASE_URL", database_url(tmp_path, "workers"))
+    get_settings.cache_clear()
+    result = runner.invoke(cli, ["serve", "--workers", "4"])
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert handed["workers"] == 4 and handed["app"] == "app.main:create_app"
+    assert handed["timeout_worker_healthcheck"] == 30
+
+
 def test_a_bad_setting_is_named_by_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEPSTATS_MAX_PAGE_SIZE", "lots")
     get_settings.cache_clear()

@@ -32,6 +32,9 @@ def prepare(settings: Settings) -> None:
         engine.dispose()
 
 
+WORKER_START_SECONDS = 30
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 for all.")] = "127.0.0.1",
     port: Annotated[
@@ -71,6 +74,10 @@ def serve(
         # Our own access log carries the request id and duration; uvicorn's would repeat it.
         access_log=False,
         log_config=_log_config(settings.log_format),
+        # How long a worker may take to answer the supervisor's first ping before it is
+        # killed and started again (uvicorn's default is 5 s). Several workers importing the
+        # app at once on a machine of two cores took longer: one was killed on a first start.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
 
 
