@@ -66,6 +66,9 @@ class Dataset:
     texts: dict[str, str] = field(default_factory=dict)
     # Ids of blocks that are there but failed validation: reported once, never as missing.
     broken: set[str] = field(default_factory=set)
+    # A figures file that is not valid TOML: its figures are unknown, so a figure that seems
+    # missing may be in it; the file is reported once, each reference to it not again.
+    unread_figures: bool = False
     # Where each item was read from, as "sources/x.toml", for messages and revision reasons.
     files: dict[tuple[str, str], str] = field(default_factory=dict)
     # A corrected figure's states in order: as first curated (reason None: revision 1), then
@@ -133,7 +136,10 @@ def read_dataset(data_dir: Path) -> Dataset:
 
     blocks: dict[str, dict[str, Any]] = {}
     for path in sorted((data_dir / "figures").glob("*.toml")):
-        table = _read_toml(path, rel(path), findings) or {}
+        table = _read_toml(path, rel(path), findings)
+        if table is None:
+            dataset.unread_figures = True
+            continue
         curated = table.pop("curated", None)
         if curated is not None and not _a_day(curated):
             findings.append(Finding(rel(path), None, "curated must be a day: curated = 2026-11-26"))
@@ -178,6 +184,16 @@ def read_dataset(data_dir: Path) -> Dataset:
     return dataset
 
 
+class _Anything:
+    """Holds every id: with a figures file unread, any figure may be in it."""
+
+    def __contains__(self, _: object) -> bool:
+        return True
+
+
+_ANY = _Anything()
+
+
 def check_references(dataset: Dataset) -> list[Finding]:
     """The checks that span files (`app.rules`, as the write API applies them)."""
     findings: list[Finding] = []
@@ -195,7 +211,7 @@ def check_references(dataset: Dataset) -> list[Finding]:
             source=None if text is None else (text, source.published if source else None),
             figure=dataset.figures.get,
             targets=targets,
-            unreported=dataset.broken,
+            unreported=_ANY if dataset.unread_figures else dataset.broken,
             measure_event=measure.event if measure else None,
             organisations=dataset.organisations,
             publisher=source.publisher if source else None,
@@ -205,9 +221,11 @@ def check_references(dataset: Dataset) -> list[Finding]:
             for b in figure_rules(figure, around)
         ]
     for item in dataset.derived.values():
+        # An unread figures file may hold any input: its own finding says so.
+        unreported = dataset.broken | (set(item.inputs) if dataset.unread_figures else set())
         findings += [
             Finding(dataset.files[("derived", item.id)], f"derived {item.id!r}", m)
-            for m in derived_findings(item, dataset.figures, dataset.broken)
+            for m in derived_findings(item, dataset.figures, unreported)
         ]
     return findings
 
@@ -227,7 +245,7 @@ def _correct(
         where = f"{where} (figure {correction.figure!r})"
         current = blocks.get(correction.figure)
         if current is None:
-            if correction.figure not in dataset.broken:
+            if correction.figure not in dataset.broken and not dataset.unread_figures:
                 findings.append(Finding(file, where, "no such figure in figures/"))
             continue
         if "id" in correction.set:

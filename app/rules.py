@@ -173,7 +173,11 @@ def stated_apart(restating: FigureCreate, restated: FigureCreate) -> str | None:
 def organisation_rules(figure: FigureCreate, around: Around) -> list[Broken]:
     """One organisation, one name: the name its list gives it (or the source's publisher)."""
     name = figure.attribution.organisation
-    if around.organisations is None or name is None or name == around.publisher:
+    # With no publisher known (its source failed its own check, reported there), whether the
+    # name is the publisher's cannot be told: "add it to the list" could be the wrong advice.
+    if around.organisations is None or name is None or around.publisher is None:
+        return []
+    if name == around.publisher:
         return []
     listed = around.organisations.get(name)
     if listed == name:

@@ -1,5 +1,6 @@
 """`depstats check` passes on data/ and names the file and figure of each fault in a broken copy."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,9 @@ def test_a_changed_source_text_fails_its_digest_and_every_quote_after_the_edit(
     assert code == 1
     assert "sources/khmer-times-2018-02-us-deportees.toml" in output
     assert "sha256 2599ce1a" in output and "does not match the text" in output
+    # With the source unread its publisher is unknown: "Khmer Times, in its own voice, is
+    # not in organisations.toml: add it" was wrong advice.
+    assert "organisations.toml" not in output
 
 
 def test_a_quote_that_occurs_elsewhere_says_where(data_copy: Path) -> None:
@@ -153,6 +157,22 @@ def test_invalid_toml_is_reported_with_its_file(data_copy: Path) -> None:
     code, output = check(data_copy)
     assert code == 1
     assert "figures/broken.toml: not valid TOML" in output
+
+
+def test_a_figures_file_that_is_not_toml_is_the_one_problem_not_every_reference_to_it(
+    data_copy: Path,
+) -> None:
+    """Its figures are unknown, so the corrections, relations and derived figures that name
+    them would each say "no such figure": 14 problems for one missing bracket."""
+    path = data_copy / FIGURES
+    path.write_text(
+        re.sub(r"(?m)^\[\[figure\]\]$", "[[figure]", path.read_text(encoding="utf-8"), count=1),
+        encoding="utf-8",
+    )
+    code, output = check(data_copy)
+    assert code == 1
+    assert "1 problem(s)" in output
+    assert f"{FIGURES}: not valid TOML" in output and "no such figure" not in output
 
 
 def test_a_missing_folder_is_an_error_not_a_crash(tmp_path: Path) -> None:
