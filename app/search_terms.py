@@ -17,10 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import snowballstemmer
+from typing import Any
 
 # Words the sources and the people who read them use for one thing, a row each; the first
 # word's stem stands for the row. Matching is by stem, so one form of a word is enough.
@@ -56,7 +53,7 @@ _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?!\d)|\d+|[^\W\d_]+")
 
 
 @lru_cache(maxsize=1)
-def _stemmer() -> "snowballstemmer.stemmer":
+def _stemmer() -> Any:  # snowballstemmer's English stemmer (the package has no types)
     # Imported when first used: the package loads all its 30 languages' stemmers (0.1 s).
     import snowballstemmer
 
