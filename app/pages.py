@@ -45,6 +45,10 @@ ASSET_URLS = {
 }
 TEMPLATES.globals["asset"] = ASSET_URLS.__getitem__
 TEMPLATES.filters["revised_by"] = revised_by
+# How much of a question /search reads; its boxes stop there, so a pasted question is cut,
+# not answered with a 422.
+SEARCH_LENGTH = 200
+TEMPLATES.globals["search_length"] = SEARCH_LENGTH
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
 MEDIA_TYPE = "text/html; charset=utf-8"
 # No inline script or style, nothing from elsewhere; JSON-LD in a page is data, not script.

@@ -248,8 +248,8 @@ def test_each_page_fits_320_pixels_keeps_its_policy_and_passes_axe(
 def test_every_figure_page_fits_320_pixels_however_long_its_permalink(
     live_server: str, browser: Browser
 ) -> None:
-    """Each figure's page shows its permalink, the longest word on it; a long id
-    (removals-since-2002-rounded) pushed three pages 8 px sideways."""
+    """Each figure's page shows its permalink, the longest word on it; long ids
+    (removals-since-2002-rounded) pushed five of the eight pages 11 to 22 px sideways."""
     context = browser.new_context(viewport={"width": 320, "height": 640})
     page = context.new_page()
     ids = [f["id"] for f in httpx.get(f"{live_server}/v1/figures?limit=100").json()["items"]]

@@ -134,7 +134,7 @@ def derived_index(request: Request, session: SessionDep, cursor: StartAt = None)
 def search_page(
     request: Request,
     session: SessionDep,
-    q: Annotated[str, Query(max_length=200, description="What to look for.")] = "",
+    q: Annotated[str, Query(max_length=pages.SEARCH_LENGTH, description="What to look for.")] = "",
 ) -> HTMLResponse:
     query = " ".join(q.split())
     results, marked, quotes, counts, count, absent = [], [], [], [], "", []
