@@ -218,7 +218,7 @@ def render_all(database: Path) -> None:
     from app.config import Settings
     from app.db import create_db_engine
     from app.models import Figure
-    from app.services import renders
+    from app.services import renders, search_index
 
     engine = create_db_engine(Settings(database_url=f"sqlite:///{database}"))
     last = ""
@@ -240,6 +240,9 @@ def render_all(database: Path) -> None:
         rate = done / (time.perf_counter() - started)
         print(f"  rendered {done:,} ({rate:,.0f}/s)", end="\r", flush=True)
     print()
+    with Session(engine) as session:
+        search_index.optimize(session)  # as a full re-render does (`renders.ensure_current`)
+        session.commit()
     engine.dispose()
 
 

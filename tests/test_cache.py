@@ -356,6 +356,7 @@ def test_the_hot_reads_run_in_the_read_threads_not_the_event_loop(
     import threading
 
     from app.services import figures as service
+    from app.services import renders
 
     seen: list[tuple[str, bool, str]] = []
 
@@ -374,7 +375,7 @@ def test_the_hot_reads_run_in_the_read_threads_not_the_event_loop(
 
         return read_and_say_where
 
-    monkeypatch.setattr(service, "rendered_figure", watched("one", service.rendered_figure))
+    monkeypatch.setattr(renders, "rendered_figure", watched("one", renders.rendered_figure))
     monkeypatch.setattr(service, "rendered_figures", watched("page", service.rendered_figures))
     uncached = settings.model_copy(update={"response_cache_bytes": 0})
     with TestClient(create_app(uncached)) as client:

@@ -11,10 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from app.curation import read_dataset
+from app.models import Figure
 from app.search_terms import Segment, mark, query_terms
 from app.services.loader import load_dataset
 from app.services.search import search
@@ -102,6 +103,26 @@ def test_the_count_is_capped_and_says_so(engine: Engine) -> None:
     assert (everything.total, everything.capped, everything.total_text) == (8, False, "8")
     assert (len(capped.hits), capped.total, capped.capped, capped.total_text) == (2, 3, True, "3+")
     assert [h.figure_id for h in capped.hits] == [h.figure_id for h in everything.hits][:2]
+
+
+@pytest.mark.parametrize("retracted", [0, 1, 3])
+def test_the_capped_count_leaves_out_the_retracted_at_any_cap(
+    engine: Engine, retracted: int
+) -> None:
+    """The count stops reading matches past the cap (and as many as are retracted): below,
+    at and above the cap it is exact, and it never counts a retracted figure."""
+    with Session(engine) as session:
+        matching = [hit.figure_id for hit in search(session, "Cambodians", limit=100).hits]
+        gone = matching[1 : 1 + retracted]
+        session.execute(update(Figure).where(Figure.id.in_(gone)).values(status="retracted"))
+        for cap in range(1, len(matching) + 2):
+            for include in (False, True):
+                found = search(session, "Cambodians", cap=cap, include_retracted=include)
+                true = len(matching) - (0 if include else retracted)
+                assert (found.total, found.capped) == (min(true, cap), true > cap), (cap, include)
+                assert len(found.hits) == min(true, 20)
+                assert include or not set(gone) & {hit.figure_id for hit in found.hits}
+        session.rollback()
 
 
 def test_q_pages_through_the_ranking_with_its_cursor(client: TestClient) -> None:

@@ -138,7 +138,7 @@ async def read_figure(
 
 def _figure_answer(request: Request, figure_id: str, format: str | None) -> Response:
     checked_id("figure", figure_id)
-    body, etag = figures.rendered_figure(request.app.state.engine, figure_id)
+    body, etag = renders.rendered_figure(request.app.state.engine, figure_id)
     media_type = representation(request, format, [*JSON_OR_LINKED_DATA, CSV])
     if media_type == PAGE:
         return pages.to_page("figure", figure_id)

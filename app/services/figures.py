@@ -12,7 +12,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
-    Engine,
     Select,
     String,
     bindparam,
@@ -23,12 +22,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
-from app.db import CoreReads, DriverRead
+from app.db import CoreReads
 from app.errors import NotFound, invalid_field
 from app.models import Figure, FigureRelation, FigureRender, Measure, Source
 from app.paging import Cursor, Sort
 from app.qualifiers import Qualifier
-from app.services.search import hits, ranked_page, search_binds, term_count
+from app.services.search import best_renders, hits, ranked_page, search_binds, term_count
 
 _SORT_COLUMNS = {
     "id": Figure.id, "measure": Figure.measure_id, "source": Figure.source_id,
@@ -93,6 +92,11 @@ class _Shape:
     q: bool
     engine: str  # the dialect's name: how `q` is searched
     terms: int  # how many terms `q` has
+
+    @property
+    def q_alone(self) -> bool:
+        others = (self.measure, self.source, self.qualifier, self.country, self.start, self.end)
+        return self.q and not any(others)
 
     @classmethod
     def of(cls, filters: FigureFilters, engine: str) -> "_Shape":
@@ -180,8 +184,7 @@ def _rendered(
     the hot reads, built once a shape and prepared once (see `CoreReads`)."""
     key = _key(sort, shape)
     order = (key.desc(), Figure.id.desc()) if sort.descending else (key, Figure.id)
-    others = (shape.measure, shape.source, shape.qualifier, shape.country, shape.start, shape.end)
-    if limited and sort.field == "rank" and shape.q and not any(others):
+    if limited and sort.field == "rank" and shape.q_alone:
         return ranked_page(shape.engine, shape.terms, column, shape.include_retracted, after,
                            sort.descending)  # fmt: skip
     statement = select(Figure.id, key, getattr(FigureRender, column), FigureRender.etag).join(
@@ -225,9 +228,14 @@ def rendered_figures(
     page's own length when the first page is also the last; else `count()` (by default, a
     count of the matches)."""
     shape = _Shape.of(filters, reads.dialect.name)
-    statement = _rendered(shape, sort, column, cursor is not None)
-    values = _values(filters, reads.connection, cursor)
-    found = reads.all(statement, {**values, "limit": limit + 1})
+    found = None
+    if filters.q is not None and shape.q_alone and sort == Sort("rank", descending=False):
+        words, retracted = filters.q, filters.include_retracted
+        found = best_renders(reads.connection, words, retracted, limit + 1, cursor, column)
+    if found is None:
+        statement = _rendered(shape, sort, column, cursor is not None)
+        values = _values(filters, reads.connection, cursor)
+        found = reads.all(statement, {**values, "limit": limit + 1})
     next_cursor = None
     if len(found) > limit:
         found = found[:limit]
@@ -269,26 +277,6 @@ def all_rendered(
             yield [bytes(row[0]) for row in rows]
     finally:
         streamed.close()
-
-
-_FIGURE_RENDER = select(FigureRender.json, FigureRender.etag).where(
-    FigureRender.figure_id == bindparam("id")
-)
-
-
-@lru_cache(maxsize=8)
-def _figure_render(engine: Engine) -> DriverRead:
-    return DriverRead(engine, _FIGURE_RENDER)
-
-
-def rendered_figure(engine: Engine, figure_id: str) -> tuple[bytes, str]:
-    """A figure's stored JSON and ETag; NotFound if there is no such figure. Read on the
-    driver's cursor (see `DriverRead`): the JSON column is bytes (SQLite) or a buffer
-    (psycopg), so it is passed through `bytes`; the ETag is text."""
-    found = _figure_render(engine).first(figure_id)
-    if found is None:
-        raise NotFound(f"no figure with id {figure_id!r}")
-    return bytes(found[0]), str(found[1])
 
 
 def _after(sort: Sort, column: ColumnElement[Any]) -> ColumnElement[bool]:

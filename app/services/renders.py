@@ -6,7 +6,7 @@ source's summary, and the number of every figure it relates to either way. So wh
 (the API's writes, `load`) calls `refresh` with what it changed, in its own transaction, and
 `refresh` renders those figures, their neighbours by relation (parts, wholes, restatements,
 either way), and every figure of a measure or source it changed; the same step stores each
-rendered figure's search document (app/services/search.py), so search finds what the API
+rendered figure's search document (app/services/search_index.py), so search finds what the API
 shows, measure's definition included. The stored renders also
 carry the fingerprint of the code that made them: when an upgrade changes how a figure is
 shown, `ensure_current` makes them all again before the API serves one.
@@ -14,18 +14,21 @@ shown, `ensure_current` makes them all again before the API serves one.
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
 import orjson
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.db import DriverRead
+from app.errors import NotFound
 from app.etags import etag_hasher
 from app.mapping import figure_read
 from app.models import DatasetState, Figure, FigureRelation, FigureRender
 from app.schemas.reads import FigureRead
-from app.services import search
+from app.services import search_index
 from app.services.figures import incoming_relations, with_related
 from app.tabular import CsvRows
 
@@ -34,7 +37,8 @@ _APP = Path(__file__).resolve().parent.parent
 # The modules whose code decides what a figure's representations say.
 _SHAPING = ("schemas/fields.py", "schemas/reads.py", "mapping.py", "statements.py",
             "numbers.py", "qualifiers.py", "dates.py", "intervals.py", "tabular.py",
-            "services/renders.py", "search_terms.py", "services/search.py")  # fmt: skip
+            "services/renders.py", "search_terms.py", "services/search_index.py",
+            "services/ranking.py")  # fmt: skip
 
 
 def _fingerprint() -> str:
@@ -74,11 +78,11 @@ def render(session: Session, ids: Iterable[str]) -> int:
             incoming = incoming_relations(reading, [f.id for f in found])
             made = [(f, figure_read(f, incoming.get(f.id, []))) for f in found]
             rows = [_render(f, incoming.get(f.id, []), read) for f, read in made]
-            documents = [search.document(read, f.measure.definition) for f, read in made]
+            documents = [search_index.document(read, f.measure.definition) for f, read in made]
         session.execute(delete(FigureRender).where(FigureRender.figure_id.in_(batch)))
         if rows:
             session.execute(insert(FigureRender), rows)
-        search.store(session, batch, documents)
+        search_index.store(session, batch, documents)
         done += len(rows)
     return done
 
@@ -111,6 +115,7 @@ def ensure_current(session: Session, *, force: bool = False) -> int:
         done += render(session, ids)
         last = ids[-1]
         session.expunge_all()
+    search_index.optimize(session)
     session.execute(
         update(DatasetState)
         .where(DatasetState.id == 1)
@@ -173,3 +178,23 @@ def stored(session: Session, figure_id: str) -> tuple[bytes, str]:
 def _chunks(ids: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(ids), BATCH):
         yield ids[start : start + BATCH]
+
+
+_FIGURE_RENDER = select(FigureRender.json, FigureRender.etag).where(
+    FigureRender.figure_id == bindparam("id")
+)
+
+
+@lru_cache(maxsize=8)
+def _figure_render(engine: Engine) -> DriverRead:
+    return DriverRead(engine, _FIGURE_RENDER)
+
+
+def rendered_figure(engine: Engine, figure_id: str) -> tuple[bytes, str]:
+    """A figure's stored JSON and ETag; NotFound if there is no such figure. Read on the
+    driver's cursor (see `DriverRead`): the JSON column is bytes (SQLite) or a buffer
+    (psycopg), so it is passed through `bytes`; the ETag is text."""
+    found = _figure_render(engine).first(figure_id)
+    if found is None:
+        raise NotFound(f"no figure with id {figure_id!r}")
+    return bytes(found[0]), str(found[1])

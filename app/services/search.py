@@ -49,16 +49,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.models import Figure, FigureRender
-from app.schemas.reads import FigureRead
-from app.search_terms import query_terms, terms
+from app.paging import Cursor
+from app.search_terms import query_terms
+from app.services import search_index, topk
+from app.services.ranking import FIELDS, K1, LENGTH
 
 # A term no text yields (a token is letters or digits, never both): what a query of stop
 # words alone searches for, so that it finds nothing on both engines without a special case.
 NO_TERMS = "0a"
-# The fields of a document: FTS5 column, PostgreSQL weight label, and what a term found there
-# counts.
-FIELDS = (("says", "A", 1.0), ("own", "B", 0.6), ("explains", "C", 0.4))
-LENGTH = 0.25  # how much a long document's score is lowered (BM25's b, gentler than 0.75)
 
 # Where each engine finds the documents holding a bound query: terms are [a-z0-9]+ words and
 # reach SQL as bound strings, given to FTS5 double-quoted (a string, never syntax) and to
@@ -67,12 +65,11 @@ _FIND = {
     "sqlite": "figure_search_text MATCH :{name}",
     "postgresql": "figure_search.document @@ to_tsquery('simple', :{name})",
 }
-# How many documents hold a term, each engine reading its index only.
-_DF = {
-    "sqlite": "SELECT count(*) FROM figure_search_text WHERE figure_search_text MATCH :{name}",
-    "postgresql": "SELECT count(*) FROM figure_search WHERE "
-    "figure_search.document @@ to_tsquery('simple', :{name})",
-}
+# How many documents hold a term, on PostgreSQL: counted in its index.
+_DF = (
+    "SELECT count(*) FROM figure_search WHERE "
+    "figure_search.document @@ to_tsquery('simple', :{name})"
+)
 # Every number a double on both engines (PostgreSQL reads 1.0 as numeric), so that both do
 # the same arithmetic and give the same ranks.
 _REAL = "CAST({} AS DOUBLE PRECISION)"
@@ -116,9 +113,9 @@ def hits(dialect: str, count: int) -> Subquery:
         + ")"
         for i in range(count)
     )
-    # BM25's length factor with k1 = 1.2: (k1 + 1) / (1 + k1 (1 - b + b length / average)).
+    # BM25's length factor, as `ranking.length_factor` computes it.
     length = (
-        f"({_REAL.format(2.2)} / ({_REAL.format(1)} + {_REAL.format(1.2)} * "
+        f"({_REAL.format(K1 + 1)} / ({_REAL.format(1)} + {_REAL.format(K1)} * "
         f"({_REAL.format(1 - LENGTH)} + {_REAL.format(':lengthy')} * figure_search.length)))"
     )
     # Built of our own constants and bound parameters only: no text from outside.
@@ -163,11 +160,41 @@ def ranked_page(
     )
 
 
-# How many figures match, from the index alone, less the retracted ones (a lookup each):
-# counted in the scoring pass instead, the count cost a third of a search of ten thousand.
-_COUNT = {
-    "sqlite": "SELECT count(*) FROM figure_search_text WHERE figure_search_text MATCH :search",
-    "postgresql": "SELECT count(*) FROM figure_search WHERE "
+@lru_cache(maxsize=4)
+def _renders_of(column: str) -> Select[Any]:
+    ids: BindParameter[list[str]] = bindparam("ids", expanding=True)
+    return select(FigureRender.figure_id, getattr(FigureRender, column), FigureRender.etag).where(
+        FigureRender.figure_id.in_(ids)
+    )
+
+
+def best_renders(
+    connection: Connection,
+    words: str,
+    include_retracted: bool,
+    limit: int,
+    cursor: Cursor | None,
+    column: str,
+) -> list[tuple[str, float, bytes, str]] | None:
+    """`ranked_page`'s rows (id, rank, render, ETag) after `cursor`, best first, when
+    `topk.best_figures` finds them without scoring every match; else None."""
+    values = search_binds(connection, words)
+    after = (cursor.key, cursor.id) if cursor is not None else None
+    found = topk.best_figures(connection, query_terms(words), values, limit, include_retracted,
+                              after)  # fmt: skip
+    if found is None:
+        return None
+    rows = connection.execute(_renders_of(column), {"ids": [i for i, _ in found]})
+    renders = {row[0]: (row[1], row[2]) for row in rows}
+    return [(i, rank, *renders[i]) for i, rank in found if i in renders]
+
+
+# How many figures match, from the index alone, up to `:most` (the cap, plus one, plus as many
+# as are retracted), less the retracted ones (a lookup each): a page says "1,000+" past its
+# cap, and counting ten thousand matches cost a millisecond.
+_MATCHES = {
+    "sqlite": "SELECT rowid FROM figure_search_text WHERE figure_search_text MATCH :search",
+    "postgresql": "SELECT figure_id FROM figure_search WHERE "
     "figure_search.document @@ to_tsquery('simple', :search)",
 }
 _RETRACTED = {
@@ -175,13 +202,30 @@ _RETRACTED = {
     "figure_search.figure_id = figures.id WHERE figures.status = 'retracted')",
     "postgresql": " AND figure_id IN (SELECT id FROM figures WHERE status = 'retracted')",
 }
+_HOW_MANY_RETRACTED = text("SELECT count(*) FROM figures WHERE status = 'retracted'")
 
 
-def _counting(dialect: str, include_retracted: bool) -> TextClause:
-    every = _COUNT[dialect]
-    if include_retracted:
-        return text(every)
-    return text(f"SELECT ({every}) - ({every}{_RETRACTED[dialect]})")
+@lru_cache(maxsize=4)
+def _counting(dialect: str) -> TextClause:
+    """(matches up to `:most`, retracted matches)."""
+    matches = _MATCHES[dialect]
+    return text(
+        f"SELECT (SELECT count(*) FROM ({matches} LIMIT :most) AS found), "  # noqa: S608
+        f"(SELECT count(*) FROM ({matches}{_RETRACTED[dialect]}) AS gone)"
+    )
+
+
+def _count(connection: Connection, search: str, cap: int, include_retracted: bool) -> int:
+    """How many figures match, exactly up to `cap`; more than `cap` if more do."""
+    most = (
+        cap + 1 + (0 if include_retracted else connection.execute(_HOW_MANY_RETRACTED).scalar_one())
+    )
+    found, gone = connection.execute(
+        _counting(connection.dialect.name), {"search": search, "most": most}
+    ).one()
+    if found == most:
+        return cap + 1
+    return int(found) - (0 if include_retracted else int(gone))
 
 
 def term_count(text: str) -> int:
@@ -212,12 +256,13 @@ def _corpus(connection: Connection) -> tuple[int, float]:
 
 
 def document_counts(connection: Connection, found: Sequence[str]) -> list[int]:
-    """How many documents hold each term, read from the index alone."""
+    """How many documents hold each term: on SQLite, kept by `store` (`topk.document_counts`);
+    on PostgreSQL, counted in the index."""
     dialect = connection.dialect.name
-    names = {
-        f"df_{i}": f'"{term}"' if dialect == "sqlite" else term for i, term in enumerate(found)
-    }
-    counting = ", ".join(f"({_DF[dialect].format(name=name)})" for name in names)
+    if dialect == "sqlite":
+        return search_index.document_counts(connection, found)
+    names = {f"df_{i}": term for i, term in enumerate(found)}
+    counting = ", ".join(f"({_DF.format(name=name)})" for name in names)
     return [int(n) for n in connection.execute(text(f"SELECT {counting}"), names).one()]
 
 
@@ -244,60 +289,6 @@ def search_binds(
     for i, df in enumerate(counts if counts is not None else document_counts(connection, found)):
         binds[f"weight_{i}"] = math.log(1 + (everyone - df + 0.5) / (df + 0.5))
     return binds
-
-
-def document(read: FigureRead, definition: str) -> dict[str, Any]:
-    """A figure's document: the terms of each field, and how many there are in all."""
-    value = float(read.value)
-    number = str(int(value)) if value.is_integer() else read.value_text
-    fields = {
-        "says": [read.quote, read.statement, read.measure_name, read.value_text, number,
-                 read.attribution.person or ""],
-        "own": [number, read.value_text, read.measure_name],
-        "explains": [definition, read.attribution.organisation or "",
-                     read.attribution.role or "", read.attribution.text or "", read.note or ""],
-    }  # fmt: skip
-    found = {name: terms(" \n".join(parts)) for name, parts in fields.items()}
-    return {
-        "id": read.id,
-        **{name: " ".join(words) for name, words in found.items()},
-        "length": sum(len(words) for words in found.values()),
-    }
-
-
-_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
-_STORE = {
-    "sqlite": [
-        "DELETE FROM figure_search_text WHERE rowid IN "
-        "(SELECT doc FROM figure_search WHERE figure_id IN :ids)",
-        "DELETE FROM figure_search WHERE figure_id IN :ids",
-    ],
-    "postgresql": ["DELETE FROM figure_search WHERE figure_id IN :ids"],
-}
-_WEIGHED = [f"setweight(to_tsvector('simple', :{f}), '{label}')" for f, label, _ in FIELDS]
-_INSERT = {
-    "sqlite": "INSERT INTO figure_search_text (rowid, says, own, explains) VALUES "
-    "((SELECT doc FROM figure_search WHERE figure_id = :id), :says, :own, :explains)",
-    "postgresql": "INSERT INTO figure_search (figure_id, length, document) VALUES (:id, "  # noqa: S608
-    f":length, {' || '.join(_WEIGHED)})",
-}
-
-
-def store(session: Session, ids: Sequence[str], documents: list[dict[str, Any]]) -> None:
-    """Replace the index entries of these figures by these documents, in the caller's
-    transaction (`renders.render` calls it with the renders it makes)."""
-    dialect = session.get_bind().dialect.name
-    for statement in _STORE[dialect]:
-        session.execute(text(statement).bindparams(_IDS), {"ids": list(ids)})
-    if not documents:
-        return
-    if dialect == "sqlite":
-        # The FTS5 rows are keyed by an integer; figure_search gives each figure one.
-        session.execute(
-            text("INSERT INTO figure_search (figure_id, length) VALUES (:id, :length)"),
-            [{"id": d["id"], "length": d["length"]} for d in documents],
-        )
-    session.execute(text(_INSERT[dialect]), documents)
 
 
 @dataclass(frozen=True)
@@ -333,20 +324,20 @@ def search(
     found = query_terms(words)
     if not found:
         return SearchResult([], [], 0, False)
-    matching = hits(session.get_bind().dialect.name, len(found))
-    statement = select(matching.c.figure_id, matching.c.rank)
-    if not include_retracted:
-        statement = statement.where(unretracted(matching.c.figure_id))
     counts = document_counts(session.connection(), found)
     values = search_binds(session.connection(), words, counts)
-    rows = session.execute(
-        statement.order_by(matching.c.rank, matching.c.figure_id).limit(limit), values
-    ).all()
-    counting = _counting(session.get_bind().dialect.name, include_retracted)
-    total = session.scalar(counting, {"search": values["search"]}) or 0
+    rows = topk.best_figures(session.connection(), found, values, limit, include_retracted)
+    if rows is None:
+        matching = hits(session.get_bind().dialect.name, len(found))
+        statement = select(matching.c.figure_id, matching.c.rank)
+        if not include_retracted:
+            statement = statement.where(unretracted(matching.c.figure_id))
+        statement = statement.order_by(matching.c.rank, matching.c.figure_id).limit(limit)
+        rows = [(row[0], float(row[1])) for row in session.execute(statement, values)]
+    total = _count(session.connection(), values["search"], cap, include_retracted)
     return SearchResult(
         found,
-        [Hit(row[0], -float(row[1])) for row in rows],
+        [Hit(figure_id, -rank) for figure_id, rank in rows],
         min(total, cap),
         total > cap,
         [term for term, count in zip(found, counts, strict=True) if count == 0],
