@@ -20,7 +20,7 @@ from app.mapping import (
 from app.models import Figure
 from app.paging import Cursor, Sort
 from app.responses import base_url
-from app.services import catalog, derived, figures, search
+from app.services import catalog, derived, figures, renders, search
 from app.services.catalog import IdPage
 from app.services.figures import FigureFilters
 from app.statements import ap_date
@@ -140,11 +140,17 @@ def search_page(
     results, marked, quotes, counts, count, absent = [], [], [], [], "", []
     if query:
         found = search.search(session, query, limit=SEARCH_RESULTS)
-        by_id = {f.id: f for f in figures.figures_by_id(session, [h.figure_id for h in found.hits])}
-        results = [figure_read(by_id[h.figure_id]) for h in found.hits]
-        counts = [counted_name_of(by_id[h.figure_id]) for h in found.hits]
-        marked = [search_terms.mark(r.statement, found.terms) for r in results]
-        quotes = [search_terms.mark(r.quote, found.terms) for r in results]
+        # Each figure as its JSON says it (a dict: the template reads `read.id` alike).
+        results = renders.stored_objects(session, [h.figure_id for h in found.hits])
+        subjects = renders.measure_subjects(session, (read["measure"] for read in results))
+        counts = [
+            statements.counted_name(
+                r["measure_name"], subjects[r["measure"]], r["wording"]["restriction"]
+            )
+            for r in results
+        ]
+        marked = [search_terms.mark(r["statement"], found.terms) for r in results]
+        quotes = [search_terms.mark(r["quote"], found.terms) for r in results]
         count = pages.count_words(found.total, len(results), found.total_text)
         absent = search_terms.words_of(query, found.absent)
     return pages.render(

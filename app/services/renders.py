@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import orjson
 from sqlalchemy import Engine, bindparam, delete, insert, or_, select, update
@@ -26,7 +27,7 @@ from app.db import DriverRead
 from app.errors import NotFound
 from app.etags import etag_hasher
 from app.mapping import figure_read
-from app.models import DatasetState, Figure, FigureRelation, FigureRender
+from app.models import DatasetState, Figure, FigureRelation, FigureRender, Measure
 from app.schemas.reads import FigureRead
 from app.services import search_index
 from app.services.figures import incoming_relations, with_related
@@ -173,6 +174,25 @@ def stored(session: Session, figure_id: str) -> tuple[bytes, str]:
         select(FigureRender.json, FigureRender.etag).where(FigureRender.figure_id == figure_id)
     ).one()
     return bytes(row[0]), row[1]
+
+
+def stored_objects(session: Session, ids: list[str]) -> list[dict[str, Any]]:
+    """These figures' stored JSON, parsed, in the order given (ids that are no figure are
+    left out): what a page of search results shows, without loading each figure, its
+    measure, source and relations through the ORM, or validating its read model again."""
+    rows = session.execute(
+        select(FigureRender.figure_id, FigureRender.json).where(FigureRender.figure_id.in_(ids))
+    )
+    found = {row[0]: row[1] for row in rows}
+    return [orjson.loads(found[i]) for i in ids if i in found]
+
+
+def measure_subjects(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """Each of these measures' subject (who is counted), which a figure's JSON does not say."""
+    wanted = list(set(ids))
+    return dict(
+        session.execute(select(Measure.id, Measure.subject).where(Measure.id.in_(wanted))).all()
+    )
 
 
 def _chunks(ids: list[str]) -> Iterator[list[str]]:
