@@ -3,6 +3,7 @@ index that follows every write, load and measure change."""
 
 import io
 import json
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.curation import read_dataset
 from app.models import Figure
-from app.search_terms import Segment, mark, query_terms
+from app.search_terms import Segment, mark, query_terms, terms
 from app.services.loader import load_dataset
 from app.services.search import search
 
@@ -94,6 +95,24 @@ def test_marking_cuts_a_text_into_segments_with_the_matched_words_marked() -> No
         Segment("1,412", True),
         Segment(" of whom", False),
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="ab1,. éД\n", max_size=40), query=st.text(alphabet="ab1 ", max_size=8))
+def test_marking_keeps_every_character_and_marks_whole_words_of_the_query(
+    text: str, query: str
+) -> None:
+    wanted = set(query_terms(query))
+    segments = mark(text, wanted)
+    assert "".join(s.text for s in segments) == text
+    assert all(s.text for s in segments)  # no empty segment
+    assert all(a.matched or b.matched for a, b in pairwise(segments))  # joined
+    for segment in segments:
+        found = set(terms(segment.text))
+        if segment.matched:
+            assert found & wanted and query_terms(segment.text) == terms(segment.text)
+        else:
+            assert not found & wanted
 
 
 def test_the_count_is_capped_and_says_so(engine: Engine) -> None:
