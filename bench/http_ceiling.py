@@ -25,7 +25,9 @@ Each server runs pinned to CPU 0 (taskset), wrk runs on CPU 1, over loopback onl
       words planted in exactly 1, 10, 100, 1,000 or 10,000 figures, alone or as two-word
       phrases with stop words around them), on /v1/figures?q=...&limit=20 and on the /search
       page (20 results each): one wrk run per hit-count class and one over the whole mix, p50
-      and p99 of each; and the API at its default limit of 100, over the mix alone.
+      and p99 of each; and the API at its default limit of 100, over the mix alone. First,
+      what a list of 20 figures costs on the same server unsearched (`?measure=...&limit=20`,
+      20 measures in turn): the floor a search's page stands on.
 
 (a) and (b) log like (c): uvicorn's access log at its default level. Prints requests/s,
 p50 and p99 latency and each result as a ratio to (b) and to Datasette on the same request,
@@ -301,6 +303,11 @@ def search_section(big: Path, n: int, duration: int) -> dict[str, dict]:
     server = serve([depstats, "serve", "--port", str(port)], env, f"{base}/readyz")
     results: dict[str, dict] = {}
     try:
+        # What any list of 20 figures costs here, searched or not: a page of one measure's.
+        filtered = [f"/v1/figures?measure=synthetic-measure-{m:03d}&limit=20" for m in range(20)]
+        for path in filtered:  # asked once first, as every query of the mix is below
+            httpx.get(base + path, timeout=60).raise_for_status()
+        results["filtered_20"] = wrk(base, paths=filtered, duration=duration, connections=4)
         # The API at the page's 20 results, then at its default of 100 (the mix alone):
         # 100 figures are 160 kB of JSON, whose making and sending is not the search.
         runs = (("/v1/figures", "&limit=20", "q_api"), ("/search", "", "q_page"),
