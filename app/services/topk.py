@@ -164,6 +164,8 @@ def best_figures(
 
 @dataclass
 class _Search:
+    """One search's reading: its query, and the cursor the figures met are read on."""
+
     cursor: Any
     terms: Sequence[str]
     weights: Sequence[float]
