@@ -19,8 +19,10 @@ from app.search_terms import query_terms
 from app.services import search, search_index, topk
 from conftest import make_settings
 
-# Words that are their own stems and no stop word, so a document names its terms directly.
-WORDS = ["alpha", "gamma", "delta", "kappa", "sigma", "omega"]
+# Terms as a document holds them: words that are their own stems, and "ma" beside "max2"
+# (what "max²" folds to), whose tokens begin alike. A query typed as "max2" searches "max"
+# and "2", which no document holds.
+WORDS = ["alpha", "gamma", "delta", "kappa", "sigma", "ma", "max2"]
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +48,14 @@ def fill(session: Session, drawn: list[tuple[list[str], list[str], list[str], in
     """The index holds these documents (says, own, explains, length), ids f-000, f-001...,
     stored over whatever it held: `store` replaces a figure's document and forgets the rest."""
     held = session.scalars(text("SELECT figure_id FROM figure_search")).all()
-    search_index.store(session, held, [])
     made = [
         {"id": f"f-{n:03d}", "says": " ".join(a), "own": " ".join(b),
          "explains": " ".join(c), "length": length}
         for n, (a, b, c, length) in enumerate(drawn)
     ]  # fmt: skip
-    search_index.store(session, [d["id"] for d in made], made)
+    # One call, as a render makes it: the figures held before are forgotten, or stored again
+    # with another document (and length, so another row of figure_search_impacts).
+    search_index.store(session, sorted({*held, *(d["id"] for d in made)}), made)
     # A new version, as every write makes: the corpus's size is read again.
     session.execute(text("UPDATE dataset_state SET version = version + 1"))
     session.commit()
@@ -74,10 +77,11 @@ def full_ranking(connection: Connection, words: str, values: dict[str, Any]) -> 
     limit=st.integers(min_value=1, max_value=12),
     start=st.integers(min_value=-1, max_value=70),
     first=st.sampled_from([1, 2, 16]),
+    gone=st.sets(st.integers(min_value=0, max_value=119), max_size=6),
 )
 def test_the_best_few_are_the_first_of_the_full_ranking(
-    index: Engine, monkeypatch: pytest.MonkeyPatch,
-    drawn: list[Any], query: list[str], limit: int, start: int, first: int,
+    index: Engine, monkeypatch: pytest.MonkeyPatch, drawn: list[Any], query: list[str],
+    limit: int, start: int, first: int, gone: set[int],
 ) -> None:  # fmt: skip
     monkeypatch.setattr(topk, "FIRST", first)  # one row a round makes many rounds
     words = " ".join(query)
@@ -91,7 +95,14 @@ def test_the_best_few_are_the_first_of_the_full_ranking(
             after = (ranking[start][1], ranking[start][0])
         expected = ranking[start + 1 :][:limit] if after else ranking[:limit]
         found = topk.best_figures(connection, query_terms(words), values, limit, True, after)
+        # Leaving out figures (as the retracted are): the rest of the ranking, in order.
+        retracted = frozenset(f"f-{n:03d}" for n in gone)
+        weights = [values[f"weight_{i}"] for i in range(len(query_terms(words)))]
+        kept = [row for row in ranking if row[0] not in retracted]
+        without = topk.best(connection, query_terms(words), weights, values["lengthy"], limit,
+                            retracted=retracted)  # fmt: skip
     assert found == expected
+    assert without == kept[:limit]
 
 
 def test_a_page_too_far_down_is_left_to_the_full_ranking(
@@ -133,6 +144,17 @@ def test_the_index_rows_are_numbered_shortest_document_first(index: Engine) -> N
     ]  # fmt: skip
     assert sorted(rows[1][3].split()) == ["alphax6", "deltax1", "gammax5"]
     assert rows[0][3] == "kappax4"
+    with Session(index) as session:  # f-000 stored again, alone, with another document
+        docs = dict(session.execute(text("SELECT figure_id, doc FROM figure_search")).all())
+        again = {"id": "f-000", "says": "alpha", "own": "", "explains": "", "length": 12}
+        search_index.store(session, ["f-000"], [again])
+        now = dict(session.execute(text("SELECT figure_id, doc FROM figure_search")).all())
+        rows = "SELECT rowid FROM figure_search_impacts WHERE figure_search_impacts MATCH :t"
+        row = session.execute(text(rows), {"t": "alphax4"}).scalar_one()
+        session.rollback()
+    assert docs["f-000"] < docs["f-001"]
+    assert now == docs  # it keeps its number, though a number after f-001's was free
+    assert (row >> 32, row & 0xFFFFFFFF) == (12, docs["f-000"])
 
 
 def test_the_ranking_constants_read_alike_in_python_and_sqlite(tmp_path: Path) -> None:

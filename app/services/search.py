@@ -15,11 +15,13 @@ they all hold), times 1 if the figure says it, plus 0.6 if it is its own, plus 0
 explains the figure holds it; the sum is lowered a little for long documents. So a figure
 holding more of the rarer words, in what it says, comes first; ties go by id.
 
-What a search costs: how many documents hold each term, read from the index; the number of
-documents and their average length, read once per dataset version in each process (a pass
-over every document); and a score for every match, so a word in ten thousand figures costs
-about a thousand times one in ten (bench/RESULTS.md). The count a page shows is read from
-the index, unscored.
+What a search costs: how many documents hold each term (kept in a table on SQLite, counted
+in the index on PostgreSQL); the number of documents and their average length, read once per
+dataset version in each process (a pass over every document); on PostgreSQL, and for a page
+far down the ranking, a score for every match, so a word in ten thousand figures costs about
+a thousand times one in ten; on SQLite, for the first pages, about a hundred figures read
+whatever the matches (app/services/topk.py; bench/RESULTS.md). The count a page shows is
+read from the index, unscored, and stops past the page's cap.
 """
 
 import dataclasses
@@ -39,7 +41,6 @@ from sqlalchemy import (
     Select,
     String,
     Subquery,
-    TextClause,
     bindparam,
     column,
     select,
@@ -190,42 +191,41 @@ def best_renders(
 
 
 # How many figures match, from the index alone, up to `:most` (the cap, plus one, plus as many
-# as are retracted), less the retracted ones (a lookup each): a page says "1,000+" past its
-# cap, and counting ten thousand matches cost a millisecond.
+# as are retracted): a page says "1,000+" past its cap, and counting ten thousand matches
+# cost a millisecond. Less the retracted ones that match: each retracted figure looked up in
+# the index (a seek to its row), not every match looked up among the retracted.
 _MATCHES = {
-    "sqlite": "SELECT rowid FROM figure_search_text WHERE figure_search_text MATCH :search",
-    "postgresql": "SELECT figure_id FROM figure_search WHERE "
-    "figure_search.document @@ to_tsquery('simple', :search)",
+    "sqlite": "SELECT count(*) FROM (SELECT rowid FROM figure_search_text "
+    "WHERE figure_search_text MATCH :search LIMIT :most) AS found",
+    "postgresql": "SELECT count(*) FROM (SELECT figure_id FROM figure_search "
+    "WHERE document @@ to_tsquery('simple', :search) LIMIT :most) AS found",
 }
-_RETRACTED = {
-    "sqlite": " AND rowid IN (SELECT figure_search.doc FROM figures JOIN figure_search ON "
-    "figure_search.figure_id = figures.id WHERE figures.status = 'retracted')",
-    "postgresql": " AND figure_id IN (SELECT id FROM figures WHERE status = 'retracted')",
+_RETRACTED_MATCHES = {
+    "sqlite": "SELECT count(*) FROM figures JOIN figure_search ON figure_search.figure_id = "
+    "figures.id WHERE figures.status = 'retracted' AND EXISTS (SELECT 1 FROM "
+    "figure_search_text WHERE figure_search_text MATCH :search AND "
+    "figure_search_text.rowid = figure_search.doc)",
+    "postgresql": "SELECT count(*) FROM figures JOIN figure_search ON figure_search.figure_id "
+    "= figures.id WHERE figures.status = 'retracted' AND "
+    "figure_search.document @@ to_tsquery('simple', :search)",
 }
 _HOW_MANY_RETRACTED = text("SELECT count(*) FROM figures WHERE status = 'retracted'")
 
 
-@lru_cache(maxsize=4)
-def _counting(dialect: str) -> TextClause:
-    """(matches up to `:most`, retracted matches)."""
-    matches = _MATCHES[dialect]
-    return text(
-        f"SELECT (SELECT count(*) FROM ({matches} LIMIT :most) AS found), "  # noqa: S608
-        f"(SELECT count(*) FROM ({matches}{_RETRACTED[dialect]}) AS gone)"
-    )
-
-
 def _count(connection: Connection, search: str, cap: int, include_retracted: bool) -> int:
     """How many figures match, exactly up to `cap`; more than `cap` if more do."""
-    most = (
-        cap + 1 + (0 if include_retracted else connection.execute(_HOW_MANY_RETRACTED).scalar_one())
-    )
-    found, gone = connection.execute(
-        _counting(connection.dialect.name), {"search": search, "most": most}
-    ).one()
+    dialect = connection.dialect.name
+    retracted = 0 if include_retracted else connection.execute(_HOW_MANY_RETRACTED).scalar_one()
+    most = cap + 1 + retracted
+    found = connection.execute(
+        text(_MATCHES[dialect]), {"search": search, "most": most}
+    ).scalar_one()
     if found == most:
         return cap + 1
-    return int(found) - (0 if include_retracted else int(gone))
+    if not retracted:
+        return int(found)
+    gone = connection.execute(text(_RETRACTED_MATCHES[dialect]), {"search": search}).scalar_one()
+    return int(found) - int(gone)
 
 
 def term_count(text: str) -> int:
@@ -256,8 +256,8 @@ def _corpus(connection: Connection) -> tuple[int, float]:
 
 
 def document_counts(connection: Connection, found: Sequence[str]) -> list[int]:
-    """How many documents hold each term: on SQLite, kept by `store` (`topk.document_counts`);
-    on PostgreSQL, counted in the index."""
+    """How many documents hold each term: on SQLite, kept as documents are stored
+    (`search_index.document_counts`); on PostgreSQL, counted in the index."""
     dialect = connection.dialect.name
     if dialect == "sqlite":
         return search_index.document_counts(connection, found)

@@ -42,6 +42,7 @@ def document(read: FigureRead, definition: str) -> dict[str, Any]:
 
 
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_DOCS = text("SELECT figure_id, doc FROM figure_search WHERE figure_id IN :ids").bindparams(_IDS)
 _STORE = {
     "sqlite": [
         "DELETE FROM figure_search_text WHERE rowid IN "
@@ -63,17 +64,21 @@ def store(session: Session, ids: Sequence[str], documents: list[dict[str, Any]])
     """Replace the index entries of these figures by these documents, in the caller's
     transaction (`renders.render` calls it with the renders it makes)."""
     dialect = session.get_bind().dialect.name
+    docs: dict[str, int] = {}
     if dialect == "sqlite":
+        docs = {row[0]: row[1] for row in session.execute(_DOCS, {"ids": list(ids)})}
         forget(session, ids)
     for statement in _STORE[dialect]:
         session.execute(text(statement).bindparams(_IDS), {"ids": list(ids)})
     if not documents:
         return
     if dialect == "sqlite":
-        # The FTS5 rows are keyed by an integer; figure_search gives each figure one.
+        # The FTS5 rows are keyed by an integer; figure_search gives each figure one, and
+        # keeps it when its document is stored again (a new one each time, the numbers
+        # would grow by a million a full re-render, towards the 2**32 a row id leaves them).
         session.execute(
-            text("INSERT INTO figure_search (figure_id, length) VALUES (:id, :length)"),
-            [{"id": d["id"], "length": d["length"]} for d in documents],
+            text("INSERT INTO figure_search (doc, figure_id, length) VALUES (:doc, :id, :length)"),
+            [{"doc": docs.get(d["id"]), "id": d["id"], "length": d["length"]} for d in documents],
         )
     session.execute(text(_INSERT[dialect]), documents)
     if dialect == "sqlite":

@@ -97,16 +97,19 @@ def _term(driver: Any, term: str, weight: float, lengthy: float) -> _Term:
 
 
 def _codes(entry: str, terms: Sequence[str]) -> dict[str, int]:
-    """The codes of these terms in a document's entry (`<term>x<code>`, spaced)."""
-    padded = " " + entry
+    """The codes of these terms in a document's entry (`<term>x<code>`, spaced): a whole
+    token each, not a longer term's ("ma" is not in `max2x4`, whose term is "max2")."""
+    padded = f" {entry} "
     found = {}
     for term in terms:
         needle = f" {term}x"
         at = padded.find(needle)
-        while at >= 0 and not padded[at + len(needle)].isdigit():  # a longer term's token
+        while at >= 0:
+            code = padded[at + len(needle) : at + len(needle) + 2]
+            if code[:1].isdigit() and code[1:] == " ":
+                found[term] = int(code[0])
+                break
             at = padded.find(needle, at + 1)
-        if at >= 0:
-            found[term] = int(padded[at + len(needle)])
     return found
 
 
@@ -128,15 +131,16 @@ def best(
     # The driver's own cursors (sqlite3's), in the caller's transaction: the rows are read a
     # few at a time from several at once, which SQLAlchemy's results are not made for.
     driver = connection.connection.driver_connection
-    lists = [_term(driver, t, w, lengthy) for t, w in zip(terms, weights, strict=True)]
+    lists: list[_Term] = []
     cursor = driver.cursor()  # type: ignore[union-attr]
     try:
-        found = _Search(cursor, terms, weights, lengthy)
-        return found.best(lists, limit, retracted, after)
+        for word, weight in zip(terms, weights, strict=True):
+            lists.append(_term(driver, word, weight, lengthy))
+        return _Search(cursor, terms, weights, lengthy).best(lists, limit, retracted, after)
     finally:
         cursor.close()
-        for term in lists:
-            for rows in term.lists:
+        for merged in lists:
+            for rows in merged.lists:
                 rows.close()
 
 
