@@ -157,3 +157,44 @@ def test_a_page_and_count_that_name_a_qualifier_read_only_that_qualifier(engine:
     assert len(plans) == 2, ran
     for plan in plans:
         assert "COVERING INDEX ix_figures_qualifier_listing" in plan, plan
+
+
+def test_0009_gives_a_loaded_database_the_new_search_index(fresh_url: str) -> None:
+    """Upgraded from 0008 with figures in it, the render step that follows fills the index of
+    terms by fields and the term counts (SQLite): the best few come from them, as before."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from app.curation import read_dataset
+    from app.search_terms import query_terms
+    from app.services import search, topk
+    from app.services.loader import load_dataset
+    from helpers import DATA_DIR
+
+    words = "Cambodians deported last year"
+    settings = make_settings(fresh_url)
+    engine = create_db_engine(settings)
+    migrate.upgrade(engine, settings)
+    with Session(engine) as session, session.begin():
+        load_dataset(session, read_dataset(DATA_DIR))
+    with Session(engine) as session:
+        before = [(h.figure_id, h.score) for h in search.search(session, words).hits]
+    config = migrate.alembic_config(settings)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0008")
+    assert "figure_search_impacts" not in inspect(engine).get_table_names()
+    migrate.upgrade(engine, settings)
+    with Session(engine) as session:
+        after = [(h.figure_id, h.score) for h in search.search(session, words).hits]
+        connection = session.connection()
+        values = search.search_binds(connection, words)
+        best = topk.best_figures(connection, query_terms(words), values, 3, False)
+        if engine.dialect.name == "sqlite":
+            entries = connection.execute(text("SELECT count(*) FROM figure_search_impacts"))
+            assert entries.scalar() == 8
+            assert best == [(i, -score) for i, score in after[:3]]
+        else:
+            assert best is None  # PostgreSQL scores every match
+    assert after == before and len(after) == 8
+    engine.dispose()
