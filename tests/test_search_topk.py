@@ -155,6 +155,14 @@ def test_the_index_rows_are_numbered_shortest_document_first(index: Engine) -> N
     assert docs["f-000"] < docs["f-001"]
     assert now == docs  # it keeps its number, though a number after f-001's was free
     assert (row >> 32, row & 0xFFFFFFFF) == (12, docs["f-000"])
+    with Session(index) as session:  # a new figure first, in one call with every old one
+        made = [{"id": i, "says": "kappa", "own": "", "explains": "", "length": 2}
+                for i in ("a-new", "f-000", "f-001")]  # fmt: skip
+        search_index.store(session, [d["id"] for d in made], made)
+        stored = dict(session.execute(text("SELECT figure_id, doc FROM figure_search")).all())
+        session.rollback()
+    assert {i: stored[i] for i in docs} == docs
+    assert stored["a-new"] > max(docs.values())
 
 
 def test_the_ranking_constants_read_alike_in_python_and_sqlite(tmp_path: Path) -> None:

@@ -76,9 +76,13 @@ def store(session: Session, ids: Sequence[str], documents: list[dict[str, Any]])
         # The FTS5 rows are keyed by an integer; figure_search gives each figure one, and
         # keeps it when its document is stored again (a new one each time, the numbers
         # would grow by a million a full re-render, towards the 2**32 a row id leaves them).
+        rows = [{"doc": docs.get(d["id"]), "id": d["id"], "length": d["length"]} for d in documents]
+        # Those with a number first: a new one is the highest yet plus one, which must not be
+        # a number still to be given back.
+        rows.sort(key=lambda row: row["doc"] is None)
         session.execute(
             text("INSERT INTO figure_search (doc, figure_id, length) VALUES (:doc, :id, :length)"),
-            [{"doc": docs.get(d["id"]), "id": d["id"], "length": d["length"]} for d in documents],
+            rows,
         )
     session.execute(text(_INSERT[dialect]), documents)
     if dialect == "sqlite":
