@@ -178,7 +178,10 @@ def best_renders(
     column: str,
 ) -> list[tuple[str, float, bytes, str]] | None:
     """`ranked_page`'s rows (id, rank, render, ETag) after `cursor`, best first, when
-    `topk.best_figures` finds them without scoring every match; else None."""
+    `topk.best_figures` finds them without scoring every match; else None (at once on
+    PostgreSQL, before the binds are read: the caller reads them for its own query)."""
+    if connection.dialect.name != "sqlite":
+        return None
     values = search_binds(connection, words)
     after = (cursor.key, cursor.id) if cursor is not None else None
     found = topk.best_figures(connection, query_terms(words), values, limit, include_retracted,
@@ -210,6 +213,8 @@ _RETRACTED_MATCHES = {
     "figure_search.document @@ to_tsquery('simple', :search)",
 }
 _HOW_MANY_RETRACTED = text("SELECT count(*) FROM figures WHERE status = 'retracted'")
+_COUNTING = {dialect: text(sql) for dialect, sql in _MATCHES.items()}
+_UNCOUNTING = {dialect: text(sql) for dialect, sql in _RETRACTED_MATCHES.items()}
 
 
 def _count(connection: Connection, search: str, cap: int, include_retracted: bool) -> int:
@@ -217,14 +222,12 @@ def _count(connection: Connection, search: str, cap: int, include_retracted: boo
     dialect = connection.dialect.name
     retracted = 0 if include_retracted else connection.execute(_HOW_MANY_RETRACTED).scalar_one()
     most = cap + 1 + retracted
-    found = connection.execute(
-        text(_MATCHES[dialect]), {"search": search, "most": most}
-    ).scalar_one()
+    found = connection.execute(_COUNTING[dialect], {"search": search, "most": most}).scalar_one()
     if found == most:
         return cap + 1
     if not retracted:
         return int(found)
-    gone = connection.execute(text(_RETRACTED_MATCHES[dialect]), {"search": search}).scalar_one()
+    gone = connection.execute(_UNCOUNTING[dialect], {"search": search}).scalar_one()
     return int(found) - int(gone)
 
 

@@ -92,8 +92,8 @@ def store(session: Session, ids: Sequence[str], documents: list[dict[str, Any]])
 def optimize(session: Session) -> None:
     """After every document was stored again: on SQLite, merge each FTS5 index into one
     segment, as FTS5's documentation advises after a bulk load. Stored in batches, a million
-    documents leave hundreds of segments, and finding one term's rows took 68 microseconds
-    (12 after)."""
+    documents left many segments, and finding one term's rows took 68 microseconds (12
+    after: bench/RESULTS.md)."""
     if session.get_bind().dialect.name == "sqlite":
         for table in ("figure_search_text", "figure_search_impacts"):
             session.execute(text(f"INSERT INTO {table} ({table}) VALUES ('optimize')"))  # noqa: S608
