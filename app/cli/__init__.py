@@ -4,7 +4,7 @@ by what it works on; this module names them."""
 
 import typer
 
-from app.cli import admin, data, extraction, serving
+from app.cli import admin, baking, data, extraction, serving
 
 cli = typer.Typer(
     help="deportation-stats: figures traced to the exact words of their source.",
@@ -17,6 +17,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(token_cli, name="token")
 
 cli.command()(serving.serve)
+cli.command()(baking.front)
 cli.command()(data.check)
 cli.command()(data.load)
 cli.command()(data.export)

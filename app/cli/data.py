@@ -8,6 +8,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.cli import baking
 from app.cli.common import DataOption, failure, load_folder, settings_or_exit
 from app.curation import DataError, read_dataset
 from app.db import create_db_engine
@@ -68,9 +69,20 @@ def export(
     directory: Annotated[
         Path, typer.Argument(help="Folder to write the package into.", file_okay=False)
     ],
+    static: Annotated[
+        bool,
+        typer.Option(
+            "--static",
+            help="Instead, bake every public GET answer into DIR, for `depstats front` (nginx) "
+            "or a static host; only what changed is written again.",
+        ),
+    ] = False,
 ) -> None:
     """Write the whole dataset as a Frictionless Data Package: a CSV per table and
-    datapackage.json, for offline use."""
+    datapackage.json, for offline use; or, with --static, the read API as files."""
+    if static:
+        baking.export_static(directory)
+        return
     settings = settings_or_exit()
     engine = create_db_engine(settings)
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,432 @@
+"""Bake the read API into files: every public GET answer of one dataset version, asked of the
+app itself (in this process, through ASGI), so that what nginx serves from the files is what
+the app would have said, byte for byte. The files are laid out by app/baked_tree.py; nginx
+serves them with deploy/nginx/ (`depstats front`).
+
+What is baked: every GET route of the OpenAPI document but the probes, `/v1/citations` (it
+takes a list of figures) and `/v1/sources/{id}/candidates` (the extractor's proposals, not the
+dataset), for every id, with no query, each `format` and `style` it takes, and the keyset pages
+its answers link; the pages, feeds, sitemaps, the docs and every file they load. Each in the
+Accept classes of ACCEPTS that the route offers. Not baked: any other query (filters, search,
+`limit`, `accessed`), any other Accept, and every write: those go to the app.
+"""
+
+import asyncio
+import gzip
+import html
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.baked_tree import Answer, BakedTree, Tally, path_file
+from app.config import Settings
+from app.negotiation import OFFERS, choose
+from app.models import Derived, Figure, Measure, Source
+from app.services.renders import dataset_version
+
+CHROME = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+)
+FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+SAFARI = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The Accept values the front answers from the files, by class: each value of a class gets the
+# answer baked for its first. "none" is a request without Accept (or with an empty one). Any
+# other Accept goes to the app.
+ACCEPTS: dict[str, tuple[str, ...]] = {
+    "none": ("",),
+    "any": ("*/*",),
+    "json": ("application/json",),
+    "jsonld": ("application/ld+json",),
+    "csv": ("text/csv",),
+    "ndjson": ("application/x-ndjson",),
+    "xlsx": (XLSX,),
+    "text": ("text/plain",),
+    "html": ("text/html",),
+    "ris": ("application/x-research-info-systems",),
+    "bibtex": ("application/x-bibtex",),
+    "csl": ("application/vnd.citationstyles.csl+json",),
+    "browser": (CHROME, FIREFOX, SAFARI),
+    "style": ("text/css,*/*;q=0.1",),
+    "image": (
+        "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+        "image/avif,image/webp,*/*",
+    ),
+}
+CLASS_OF_TYPE = {values[0]: name for name, values in ACCEPTS.items() if "/" in values[0]}
+EVERY_PATH = ("none", "any", "html", "browser")
+WITH_QUERY = ("none", "any", "browser")
+FILES_ALSO = ("style", "image")  # under /assets and /static: what browsers send for them
+
+EXTENSIONS = {
+    "application/json": "json",
+    "application/ld+json": "jsonld",
+    "text/csv": "csv",
+    "application/x-ndjson": "ndjson",
+    XLSX: "xlsx",
+    "text/html": "html",
+    "text/plain": "txt",
+    "application/x-research-info-systems": "ris",
+    "application/x-bibtex": "bib",
+    "application/vnd.citationstyles.csl+json": "csl.json",
+    "application/atom+xml": "atom",
+    "application/xml": "xml",
+}
+# Headers that are the front's to give, per request: not baked.
+PER_REQUEST = {
+    "content-length",
+    "content-encoding",
+    "transfer-encoding",
+    "x-request-id",
+    "x-cache",
+    "date",
+    "server",
+    "access-control-allow-origin",
+    "access-control-expose-headers",
+}
+NOT_BAKED = ("/healthz", "/readyz", "/v1/citations", "/v1/extract")
+QUERY_BAKED = {"format", "style", "cursor", "from"}
+SEEDS = (
+    "/",
+    "/about",
+    "/measures",
+    "/sources",
+    "/derived",
+    "/search",
+    "/robots.txt",
+    "/sitemap.xml",
+    "/feeds/changes.atom",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+)
+PAGES_OF = {
+    "figures": ("/figures/{}", "/figures/{}/changes.atom"),
+    "measures": ("/measures/{}",),
+    "sources": ("/sources/{}",),
+    "derived": ("/derived/{}",),
+}
+KIND_OF_PARAMETER = {
+    "figure_id": "figures",
+    "measure_id": "measures",
+    "source_id": "sources",
+    "derived_id": "derived",
+}
+MODELS: dict[str, Any] = {
+    "figures": Figure,
+    "measures": Measure,
+    "sources": Source,
+    "derived": Derived,
+}
+_LINK = re.compile(r"""(?:href|src)=["']([^"'<>]+)["']""")
+
+
+def bakeable(url: str) -> bool:
+    """Whether an URL (path and query) is one the bake answers: see the module's docstring."""
+    path, _, query = url.partition("?")
+    if path.startswith(NOT_BAKED) or path.endswith("/candidates") or "/~" in path:
+        return False
+    if path != "/" and path.endswith("/"):
+        return False
+    pairs = parse_qsl(query, keep_blank_values=True)
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names) or not set(names) <= QUERY_BAKED:
+        return False
+    return not (query and path == "/search")
+
+
+@dataclass
+class Report:
+    version: int
+    urls: int
+    answers: int
+    tally: Tally
+    seconds: float
+
+    def __str__(self) -> str:
+        t = self.tally
+        return (
+            f"baked version {self.version}: {self.answers} answers of {self.urls} URLs in "
+            f"{self.seconds:.2f} s; {t.written} heads written, {t.unchanged} unchanged, "
+            f"{t.removed} removed; {t.bodies} new bodies ({t.bytes} bytes)"
+        )
+
+
+class Baker:
+    """Asks one app for every answer, and puts each in a BakedTree."""
+
+    def __init__(self, app: Any, settings: Settings, tree: BakedTree) -> None:
+        if not settings.public_url:
+            raise ValueError(
+                "set DEPSTATS_PUBLIC_URL to the URL the front will answer on: "
+                "baked answers link to it"
+            )
+        self.app = app
+        self.settings = settings
+        self.public = settings.public_url.rstrip("/")
+        parts = urlsplit(self.public)
+        self.scheme, self.host = parts.scheme, parts.netloc.encode()
+        self.tree = tree
+
+    def ids(self) -> dict[str, list[str]]:
+        with Session(self.app.state.engine) as session:
+            return {
+                kind: list(session.scalars(select(model.id).order_by(model.id)))
+                for kind, model in MODELS.items()
+            }
+
+    def version(self) -> int:
+        with Session(self.app.state.engine) as session:
+            return dataset_version(session)
+
+    def routes(self, ids: dict[str, list[str]]) -> list[tuple[str, tuple[str, ...]]]:
+        """Every URL the OpenAPI document's GET routes make with every id, with the Accept
+        classes each asks in; then the pages of every id."""
+        document = self.app.openapi()
+        urls: list[tuple[str, tuple[str, ...]]] = []
+        for template, operations in document["paths"].items():
+            operation = operations.get("get")
+            if not operation or not bakeable(template.replace("{", "").replace("}", "")):
+                continue
+            offered = {
+                media
+                for code, answer in operation.get("responses", {}).items()
+                if code.startswith("2")
+                for media in answer.get("content") or {}
+            }
+            classes = EVERY_PATH + tuple(
+                sorted(CLASS_OF_TYPE[m] for m in offered if m in CLASS_OF_TYPE)
+            )
+            queries = _queries(document, operation)
+            for path in _fill(document, template, operation, ids):
+                urls.append((path, tuple(dict.fromkeys(classes))))
+                urls += [(f"{path}?{query}", WITH_QUERY) for query in queries]
+        for seed in SEEDS:
+            urls.append((seed, EVERY_PATH))
+        for kind, templates in PAGES_OF.items():
+            for template in templates:
+                urls += [(template.format(id_), EVERY_PATH) for id_ in ids[kind]]
+        return urls
+
+    async def bake(self) -> Report:
+        started = time.perf_counter()
+        for _ in range(3):
+            version = self.version()
+            tally = Tally()
+            urls, answers = await self._crawl(tally)
+            if self.version() == version:
+                break
+        else:
+            raise RuntimeError("the dataset kept changing while it was baked; bake again")
+        seconds = time.perf_counter() - started
+        self.tree.finish(
+            tally,
+            {
+                "version": version,
+                "public_url": self.public,
+                "baked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "seconds": round(seconds, 3),
+                "urls": urls,
+                "answers": answers,
+                "bodies": len(tally.named),
+                "accept": ACCEPTS,
+            },
+        )
+        return Report(version, urls, answers, tally, seconds)
+
+    async def _crawl(self, tally: Tally) -> tuple[int, int]:
+        seen: set[str] = set()
+        answers = 0
+        todo = self.routes(self.ids())
+        while todo:
+            found: list[str] = []
+            for url, classes in todo:
+                if url in seen:
+                    continue
+                seen.add(url)
+                for answer, links in await self._answers(url, classes):
+                    self.tree.put(answer, tally, self._stable(answer))
+                    answers += 1
+                    found += links
+            todo = [(url, _classes_of(url)) for url in dict.fromkeys(found) if url not in seen]
+        return len(seen), answers
+
+    async def _answers(
+        self, url: str, classes: tuple[str, ...]
+    ) -> list[tuple[Answer, list[str]]]:
+        """The answer for each Accept class, asking the app once per representation: a route
+        notes the media types it chose among (negotiation.OFFERS), and a class gets what the
+        app's own `choose` picks among them for the class's Accept, as the response cache
+        keys on it; a route that notes none answers every Accept alike."""
+        first, offers = await self._ask(url, "none")
+        if first is None:
+            return []
+        by_choice = {offers[0] if offers else None: first}
+        links: list[str] = []
+        answers = []
+        for accept in _with_files(url, classes):
+            choice = choose(ACCEPTS[accept][0], offers) if offers else None
+            if offers and choice is None:
+                continue  # a 406: the app's to say
+            if choice not in by_choice:
+                by_choice[choice] = (await self._ask(url, accept))[0]
+            answer = by_choice[choice]
+            if answer is not None:
+                answers.append((replace(answer, accept=accept), links))
+        for answer in {id(a): a for a in by_choice.values() if a is not None}.values():
+            links += self._links(url, answer)
+        return answers
+
+    async def _ask(self, url: str, accept: str) -> tuple[Answer | None, list[str]]:
+        """GET `url` of the app, as a client accepting gzip and ACCEPTS[accept][0] would;
+        with the media types the route chose among, if it noted them."""
+        path, _, query = url.partition("?")
+        headers = [(b"host", self.host), (b"accept-encoding", b"gzip")]
+        if ACCEPTS[accept][0]:
+            headers.append((b"accept", ACCEPTS[accept][0].encode()))
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": self.scheme,
+            "path": unquote(path),
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": query.encode(),
+            "headers": headers,
+            "client": ("127.0.0.1", 0),
+            "server": ("127.0.0.1", 0),
+            "state": {},
+        }
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+        requested, done = False, asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await done.wait()  # as a server does: nothing more, until the answer is sent
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    done.set()
+
+        await self.app(scope, receive, send)
+        status = started["status"]
+        offers = list(scope["state"].get(OFFERS, ()))
+        if status not in (200, 301, 302, 303, 307, 308):
+            return None, offers
+        raw_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in started["headers"]]
+        raw = b"".join(chunks)
+        encoding = next((v for k, v in raw_headers if k.lower() == "content-encoding"), None)
+        gzipped = raw if encoding == "gzip" else None
+        body = gzip.decompress(raw) if gzipped is not None else raw
+        kept = [(name, value) for name, value in raw_headers if name.lower() not in PER_REQUEST]
+        return Answer(url, accept, status, kept, body, gzipped), offers
+
+    def _links(self, url: str, answer: Answer) -> list[str]:
+        """The URLs of this origin an answer links to, that the bake answers."""
+        found = []
+        for name, value in answer.headers:
+            if name.lower() == "link":
+                found += re.findall(r"<([^>]+)>", value)
+            elif name.lower() == "location":
+                found.append(value)
+        media = dict((k.lower(), v) for k, v in answer.headers).get("content-type", "")
+        if media.startswith(("text/", "application/json", "application/xml", "application/atom")):
+            text = answer.body.decode("utf-8", "replace")
+            found += [html.unescape(link) for link in _LINK.findall(text)]
+            found += re.findall(re.escape(self.public) + r"""/[^\s"'<>\\]*""", text)
+        links = []
+        for link in found:
+            absolute = urljoin(f"{self.public}{url}", link)
+            if not absolute.startswith(self.public + "/"):
+                continue
+            parts = urlsplit(absolute)
+            local = parts.path + (f"?{parts.query}" if parts.query else "")
+            if bakeable(local):
+                links.append(local)
+        return links
+
+    def _stable(self, answer: Answer) -> str | None:
+        """The path URL of an answer asked without Accept, and with no query but a format
+        or a style: see baked_tree.path_file."""
+        if answer.accept != "none" or answer.status != 200:
+            return None
+        path, _, query = answer.url.partition("?")
+        pairs = dict(parse_qsl(query))
+        if not set(pairs) <= {"format", "style"} or (query and "." in path.rsplit("/", 1)[-1]):
+            return None
+        media = dict(answer.headers).get("content-type", "").split(";")[0].strip()
+        extension = EXTENSIONS.get(media)
+        if extension is None:
+            return path_file(path, "bin") if "." in path.rsplit("/", 1)[-1] else None
+        if style := pairs.get("style"):
+            extension = f"{style}.{extension}"
+        return path_file(path, extension)
+
+
+def _classes_of(url: str) -> tuple[str, ...]:
+    return WITH_QUERY if "?" in url else EVERY_PATH
+
+
+def _with_files(url: str, classes: tuple[str, ...]) -> Iterable[str]:
+    yield from classes
+    if url.startswith(("/assets/", "/static/")):
+        yield from FILES_ALSO
+
+
+def _enum(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if "enum" in schema:
+        return list(schema["enum"])
+    return [value for option in schema.get("anyOf", []) for value in _enum(document, option)]
+
+
+def _queries(document: dict[str, Any], operation: dict[str, Any]) -> list[str]:
+    """`format=`, `style=` and both, for every value each takes."""
+    taken = {
+        parameter["name"]: _enum(document, parameter["schema"])
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and parameter["name"] in ("format", "style")
+    }
+    formats = [f"format={value}" for value in taken.get("format", [])]
+    styles = [f"style={value}" for value in taken.get("style", [])]
+    return formats + styles + [f"{style}&{format_}" for style in styles for format_ in formats]
+
+
+def _fill(
+    document: dict[str, Any], template: str, operation: dict[str, Any], ids: dict[str, list[str]]
+) -> list[str]:
+    """The template with each value of its one path parameter (none: the template itself)."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] != "path":
+            continue
+        name = parameter["name"]
+        values = ids[KIND_OF_PARAMETER[name]] if name in KIND_OF_PARAMETER else None
+        if values is None:
+            values = _enum(document, parameter["schema"])
+        return [template.replace("{" + name + "}", value) for value in values]
+    return [template]
+
+
+def bake(app: Any, settings: Settings, tree: BakedTree) -> Report:
+    """Bake the app's answers into the tree, holding its lock."""
+    with tree.locked():
+        return asyncio.run(Baker(app, settings, tree).bake())

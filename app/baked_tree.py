@@ -1,0 +1,232 @@
+"""The files of a baked API (see app/bake.py), and how they are changed without a reader ever
+seeing half of one.
+
+    DIR/.heads/<path>/~<accept>[~<md5 of the sorted query>]
+        one answer's head: its status, the name of its body, and its headers (what nginx's
+        deploy/nginx/baked.lua reads, then sends the body with gzip_static);
+    DIR/.bodies/<2 hex>/<blake2b of the body>[.gz]
+        the bodies, named by what they hold, so that a head never names a body that changes:
+        a reader that has read a head gets the body that head was written for;
+    DIR/<path>/index.<ext> (or DIR/<path> itself, when the path names a file: robots.txt)
+        the same bodies again (hard links) at path URLs, for a static host that reads neither
+        query strings nor Accept;
+    DIR/manifest.json
+        the dataset version baked, when, and what: counts, bytes, the accept classes.
+
+Every file is written beside its place and renamed into it (a rename is atomic); a head is
+written only when its text changed, a body only when no file holds it yet. A body no head
+names any more is removed one bake later, at least GRACE_SECONDS after it was last named.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+HEADS = ".heads"
+BODIES = ".bodies"
+LOCK = ".lock"
+MANIFEST = "manifest.json"
+# The heads and bodies of the last bake, one per line: what the next bake compares with.
+INVENTORY = ".inventory"
+GRACE_SECONDS = 30.0
+
+
+def head_name(accept: str, query: str) -> str:
+    """The head's file name for an accept class and a query string (as sent, without `?`):
+    its parameters sorted, as deploy/nginx/baked.lua sorts them, then hashed (a query holds
+    characters no file name may)."""
+    if not query:
+        return f"~{accept}"
+    canonical = "&".join(sorted(query.split("&")))
+    return f"~{accept}~{hashlib.md5(canonical.encode(), usedforsecurity=False).hexdigest()}"
+
+
+def body_name(body: bytes) -> str:
+    digest = hashlib.blake2b(body, digest_size=16).hexdigest()
+    return f"{digest[:2]}/{digest}"
+
+
+@dataclass
+class Answer:
+    """One baked answer: what a request for `url` with Accept class `accept` gets."""
+
+    url: str  # path and query, as requested
+    accept: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    gzipped: bytes | None  # the app's own gzip of the body, when it compresses this answer
+
+    def head_text(self, body: str) -> bytes:
+        lines = [f"{self.status} {body}"]
+        lines += [f"{name}: {value}" for name, value in self.headers]
+        lines.append(f"# {self.url} {self.accept}")
+        return ("\n".join(lines) + "\n").encode("latin-1")
+
+
+@dataclass
+class Tally:
+    written: int = 0  # heads whose text changed
+    unchanged: int = 0
+    removed: int = 0  # heads of answers no longer baked
+    bodies: int = 0  # bodies written
+    bytes: int = 0  # bytes of the bodies written, gzip included
+    seen: set[str] = field(default_factory=set)  # heads of this bake, relative to DIR
+    named: set[str] = field(default_factory=set)  # bodies named by them
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `data` at `path` by a rename: a reader sees the old file or the new, whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spare = path.with_name(f".{path.name}.{os.getpid()}.new")
+    with spare.open("wb") as handle:
+        handle.write(data)
+    os.replace(spare, path)
+
+
+def _link(target: Path, path: Path) -> None:
+    """A hard link to `target` at `path`, renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spare = path.with_name(f".{path.name}.{os.getpid()}.new")
+    with contextlib.suppress(FileNotFoundError):
+        spare.unlink()
+    os.link(target, spare)
+    os.replace(spare, path)
+
+
+def path_file(url_path: str, extension: str) -> str:
+    """Where a static host finds an answer by its path alone: `robots.txt` as itself, a path
+    without a file name's dot as `<path>/index.<ext>`."""
+    path = url_path.strip("/")
+    if "." in path.rsplit("/", 1)[-1]:
+        return path
+    return f"{path}/index.{extension}" if path else f"index.{extension}"
+
+
+class BakedTree:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @contextlib.contextmanager
+    def locked(self, wait: bool = True) -> Iterator[bool]:
+        """Holds the tree's lock (one baker at a time, across processes): True while held;
+        False at once if another holds it and `wait` is False."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / LOCK).open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def head_path(self, url_path: str, name: str) -> Path:
+        return self.root / HEADS / url_path.strip("/") / name
+
+    def put(self, answer: Answer, tally: Tally, stable: str | None) -> None:
+        """Bake one answer: its body (if new), then its head (if changed), then its path URL
+        `stable` (a hard link to the body) if given."""
+        body = "-"
+        if answer.status == 200:
+            body = body_name(answer.body)
+            tally.named.add(body)
+            stored = self.root / BODIES / body
+            if not stored.exists():
+                if answer.gzipped is not None:
+                    _replace(stored.with_name(stored.name + ".gz"), answer.gzipped)
+                    tally.bytes += len(answer.gzipped)
+                _replace(stored, answer.body)
+                tally.bodies += 1
+                tally.bytes += len(answer.body)
+        path, _, query = answer.url.partition("?")
+        head = self.head_path(path, head_name(answer.accept, query))
+        relative = str(head.relative_to(self.root))
+        tally.seen.add(relative)
+        text = answer.head_text(body)
+        try:
+            same = head.read_bytes() == text
+        except FileNotFoundError:
+            same = False
+        if same:
+            tally.unchanged += 1
+        else:
+            _replace(head, text)
+            tally.written += 1
+        if stable and body != "-":
+            self._put_stable(stable, body, answer.gzipped is not None)
+
+    def _put_stable(self, stable: str, body: str, gzipped: bool) -> None:
+        stored = self.root / BODIES / body
+        path = self.root / stable
+        suffixes = [""] + ([".gz"] if gzipped else [])
+        for suffix in suffixes:
+            target = stored.with_name(stored.name + suffix)
+            place = path.with_name(path.name + suffix)
+            try:
+                if os.path.samefile(target, place):
+                    continue
+            except FileNotFoundError:
+                pass
+            _link(target, place)
+        if not gzipped:
+            with contextlib.suppress(FileNotFoundError):
+                path.with_name(path.name + ".gz").unlink()
+
+    def finish(self, tally: Tally, manifest: dict[str, object]) -> None:
+        """After every answer is put: remove the heads of answers no longer baked, the bodies
+        no head has named for a bake and GRACE_SECONDS, and write the manifest."""
+        inventory = self.root / INVENTORY
+        try:
+            earlier = orjson.loads(inventory.read_bytes())
+        except FileNotFoundError:
+            earlier = {"heads": [], "bodies": {}}
+        for relative in set(earlier["heads"]) - tally.seen:
+            with contextlib.suppress(FileNotFoundError):
+                (self.root / relative).unlink()
+                tally.removed += 1
+        now = time.time()
+        # A body keeps, for each bake that no longer names it, when it was last named.
+        unnamed: dict[str, float] = {}
+        for body, last_named in earlier["bodies"].items():
+            if body in tally.named:
+                continue
+            if now - last_named < GRACE_SECONDS:
+                unnamed[body] = last_named
+                continue
+            for suffix in ("", ".gz"):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.root / BODIES / (body + suffix)).unlink()
+        bodies = {body: now for body in tally.named} | unnamed
+        _replace(inventory, orjson.dumps({"heads": sorted(tally.seen), "bodies": bodies}))
+        _replace(self.root / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+
+    def manifest(self) -> dict[str, object] | None:
+        try:
+            return orjson.loads((self.root / MANIFEST).read_bytes())  # type: ignore[no-any-return]
+        except FileNotFoundError:
+            return None
+
+
+def read_head(path: Path) -> tuple[int, str, list[tuple[str, str]], str, str]:
+    """A head file as (status, body, headers, url, accept class): for tests and tools."""
+    lines = path.read_text("latin-1").splitlines()
+    status, body = lines[0].split(" ", 1)
+    headers = []
+    url = accept = ""
+    for line in lines[1:]:
+        if line.startswith("# "):
+            url, accept = line[2:].rsplit(" ", 1)
+        else:
+            name, _, value = line.partition(": ")
+            headers.append((name, value))
+    return int(status), body, headers, url, accept

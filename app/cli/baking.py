@@ -1,0 +1,157 @@
+"""`depstats export --static DIR`, `depstats front DIR`, and `depstats serve --bake DIR`'s
+baker: the read API as files (app/bake.py), and nginx serving them (deploy/nginx/)."""
+
+import os
+import pwd
+import shutil
+import tempfile
+import threading
+import time
+from urllib.parse import urlsplit
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine, text
+
+from app import bake as baking
+from app.baked_tree import BakedTree
+from app.cli.common import failure, settings_or_exit
+from app.config import Settings
+from app.db import create_db_engine
+
+NGINX_DIR = Path(__file__).resolve().parents[2] / "deploy" / "nginx"
+MODULES = Path("/usr/lib/nginx/modules")
+
+
+def bake_once(settings: Settings, directory: Path) -> baking.Report:
+    from app.main import create_app  # the app only when baking: not for `depstats front`
+
+    app = create_app(settings)
+    try:
+        return baking.bake(app, settings, BakedTree(directory))
+    finally:
+        app.state.dataset_version.close()
+        app.state.reads.shutdown(wait=True)
+        app.state.engine.dispose()
+
+
+def export_static(directory: Path) -> None:
+    settings = settings_or_exit()
+    try:
+        report = bake_once(settings, directory)
+    except ValueError as exc:
+        raise failure(str(exc)) from None
+    typer.echo(f"{directory}: {report}")
+
+
+def accept_map() -> str:
+    """The nginx map from Accept values to the classes the bake answers (app/bake.ACCEPTS)."""
+    lines = []
+    for name, values in baking.ACCEPTS.items():
+        for value in values:
+            lines.append(f'        "{value}" {name};')
+    return "\n".join(lines)
+
+
+def _owner(directory: Path) -> str:
+    return pwd.getpwuid(directory.stat().st_uid).pw_name
+
+
+def nginx_config(directory: Path, port: int, app: str, prefix: Path, host: str) -> str:
+    """deploy/nginx/depstats.conf with this machine's paths and the given port and app."""
+    template = (NGINX_DIR / "depstats.conf").read_text()
+    values = {
+        "@ROOT@": str(directory.resolve()),
+        "@LISTEN@": f"{host}:{port}",
+        "@APP_HOSTPORT@": urlsplit(app).netloc,
+        "@PREFIX@": str(prefix),
+        "@LUA@": str(NGINX_DIR / "baked.lua"),
+        "@MODULES@": str(MODULES),
+        "@ACCEPT@": accept_map(),
+        # Started as root, nginx's workers would read the tree as nobody: as its owner instead.
+        "@USER@": f"user {_owner(directory)};" if os.geteuid() == 0 else "",
+    }
+    for key, value in values.items():
+        template = template.replace(key, value)
+    return template
+
+
+def front(
+    directory: Annotated[Path, typer.Argument(help="A tree baked by `export --static`.")],
+    port: Annotated[int, typer.Option(help="Port nginx listens on.", min=1, max=65535)] = 8080,
+    app: Annotated[
+        str, typer.Option(help="The app (`depstats serve`) for what is not baked.")
+    ] = "http://127.0.0.1:8000",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+) -> None:
+    """Run nginx in the foreground on a baked tree, passing the rest to the app."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise failure("nginx is not installed: apt-get install -y nginx libnginx-mod-http-lua")
+    if not (directory / ".heads").is_dir():
+        raise failure(f"{directory} holds no baked tree: run `depstats export --static` first")
+    prefix = Path(tempfile.mkdtemp(prefix="depstats-front-"))
+    (prefix / "logs").mkdir()
+    config = prefix / "nginx.conf"
+    config.write_text(nginx_config(directory, port, app, prefix, host))
+    typer.echo(f"nginx on http://{host}:{port}/ for {directory}, the rest to {app} ({config})")
+    os.execv(nginx, [nginx, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"])
+
+
+class Watcher:
+    """Bakes the tree again after every write or load: it looks at the dataset's version every
+    `every` seconds; once it changed, waits until it has stayed the same for `quiet` seconds
+    (a burst of writes makes one bake), or `most` seconds at the longest, then bakes, holding
+    the tree's lock (one baker at a time, whichever process)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        directory: Path,
+        every: float = 0.05,
+        quiet: float = 0.1,
+        most: float = 2.0,
+    ) -> None:
+        self.settings = settings
+        self.directory = directory
+        self.every, self.quiet, self.most = every, quiet, most
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="baker", daemon=True)
+        self.engine: Engine = create_db_engine(settings)
+
+    def _version(self) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(text("SELECT version FROM dataset_state")).scalar_one())
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+        self.engine.dispose()
+
+    def _run(self) -> None:
+        baked = None
+        while not self.stopping.is_set():
+            try:
+                version = self._version()
+                if version != baked:
+                    version = self._settle(version)
+                    report = bake_once(self.settings, self.directory)
+                    baked = report.version
+                    typer.echo(f"baker: {report}")
+            except Exception as exc:  # a failed bake is tried again; the app still answers
+                typer.echo(f"baker: failed, will try again: {exc!r}", err=True)
+                self.stopping.wait(1.0)
+            self.stopping.wait(self.every)
+
+    def _settle(self, version: int) -> int:
+        started = changed = time.monotonic()
+        while time.monotonic() - changed < self.quiet and time.monotonic() - started < self.most:
+            self.stopping.wait(self.every)
+            now = self._version()
+            if now != version:
+                version, changed = now, time.monotonic()
+        return version
