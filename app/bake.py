@@ -19,15 +19,16 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.baked_tree import Answer, BakedTree, Tally, path_file
 from app.config import Settings
-from app.negotiation import OFFERS, choose
+from app.inprocess import get
 from app.models import Derived, Figure, Measure, Source
+from app.negotiation import OFFERS, choose
 from app.services.renders import dataset_version
 
 CHROME = (
@@ -258,9 +259,7 @@ class Baker:
             todo = [(url, _classes_of(url)) for url in dict.fromkeys(found) if url not in seen]
         return len(seen), answers
 
-    async def _answers(
-        self, url: str, classes: tuple[str, ...]
-    ) -> list[tuple[Answer, list[str]]]:
+    async def _answers(self, url: str, classes: tuple[str, ...]) -> list[tuple[Answer, list[str]]]:
         """The answer for each Accept class, asking the app once per representation: a route
         notes the media types it chose among (negotiation.OFFERS), and a class gets what the
         app's own `choose` picks among them for the class's Accept, as the response cache
@@ -268,7 +267,7 @@ class Baker:
         first, offers = await self._ask(url, "none")
         if first is None:
             return []
-        by_choice = {offers[0] if offers else None: first}
+        by_choice: dict[str | None, Answer | None] = {offers[0] if offers else None: first}
         links: list[str] = []
         answers = []
         for accept in _with_files(url, classes):
@@ -287,52 +286,13 @@ class Baker:
     async def _ask(self, url: str, accept: str) -> tuple[Answer | None, list[str]]:
         """GET `url` of the app, as a client accepting gzip and ACCEPTS[accept][0] would;
         with the media types the route chose among, if it noted them."""
-        path, _, query = url.partition("?")
         headers = [(b"host", self.host), (b"accept-encoding", b"gzip")]
         if ACCEPTS[accept][0]:
             headers.append((b"accept", ACCEPTS[accept][0].encode()))
-        scope: dict[str, Any] = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": self.scheme,
-            "path": unquote(path),
-            "raw_path": path.encode(),
-            "root_path": "",
-            "query_string": query.encode(),
-            "headers": headers,
-            "client": ("127.0.0.1", 0),
-            "server": ("127.0.0.1", 0),
-            "state": {},
-        }
-        started: dict[str, Any] = {}
-        chunks: list[bytes] = []
-        requested, done = False, asyncio.Event()
-
-        async def receive() -> dict[str, Any]:
-            nonlocal requested
-            if not requested:
-                requested = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            await done.wait()  # as a server does: nothing more, until the answer is sent
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                started.update(message)
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body"):
-                    done.set()
-
-        await self.app(scope, receive, send)
-        status = started["status"]
-        offers = list(scope["state"].get(OFFERS, ()))
+        status, raw_headers, raw, state = await get(self.app, self.scheme, url, headers)
+        offers = list(state.get(OFFERS, ()))
         if status not in (200, 301, 302, 303, 307, 308):
             return None, offers
-        raw_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in started["headers"]]
-        raw = b"".join(chunks)
         encoding = next((v for k, v in raw_headers if k.lower() == "content-encoding"), None)
         gzipped = raw if encoding == "gzip" else None
         body = gzip.decompress(raw) if gzipped is not None else raw

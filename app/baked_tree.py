@@ -212,7 +212,7 @@ class BakedTree:
 
     def manifest(self) -> dict[str, object] | None:
         try:
-            return orjson.loads((self.root / MANIFEST).read_bytes())  # type: ignore[no-any-return]
+            return orjson.loads((self.root / MANIFEST).read_bytes())
         except FileNotFoundError:
             return None
 

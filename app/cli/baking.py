@@ -7,9 +7,9 @@ import shutil
 import tempfile
 import threading
 import time
-from urllib.parse import urlsplit
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 from sqlalchemy import Engine, text
@@ -24,16 +24,24 @@ NGINX_DIR = Path(__file__).resolve().parents[2] / "deploy" / "nginx"
 MODULES = Path("/usr/lib/nginx/modules")
 
 
-def bake_once(settings: Settings, directory: Path) -> baking.Report:
+def _app(settings: Settings) -> Any:
     from app.main import create_app  # the app only when baking: not for `depstats front`
 
-    app = create_app(settings)
+    return create_app(settings)
+
+
+def _close(app: Any) -> None:
+    app.state.dataset_version.close()
+    app.state.reads.shutdown(wait=True)
+    app.state.engine.dispose()
+
+
+def bake_once(settings: Settings, directory: Path) -> baking.Report:
+    app = _app(settings)
     try:
         return baking.bake(app, settings, BakedTree(directory))
     finally:
-        app.state.dataset_version.close()
-        app.state.reads.shutdown(wait=True)
-        app.state.engine.dispose()
+        _close(app)
 
 
 def export_static(directory: Path) -> None:
@@ -96,7 +104,8 @@ def front(
     config = prefix / "nginx.conf"
     config.write_text(nginx_config(directory, port, app, prefix, host))
     typer.echo(f"nginx on http://{host}:{port}/ for {directory}, the rest to {app} ({config})")
-    os.execv(nginx, [nginx, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"])
+    # nginx in place of this process: Ctrl-C and signals reach it, as with `nginx` itself.
+    os.execv(nginx, [nginx, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"])  # noqa: S606
 
 
 class Watcher:
@@ -119,6 +128,7 @@ class Watcher:
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="baker", daemon=True)
         self.engine: Engine = create_db_engine(settings)
+        self.app: Any = None
 
     def _version(self) -> int:
         with self.engine.connect() as connection:
@@ -131,6 +141,8 @@ class Watcher:
         self.stopping.set()
         self.thread.join()
         self.engine.dispose()
+        if self.app is not None:
+            _close(self.app)
 
     def _run(self) -> None:
         baked = None
@@ -139,7 +151,9 @@ class Watcher:
                 version = self._version()
                 if version != baked:
                     version = self._settle(version)
-                    report = bake_once(self.settings, self.directory)
+                    if self.app is None:
+                        self.app = _app(self.settings)
+                    report = baking.bake(self.app, self.settings, BakedTree(self.directory))
                     baked = report.version
                     typer.echo(f"baker: {report}")
             except Exception as exc:  # a failed bake is tried again; the app still answers

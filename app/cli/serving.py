@@ -1,6 +1,7 @@
 """`depstats serve`: prepare the database, then run uvicorn with the guarded protocol."""
 
 import copy
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import migrate
-from app.cli.common import load_folder, settings_or_exit
+from app.cli.baking import Watcher
+from app.cli.common import failure, load_folder, settings_or_exit
 from app.config import Settings
 from app.db import create_db_engine
 from app.models import Figure, Source
@@ -53,10 +55,32 @@ def serve(
             min=1,
         ),
     ] = 1,
+    bake: Annotated[
+        Path | None,
+        typer.Option(
+            help="Bake the read API into this folder (as `export --static`) now and again "
+            "after every write or load, for `depstats front`.",
+            file_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Create and migrate the database, load data/ if it is empty, and serve the API."""
     settings = settings_or_exit()
     prepare(settings)
+    if bake is None:
+        _run(settings, host, port, workers)
+        return
+    if not settings.public_url:
+        raise failure("--bake needs DEPSTATS_PUBLIC_URL: baked answers link to it")
+    watcher = Watcher(settings, bake)
+    watcher.start()
+    try:
+        _run(settings, host, port, workers)
+    finally:
+        watcher.stop()
+
+
+def _run(settings: Settings, host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "app.main:create_app",
         factory=True,
