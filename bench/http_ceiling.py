@@ -29,6 +29,13 @@ Each server runs pinned to CPU 0 (taskset), wrk runs on CPU 1, over loopback onl
       what a list of 20 figures costs on the same server unsearched (`?measure=...&limit=20`,
       20 measures in turn): the floor a search's page stands on.
 
+  (f) the baked front (`--front` runs it alone): `depstats export --static` of the article's
+      data (timed), nginx with deploy/nginx/ on the tree (`depstats front`, one worker), the
+      list, one figure, a figure's page and a 304, 32 connections; in the same run, nginx
+      serving each of those bodies as one plain file with a plain configuration (the limit
+      for nginx here; its 304 with its own ETag), (a) and (c) on the same requests, and wrk
+      against nginx answering `return 204` (the most one core of wrk can ask for here).
+
 (a) and (b) log like (c): uvicorn's access log at its default level. Prints requests/s,
 p50 and p99 latency and each result as a ratio to (b) and to Datasette on the same request,
 then the targets of issue 7 with what was measured; writes bench/results/http_ceiling.json.
@@ -381,9 +388,13 @@ def main() -> None:
         "--hot-only", action="store_true", help="only (a), (b), (c): no big database, no (s)"
     )
     parser.add_argument("--search", action="store_true", help="run (q), search, alone")
+    parser.add_argument("--front", action="store_true", help="run (f), the baked front, alone")
     options = parser.parse_args()
     if options.search:
         search_only(options)
+        return
+    if options.front:
+        front_only(options)
         return
     hot = {"duration": options.duration, "connections": options.connections}
     scale = {"duration": options.duration, "connections": 4}
@@ -582,6 +593,164 @@ def scale_checks(results: dict[str, dict]) -> list[tuple[str, bool]]:
         ("first answer <= 2 s", results["startup"]["first_answer_s"] <= 2),
         ("import app.main <= 1.0 s", results["startup"]["import_app_main_s"] <= 1.0),
     ]
+
+
+PLAIN_NGINX = """
+worker_processes 1;
+{user}
+pid {prefix}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    types {{ application/json json; text/html html; }}
+    server {{
+        listen 127.0.0.1:{port} reuseport backlog=4096;
+        root {root};
+        location = /nothing {{ return 204; }}
+    }}
+}}
+"""
+FRONT_CASES = {
+    "figures": ("/v1/figures", "list.json"),
+    "figure": (FIGURE, "figure.json"),
+    "figure_page": (OWN_BYTES["c_figure_page"], "page.html"),
+}
+
+
+def front_only(options: argparse.Namespace) -> None:
+    """`--front`: (f) alone, its results written to bench/results/http_front.json."""
+    began = time.perf_counter()
+    hot = {"duration": options.duration, "connections": options.connections}
+    depstats = str(Path(sys.executable).parent / "depstats")
+    results: dict[str, dict] = {}
+    processes: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        front_port, app_port = free_port(), free_port()
+        front = f"http://127.0.0.1:{front_port}"
+        app = f"http://127.0.0.1:{app_port}"
+        env = {
+            **os.environ,
+            "DEPSTATS_DATABASE_URL": f"sqlite:///{folder}/small.db",
+            "DEPSTATS_PUBLIC_URL": front,
+        }
+        subprocess.run([depstats, "load"], env=env, check=True, capture_output=True)
+        tree = Path(folder) / "tree"
+        started = time.perf_counter()
+        baked = subprocess.run(
+            [depstats, "export", "--static", str(tree)], env=env, check=True, capture_output=True
+        )
+        results["export"] = {
+            "seconds_with_start": round(time.perf_counter() - started, 2),
+            "says": baked.stdout.decode().strip(),
+        }
+        try:
+            server = serve([depstats, "serve", "--port", str(app_port)], env, f"{app}/readyz")
+            processes.append(server)
+            plain = Path(folder) / "plain"
+            plain.mkdir()
+            for case, (path, file) in FRONT_CASES.items():
+                (plain / file).write_bytes(httpx.get(app + path).content)
+                httpx.get(app + path)
+                results[f"c_{case}"] = wrk(app + path, **hot)
+            etag = httpx.get(f"{app}/v1/figures").headers["etag"]
+            results["c_304"] = wrk(f"{app}/v1/figures", header=f"If-None-Match: {etag}", **hot)
+            # (f): nginx on the tree, the app beside it for what is not baked.
+            nginx = serve(
+                [depstats, "front", str(tree), "--port", str(front_port), "--app", app],
+                env,
+                f"{front}/healthz",
+            )
+            processes.append(nginx)
+            for case, (path, _) in FRONT_CASES.items():
+                assert "x-cache" not in httpx.get(front + path).headers, "not from the tree"
+                results[f"f_{case}"] = wrk(front + path, **hot)
+            etag = httpx.get(f"{front}/v1/figures").headers["etag"]
+            assert (
+                httpx.get(f"{front}/v1/figures", headers={"if-none-match": etag}).status_code == 304
+            )
+            results["f_304"] = wrk(f"{front}/v1/figures", header=f"If-None-Match: {etag}", **hot)
+            nginx.terminate()
+            nginx.wait(10)
+            processes.remove(nginx)
+            # The limit: plain nginx, one file of the same bytes, its own ETag for the 304.
+            prefix = Path(folder) / "nginx"
+            prefix.mkdir()
+            port = free_port()
+            config = prefix / "nginx.conf"
+            user = "user root;" if os.geteuid() == 0 else ""
+            config.write_text(PLAIN_NGINX.format(prefix=prefix, port=port, root=plain, user=user))
+            base = f"http://127.0.0.1:{port}"
+            nginx = serve(
+                ["nginx", "-p", str(prefix), "-c", str(config), "-g", "daemon off;"],
+                env,
+                f"{base}/list.json",
+            )
+            processes.append(nginx)
+            for case, (_, file) in FRONT_CASES.items():
+                results[f"n_{case}"] = wrk(f"{base}/{file}", **hot)
+            etag = httpx.get(f"{base}/list.json").headers["etag"]
+            results["n_304"] = wrk(f"{base}/list.json", header=f"If-None-Match: {etag}", **hot)
+            results["wrk_ceiling"] = wrk(f"{base}/nothing", **hot)
+            nginx.terminate()
+            nginx.wait(10)
+            processes.remove(nginx)
+            # (a), returning the list's bytes.
+            module = Path(folder) / "a_bare_asgi.py"
+            module.write_text(BARE.format(body=str(plain / "list.json")))
+            port = free_port()
+            command = [sys.executable, "-m", "uvicorn", "a_bare_asgi:app", "--app-dir", folder]
+            url = f"http://127.0.0.1:{port}/v1/figures"
+            bare = serve([*command, "--port", str(port)], env, url)
+            processes.append(bare)
+            results["a_bare_asgi"] = wrk(url, **hot)
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=30)
+    checks = []
+    print(f"{'':16} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x plain':>8}")
+    for name, result in results.items():
+        if "requests_per_s" not in result:
+            print(f"{name}: {result}")
+            continue
+        plain_case = results.get("n_" + name[2:]) if name.startswith("f_") else None
+        if plain_case:
+            result["ratio_to_plain_nginx"] = round(
+                result["requests_per_s"] / plain_case["requests_per_s"], 3
+            )
+            checks.append(
+                (f"{name} at 0.8 of plain nginx or more", result["ratio_to_plain_nginx"] >= 0.8)
+            )
+        print(
+            f"{name:16} {result['requests_per_s']:9.0f} {result['p50_ms']:8.2f} "
+            f"{result['p99_ms']:8.2f} {result.get('ratio_to_plain_nginx', ''):>8}"
+        )
+    seconds = float(results["export"]["says"].split(" in ")[1].split(" s;")[0])
+    checks.append(("the export of the article's data under 2 s (the bake itself)", seconds < 2))
+    for label, ok in checks:
+        print(f"  {'met    ' if ok else 'MISSED '} {label}")
+    run = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "duration": options.duration,
+        "connections": options.connections,
+        "seconds": round(time.perf_counter() - began),
+    }
+    out = ROOT / "bench" / "results" / "http_front.json"
+    out.parent.mkdir(exist_ok=True)
+    targets = {label: ok for label, ok in checks}
+    out.write_text(
+        json.dumps({"run": run, "results": results, "targets": targets}, indent=2) + "\n"
+    )
+    print(f"wrote {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
