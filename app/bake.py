@@ -360,9 +360,14 @@ def _enum(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
 
 
 def _queries(document: dict[str, Any], operation: dict[str, Any]) -> list[str]:
-    """`format=`, `style=` and both, for every value each takes."""
+    """`format=`, `style=` and both, for every value each takes but its default (the same
+    representation as leaving it out, at another URL, which goes to the app)."""
     taken = {
-        parameter["name"]: _enum(document, parameter["schema"])
+        parameter["name"]: [
+            value
+            for value in _enum(document, parameter["schema"])
+            if value != parameter["schema"].get("default")
+        ]
         for parameter in operation.get("parameters", [])
         if parameter["in"] == "query" and parameter["name"] in ("format", "style")
     }

@@ -11,7 +11,9 @@ seeing half of one.
         the same bodies again (hard links) at path URLs, for a static host that reads neither
         query strings nor Accept;
     DIR/manifest.json
-        the dataset version baked, when, and what: counts, bytes, the accept classes.
+        the dataset version baked, when, and what: counts, bytes, the accept classes;
+    DIR/.generation
+        "baking" while heads change, then a new generation (see TICK).
 
 Every file is written beside its place and renamed into it (a rename is atomic); a head is
 written only when its text changed, a body only when no file holds it yet. A body no head
@@ -36,6 +38,10 @@ MANIFEST = "manifest.json"
 # The heads and bodies of the last bake, one per line: what the next bake compares with.
 INVENTORY = ".inventory"
 GRACE_SECONDS = 30.0
+# "baking" while heads change, then a new generation: nginx's workers keep heads in memory
+# between bakes and look at this file every TICK (deploy/nginx/baked.lua).
+GENERATION = ".generation"
+TICK = 0.05
 
 
 def head_name(accept: str, query: str) -> str:
@@ -113,6 +119,23 @@ def path_file(url_path: str, extension: str) -> str:
 class BakedTree:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.changing = False
+
+    def _changing(self) -> None:
+        """Before the first head of a bake changes: tell nginx's workers to read heads from
+        disk, and give each of them two ticks to see it."""
+        if not self.changing:
+            self.changing = True
+            _replace(self.root / GENERATION, f"baking {time.time_ns()}".encode())
+            time.sleep(2 * TICK)
+
+    def _changed(self) -> None:
+        """After the last head of a bake changed: a new generation, seen by every worker
+        before the bake is over."""
+        if self.changing:
+            _replace(self.root / GENERATION, f"{time.time_ns()}".encode())
+            time.sleep(2 * TICK)
+            self.changing = False
 
     @contextlib.contextmanager
     def locked(self, wait: bool = True) -> Iterator[bool]:
@@ -160,6 +183,7 @@ class BakedTree:
         if same:
             tally.unchanged += 1
         else:
+            self._changing()
             _replace(head, text)
             tally.written += 1
         if stable and body != "-":
@@ -191,6 +215,7 @@ class BakedTree:
         except FileNotFoundError:
             earlier = {"heads": [], "bodies": {}}
         for relative in set(earlier["heads"]) - tally.seen:
+            self._changing()
             with contextlib.suppress(FileNotFoundError):
                 (self.root / relative).unlink()
                 tally.removed += 1
@@ -208,6 +233,9 @@ class BakedTree:
                     (self.root / BODIES / (body + suffix)).unlink()
         bodies = {body: now for body in tally.named} | unnamed
         _replace(inventory, orjson.dumps({"heads": sorted(tally.seen), "bodies": bodies}))
+        if not (self.root / GENERATION).exists():
+            self._changing()  # a tree from before .generation, or a first bake that changed nothing
+        self._changed()
         _replace(self.root / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
 
     def manifest(self) -> dict[str, object] | None:

@@ -74,7 +74,7 @@ def nginx_config(directory: Path, port: int, app: str, prefix: Path, host: str) 
         "@LISTEN@": f"{host}:{port}",
         "@APP_HOSTPORT@": urlsplit(app).netloc,
         "@PREFIX@": str(prefix),
-        "@LUA@": str(NGINX_DIR / "baked.lua"),
+        "@LUA_DIR@": str(NGINX_DIR),
         "@MODULES@": str(MODULES),
         "@ACCEPT@": accept_map(),
         # Started as root, nginx's workers would read the tree as nobody: as its owner instead.

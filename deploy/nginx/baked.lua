@@ -2,92 +2,162 @@
 -- the head names the status, the body and the headers; 304s are answered here, by the weak
 -- comparison of If-None-Match (RFC 9110, 8.8.3.2) with the baked ETag. Anything else, or
 -- anything the tree does not hold, goes to the app (@app): it answers as it always would.
+--
+-- Heads are kept in memory (parsed, the most recent MAX_HEADS) between bakes. The baker
+-- writes DIR/.generation: "baking" while it changes the tree, then a new generation. Every
+-- TICK seconds each worker reads it: while a bake runs, heads are read from disk on every
+-- request (each head is renamed into place whole, so a reader sees the old or the new); when
+-- the generation changes, what was kept is dropped. The baker waits two ticks after each
+-- change of .generation, so that every worker has seen it before a head changes, and before
+-- the bake is said to be over.
 
-local class = ngx.var.depstats_accept
-local method = ngx.req.get_method()
-if class == "" or (method ~= "GET" and method ~= "HEAD") then
-    return ngx.exec("@app")
-end
+local lrucache = require("resty.lrucache")
 
-local uri = ngx.var.uri
-if uri:find("/~", 1, true) or (#uri > 1 and uri:sub(-1) == "/") then
-    return ngx.exec("@app")
-end
+local M = {}
 
-local name = "~" .. class
-local args = ngx.var.args
-if args ~= nil then
-    if args == "" then
-        return ngx.exec("@app")
-    end
-    local parts = {}
-    for part in args:gmatch("[^&]+") do
-        parts[#parts + 1] = part
-    end
-    table.sort(parts)
-    name = name .. "~" .. ngx.md5(table.concat(parts, "&"))
-end
-
-local file = io.open(ngx.var.depstats_root .. "/.heads" .. uri .. "/" .. name, "rb")
-if not file then
-    return ngx.exec("@app")
-end
-local head = file:read("*a")
-file:close()
-
-local status, body = head:match("^(%d+) (%S+)\n")
-status = tonumber(status)
-local headers = {}
-local etag
-for key, value in head:gmatch("\n([^#:\n][^:\n]*): ([^\n]*)") do
-    headers[#headers + 1] = { key, value }
-    if key:lower() == "etag" then
-        etag = value
-    end
-end
-
+local TICK = 0.05
+local MAX_HEADS = 200000
+local ETAG_LIST = [[^\s*(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)\s*$]]
 -- What a 304 repeats of the 200 it stands for, as the app's middleware keeps it.
 local KEPT_ON_304 = {
     etag = true, ["cache-control"] = true, vary = true, ["content-location"] = true,
     date = true, expires = true, link = true,
 }
 
-local inm = ngx.var.http_if_none_match
-if inm and status == 200 and etag then
-    -- A list the app would not read as one goes to the app, which says what it makes of it.
-    if not ngx.re.find(inm, [[^\s*(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)\s*$]], "jo") then
-        return ngx.exec("@app")
+local root
+local kept
+local generation
+local baking = true -- until .generation is first read: read every head from disk
+
+local function look()
+    local file = io.open(root .. "/.generation", "rb")
+    local now = file and file:read("*a") or "baking"
+    if file then
+        file:close()
     end
-    local opaque = etag:gsub("^W/", "")
-    for candidate in inm:gmatch("[^,]+") do
-        candidate = candidate:match("^%s*(.-)%s*$"):gsub("^W/", "")
-        if candidate == "*" or candidate == opaque then
-            for _, pair in ipairs(headers) do
-                if KEPT_ON_304[pair[1]:lower()] then
-                    ngx.header[pair[1]] = pair[2]
-                end
-            end
-            ngx.status = 304
-            ngx.send_headers()
-            return ngx.exit(ngx.HTTP_OK)
+    if now ~= generation then
+        kept:flush_all()
+        generation = now
+    end
+    baking = now:sub(1, 6) == "baking"
+end
+
+function M.init(tree)
+    root = tree
+    kept = lrucache.new(MAX_HEADS)
+    look()
+    ngx.timer.every(TICK, function(premature)
+        if not premature then
+            look()
+        end
+    end)
+end
+
+local function read(path)
+    local file = io.open(root .. "/.heads" .. path, "rb")
+    if not file then
+        return nil
+    end
+    local head = file:read("*a")
+    file:close()
+    local status, body = head:match("^(%d+) (%S+)\n")
+    local entry = { status = tonumber(status), body = body, headers = {}, kept = {} }
+    for key, value in head:gmatch("\n([^#:\n][^:\n]*): ([^\n]*)") do
+        local lower = key:lower()
+        if lower == "etag" then
+            entry.etag = value
+            entry.opaque = value:gsub("^W/", "")
+        end
+        if lower == "last-modified" then
+            entry.last_modified = value
+        else
+            entry.headers[#entry.headers + 1] = { key, value }
+        end
+        if KEPT_ON_304[lower] then
+            entry.kept[#entry.kept + 1] = { key, value }
         end
     end
+    return entry
 end
 
-for _, pair in ipairs(headers) do
-    local key = pair[1]
-    if key:lower() == "last-modified" then
-        ngx.var.depstats_last_modified = pair[2]
-    else
-        ngx.header[key] = pair[2]
+local function matches(inm, entry)
+    for candidate in inm:gmatch("[^,]+") do
+        candidate = candidate:match("^%s*(.-)%s*$"):gsub("^W/", "")
+        if candidate == "*" or candidate == entry.opaque then
+            return true
+        end
     end
+    return false
 end
 
-if body == "-" then
+local function send(status, headers)
+    local header = ngx.header
+    for _, pair in ipairs(headers) do
+        header[pair[1]] = pair[2]
+    end
     ngx.status = status
-    ngx.header["Content-Type"] = nil -- no body, no type (else nginx gives its default_type)
-    ngx.header["Content-Length"] = 0
+    header["Content-Type"] = nil -- no body, no type (else nginx gives its default_type)
+    header["Content-Length"] = 0
     ngx.send_headers()
     return ngx.exit(ngx.HTTP_OK)
 end
-ngx.var.depstats_body = "/.bodies/" .. body
+
+function M.answer()
+    local class = ngx.var.depstats_accept
+    local method = ngx.req.get_method()
+    if class == "" or (method ~= "GET" and method ~= "HEAD") then
+        return ngx.exec("@app")
+    end
+    local uri = ngx.var.uri
+    if uri:find("/~", 1, true) or (#uri > 1 and uri:byte(-1) == 47) then
+        return ngx.exec("@app")
+    end
+    local path = uri .. "/~" .. class
+    local args = ngx.var.args
+    if args ~= nil then
+        if args == "" then
+            return ngx.exec("@app")
+        end
+        local parts = {}
+        for part in args:gmatch("[^&]+") do
+            parts[#parts + 1] = part
+        end
+        table.sort(parts)
+        path = path .. "~" .. ngx.md5(table.concat(parts, "&"))
+    end
+
+    local entry = not baking and kept:get(path)
+    if not entry then
+        entry = read(path)
+        if not entry then
+            return ngx.exec("@app")
+        end
+        if not baking then
+            kept:set(path, entry)
+        end
+    end
+
+    local inm = ngx.var.http_if_none_match
+    if inm and entry.status == 200 and entry.etag then
+        -- A list the app would not read as one goes to the app, which says what it makes of it.
+        if not ngx.re.find(inm, ETAG_LIST, "jo") then
+            return ngx.exec("@app")
+        end
+        if matches(inm, entry) then
+            return send(304, entry.kept)
+        end
+    end
+    if entry.body == "-" then
+        return send(entry.status, entry.headers)
+    end
+    local header = ngx.header
+    for _, pair in ipairs(entry.headers) do
+        header[pair[1]] = pair[2]
+    end
+    if entry.last_modified then
+        ngx.var.depstats_last_modified = entry.last_modified
+    end
+    ngx.var.depstats_body = "/.bodies/" .. entry.body
+end
+
+return M
