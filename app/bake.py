@@ -24,6 +24,15 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bake_plan import (
+    EVERY_PATH,
+    WITH_QUERY,
+    bakeable,
+    corrected,
+    mentioned,
+    newest_revision,
+    routes,
+)
 from app.baked_tree import Answer, BakedTree, Tally, path_file
 from app.config import Settings
 from app.inprocess import get
@@ -62,8 +71,6 @@ ACCEPTS: dict[str, tuple[str, ...]] = {
     ),
 }
 CLASS_OF_TYPE = {values[0]: name for name, values in ACCEPTS.items() if "/" in values[0]}
-EVERY_PATH = ("none", "any", "html", "browser")
-WITH_QUERY = ("none", "any", "browser")
 FILES_ALSO = ("style", "image")  # under /assets and /static: what browsers send for them
 
 EXTENSIONS = {
@@ -92,55 +99,14 @@ PER_REQUEST = {
     "access-control-allow-origin",
     "access-control-expose-headers",
 }
-NOT_BAKED = ("/healthz", "/readyz", "/v1/citations", "/v1/extract")
-QUERY_BAKED = {"format", "style", "cursor", "from"}
-SEEDS = (
-    "/",
-    "/about",
-    "/measures",
-    "/sources",
-    "/derived",
-    "/search",
-    "/robots.txt",
-    "/sitemap.xml",
-    "/feeds/changes.atom",
-    "/docs",
-    "/redoc",
-    "/openapi.json",
-)
-PAGES_OF = {
-    "figures": ("/figures/{}", "/figures/{}/changes.atom"),
-    "measures": ("/measures/{}",),
-    "sources": ("/sources/{}",),
-    "derived": ("/derived/{}",),
-}
-KIND_OF_PARAMETER = {
-    "figure_id": "figures",
-    "measure_id": "measures",
-    "source_id": "sources",
-    "derived_id": "derived",
-}
 MODELS: dict[str, Any] = {
     "figures": Figure,
     "measures": Measure,
     "sources": Source,
     "derived": Derived,
 }
+_VERSIONED = re.compile(r'W/"v\d+\.')
 _LINK = re.compile(r"""(?:href|src)=["']([^"'<>]+)["']""")
-
-
-def bakeable(url: str) -> bool:
-    """Whether an URL (path and query) is one the bake answers: see the module's docstring."""
-    path, _, query = url.partition("?")
-    if path.startswith(NOT_BAKED) or path.endswith("/candidates") or "/~" in path:
-        return False
-    if path != "/" and path.endswith("/"):
-        return False
-    pairs = parse_qsl(query, keep_blank_values=True)
-    names = [name for name, _ in pairs]
-    if len(set(names)) != len(names) or not set(names) <= QUERY_BAKED:
-        return False
-    return not (query and path == "/search")
 
 
 @dataclass
@@ -150,11 +116,13 @@ class Report:
     answers: int
     tally: Tally
     seconds: float
+    whole: bool = True
 
     def __str__(self) -> str:
         t = self.tally
+        what = "" if self.whole else " (corrections: what names them, asked again)"
         return (
-            f"baked version {self.version}: {self.answers} answers of {self.urls} URLs in "
+            f"baked version {self.version}{what}: {self.answers} answers of {self.urls} URLs in "
             f"{self.seconds:.2f} s; {t.written} heads written, {t.unchanged} unchanged, "
             f"{t.removed} removed; {t.bodies} new bodies ({t.bytes} bytes)"
         )
@@ -188,76 +156,99 @@ class Baker:
             return dataset_version(session)
 
     def routes(self, ids: dict[str, list[str]]) -> list[tuple[str, tuple[str, ...]]]:
-        """Every URL the OpenAPI document's GET routes make with every id, with the Accept
-        classes each asks in; then the pages of every id."""
-        document = self.app.openapi()
-        urls: list[tuple[str, tuple[str, ...]]] = []
-        for template, operations in document["paths"].items():
-            operation = operations.get("get")
-            if not operation or not bakeable(template.replace("{", "").replace("}", "")):
-                continue
-            offered = {
-                media
-                for code, answer in operation.get("responses", {}).items()
-                if code.startswith("2")
-                for media in answer.get("content") or {}
-            }
-            classes = EVERY_PATH + tuple(
-                sorted(CLASS_OF_TYPE[m] for m in offered if m in CLASS_OF_TYPE)
-            )
-            queries = _queries(document, operation)
-            for path in _fill(document, template, operation, ids):
-                urls.append((path, tuple(dict.fromkeys(classes))))
-                urls += [(f"{path}?{query}", WITH_QUERY) for query in queries]
-        for seed in SEEDS:
-            urls.append((seed, EVERY_PATH))
-        for kind, templates in PAGES_OF.items():
-            for template in templates:
-                urls += [(template.format(id_), EVERY_PATH) for id_ in ids[kind]]
-        return urls
+        """Every URL to bake with the Accept classes each is asked in (bake_plan.routes)."""
+        return routes(self.app.openapi(), ids, CLASS_OF_TYPE)
 
-    async def bake(self) -> Report:
+    async def bake(self, incremental: bool = False) -> Report:
+        """Ask the app for every answer; or, if `incremental` and only corrections came since
+        the last bake of this tree, for those bake_plan says may have changed."""
         started = time.perf_counter()
         for _ in range(3):
             version = self.version()
             tally = Tally()
-            urls, answers = await self._crawl(tally)
+            with Session(self.app.state.engine) as session:
+                revision = newest_revision(session)
+                earlier = self.tree.inventory() if incremental else None
+                changed = None
+                if earlier and earlier.get("public_url") == self.public:
+                    changed = corrected(session, earlier.get("revision", revision))
+            if changed and earlier:
+                urls, answers = await self._again(tally, earlier["urls"], changed)
+            else:
+                urls, answers = await self._crawl(tally, self.routes(self.ids()), set())
             if self.version() == version:
                 break
         else:
             raise RuntimeError("the dataset kept changing while it was baked; bake again")
         seconds = time.perf_counter() - started
+        manifest = {
+            "version": version,
+            "public_url": self.public,
+            "baked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "seconds": round(seconds, 3),
+            "whole": not changed,
+            "urls": urls,
+            "answers": answers,
+            "bodies": len(tally.named),
+            "accept": ACCEPTS,
+        }
         self.tree.finish(
-            tally,
-            {
-                "version": version,
-                "public_url": self.public,
-                "baked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "seconds": round(seconds, 3),
-                "urls": urls,
-                "answers": answers,
-                "bodies": len(tally.named),
-                "accept": ACCEPTS,
-            },
+            tally, manifest, {"revision": revision, "public_url": self.public, "urls": tally.urls}
         )
-        return Report(version, urls, answers, tally, seconds)
+        return Report(version, urls, answers, tally, seconds, whole=not changed)
 
-    async def _crawl(self, tally: Tally) -> tuple[int, int]:
-        seen: set[str] = set()
-        answers = 0
-        todo = self.routes(self.ids())
+    async def _again(
+        self, tally: Tally, earlier: dict[str, Any], changed: set[str]
+    ) -> tuple[int, int]:
+        """Ask again for the URLs whose answers named a changed figure or named nothing;
+        keep every other URL's heads and bodies as they are."""
+        again = [
+            (url, tuple(record["classes"]))
+            for url, record in earlier.items()
+            if not record["mentions"] or record["versioned"] or changed & set(record["mentions"])
+        ]
+        asked = {url for url, _ in again}
+        for url, record in earlier.items():
+            if url not in asked:
+                tally.urls[url] = record
+                tally.seen.update(record["heads"])
+                tally.named.update(record["bodies"])
+        urls, answers = await self._crawl(tally, again, set(earlier) - asked)
+        return len(earlier) - len(asked) + urls, answers
+
+    async def _crawl(
+        self, tally: Tally, todo: list[tuple[str, tuple[str, ...]]], seen: set[str]
+    ) -> tuple[int, int]:
+        """Ask for `todo`'s URLs, then for every URL their answers link that is not `seen`."""
+        ids = {id_ for kind in self.ids().values() for id_ in kind}
+        asked = answers = 0
         while todo:
             found: list[str] = []
             for url, classes in todo:
                 if url in seen:
                     continue
                 seen.add(url)
+                asked += 1
+                record: dict[str, Any] = {"classes": list(classes), "heads": [], "bodies": []}
+                bodies = {}
+                tags = set()
                 for answer, links in await self._answers(url, classes):
-                    self.tree.put(answer, tally, self._stable(answer))
+                    head, body = self.tree.put(answer, tally, self._stable(answer))
+                    tags.update(v for k, v in answer.headers if k.lower() == "etag")
+                    record["heads"].append(head)
+                    if body != "-":
+                        record["bodies"].append(body)
+                        bodies[body] = answer.body
                     answers += 1
                     found += links
+                if record["heads"]:
+                    record["mentions"] = sorted(mentioned([url.encode(), *bodies.values()], ids))
+                    # An ETag made of the dataset's version (the whole lists' downloads)
+                    # changes with every write, whatever its body names.
+                    record["versioned"] = any(_VERSIONED.match(tag) for tag in tags)
+                    tally.urls[url] = record
             todo = [(url, _classes_of(url)) for url in dict.fromkeys(found) if url not in seen]
-        return len(seen), answers
+        return asked, answers
 
     async def _answers(self, url: str, classes: tuple[str, ...]) -> list[tuple[Answer, list[str]]]:
         """The answer for each Accept class, asking the app once per representation: a route
@@ -351,47 +342,7 @@ def _with_files(url: str, classes: tuple[str, ...]) -> Iterable[str]:
         yield from FILES_ALSO
 
 
-def _enum(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
-    if "$ref" in schema:
-        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    if "enum" in schema:
-        return list(schema["enum"])
-    return [value for option in schema.get("anyOf", []) for value in _enum(document, option)]
-
-
-def _queries(document: dict[str, Any], operation: dict[str, Any]) -> list[str]:
-    """`format=`, `style=` and both, for every value each takes but its default (the same
-    representation as leaving it out, at another URL, which goes to the app)."""
-    taken = {
-        parameter["name"]: [
-            value
-            for value in _enum(document, parameter["schema"])
-            if value != parameter["schema"].get("default")
-        ]
-        for parameter in operation.get("parameters", [])
-        if parameter["in"] == "query" and parameter["name"] in ("format", "style")
-    }
-    formats = [f"format={value}" for value in taken.get("format", [])]
-    styles = [f"style={value}" for value in taken.get("style", [])]
-    return formats + styles + [f"{style}&{format_}" for style in styles for format_ in formats]
-
-
-def _fill(
-    document: dict[str, Any], template: str, operation: dict[str, Any], ids: dict[str, list[str]]
-) -> list[str]:
-    """The template with each value of its one path parameter (none: the template itself)."""
-    for parameter in operation.get("parameters", []):
-        if parameter["in"] != "path":
-            continue
-        name = parameter["name"]
-        values = ids[KIND_OF_PARAMETER[name]] if name in KIND_OF_PARAMETER else None
-        if values is None:
-            values = _enum(document, parameter["schema"])
-        return [template.replace("{" + name + "}", value) for value in values]
-    return [template]
-
-
-def bake(app: Any, settings: Settings, tree: BakedTree) -> Report:
+def bake(app: Any, settings: Settings, tree: BakedTree, incremental: bool = False) -> Report:
     """Bake the app's answers into the tree, holding its lock."""
     with tree.locked():
-        return asyncio.run(Baker(app, settings, tree).bake())
+        return asyncio.run(Baker(app, settings, tree).bake(incremental))

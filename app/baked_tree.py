@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -86,6 +87,8 @@ class Tally:
     bytes: int = 0  # bytes of the bodies written, gzip included
     seen: set[str] = field(default_factory=set)  # heads of this bake, relative to DIR
     named: set[str] = field(default_factory=set)  # bodies named by them
+    # Per URL: the Accept classes asked, its heads, its bodies, the ids its answers name.
+    urls: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -156,9 +159,10 @@ class BakedTree:
     def head_path(self, url_path: str, name: str) -> Path:
         return self.root / HEADS / url_path.strip("/") / name
 
-    def put(self, answer: Answer, tally: Tally, stable: str | None) -> None:
+    def put(self, answer: Answer, tally: Tally, stable: str | None) -> tuple[str, str]:
         """Bake one answer: its body (if new), then its head (if changed), then its path URL
-        `stable` (a hard link to the body) if given."""
+        `stable` (a hard link to the body) if given. Returns the head's path (relative to
+        DIR) and the body's name ("-" for none)."""
         body = "-"
         if answer.status == 200:
             body = body_name(answer.body)
@@ -188,6 +192,7 @@ class BakedTree:
             tally.written += 1
         if stable and body != "-":
             self._put_stable(stable, body, answer.gzipped is not None)
+        return relative, body
 
     def _put_stable(self, stable: str, body: str, gzipped: bool) -> None:
         stored = self.root / BODIES / body
@@ -206,14 +211,19 @@ class BakedTree:
             with contextlib.suppress(FileNotFoundError):
                 path.with_name(path.name + ".gz").unlink()
 
-    def finish(self, tally: Tally, manifest: dict[str, object]) -> None:
+    def inventory(self) -> dict[str, Any] | None:
+        """What the last bake left for the next (see finish), if any."""
+        try:
+            found: dict[str, Any] = orjson.loads((self.root / INVENTORY).read_bytes())
+            return found
+        except FileNotFoundError:
+            return None
+
+    def finish(self, tally: Tally, manifest: dict[str, object], record: dict[str, Any]) -> None:
         """After every answer is put: remove the heads of answers no longer baked, the bodies
         no head has named for a bake and GRACE_SECONDS, and write the manifest."""
         inventory = self.root / INVENTORY
-        try:
-            earlier = orjson.loads(inventory.read_bytes())
-        except FileNotFoundError:
-            earlier = {"heads": [], "bodies": {}}
+        earlier = self.inventory() or {"heads": [], "bodies": {}}
         for relative in set(earlier["heads"]) - tally.seen:
             self._changing()
             with contextlib.suppress(FileNotFoundError):
@@ -232,7 +242,8 @@ class BakedTree:
                 with contextlib.suppress(FileNotFoundError):
                     (self.root / BODIES / (body + suffix)).unlink()
         bodies = {body: now for body in tally.named} | unnamed
-        _replace(inventory, orjson.dumps({"heads": sorted(tally.seen), "bodies": bodies}))
+        kept = {"heads": sorted(tally.seen), "bodies": bodies, **record}
+        _replace(inventory, orjson.dumps(kept))
         if not (self.root / GENERATION).exists():
             self._changing()  # a tree from before .generation, or a first bake that changed nothing
         self._changed()

@@ -230,6 +230,9 @@ class ResponseCache:
         entry = None
         if resource is not None:
             entry = resource.variants.get(self._variant(scope, resource.vary, resource.offers))
+            if resource.offers is not None:
+                # What the route would have noted had it run (the bake reads it: app/bake.py).
+                scope.setdefault("state", {})[OFFERS] = resource.offers
         head = scope["method"] == "HEAD"
         if entry is not None:
             if_none_match = header(scope, b"if-none-match")

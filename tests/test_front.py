@@ -153,6 +153,7 @@ def test_every_baked_answer_is_the_apps_header_by_header(stack) -> None:
                     ]
                     if "x-request-id" not in from_front.headers:
                         found.append(f"{url} {accept}: no X-Request-ID")
+    print(f"{walked} requests to each, {len(found)} differences")
     assert found == [], f"{len(found)} differences in {walked} requests:\n" + "\n".join(found[:40])
     assert walked > 5000
 

@@ -153,7 +153,10 @@ class Watcher:
                     version = self._settle(version)
                     if self.app is None:
                         self.app = _app(self.settings)
-                    report = baking.bake(self.app, self.settings, BakedTree(self.directory))
+                    # After its first, whole bake, the watcher asks again, after corrections,
+                    # only for what bake_plan says they may have changed.
+                    tree = BakedTree(self.directory)
+                    report = baking.bake(self.app, self.settings, tree, baked is not None)
                     baked = report.version
                     typer.echo(f"baker: {report}")
             except Exception as exc:  # a failed bake is tried again; the app still answers

@@ -1,0 +1,176 @@
+"""Which answers a bake asks the app for: the URLs of every route and id (`routes`), and the
+links their answers hold that the bake answers (`bakeable`); after corrections alone, only
+those that name what changed and those that name nothing (the home page, the feeds...).
+
+A correction changes a figure's words and numbers; it moves no figure between lists, pages or
+measures and changes no count, so an answer that does not name the figure, and names some
+other figure, measure, source or derived figure, is what it was, unless its ETag is made of
+the dataset's version (the whole lists' downloads): those are asked again too. Anything else (a new
+figure, a retraction, a figure moved to another measure, source or period, any change to a
+measure, source or derived figure, a re-render) is baked whole. A test holds an incremental
+bake to a whole one, head for head.
+"""
+
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Revision
+
+EVERY_PATH = ("none", "any", "html", "browser")
+WITH_QUERY = ("none", "any", "browser")
+NOT_BAKED = ("/healthz", "/readyz", "/v1/citations", "/v1/extract")
+QUERY_BAKED = {"format", "style", "cursor", "from"}
+SEEDS = (
+    "/",
+    "/about",
+    "/measures",
+    "/sources",
+    "/derived",
+    "/search",
+    "/robots.txt",
+    "/sitemap.xml",
+    "/feeds/changes.atom",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+)
+PAGES_OF = {
+    "figures": ("/figures/{}", "/figures/{}/changes.atom"),
+    "measures": ("/measures/{}",),
+    "sources": ("/sources/{}",),
+    "derived": ("/derived/{}",),
+}
+KIND_OF_PARAMETER = {
+    "figure_id": "figures",
+    "measure_id": "measures",
+    "source_id": "sources",
+    "derived_id": "derived",
+}
+
+_WORD = re.compile(rb"[a-z0-9]+(?:-[a-z0-9]+)*")
+# What a correction may not change and stay a correction: where the figure is listed and how.
+PLACE = ("id", "measure", "source", "period", "as_of", "stated", "status")
+
+
+def bakeable(url: str) -> bool:
+    """Whether an URL (path and query) is one the bake answers: see the module's docstring."""
+    path, _, query = url.partition("?")
+    if path.startswith(NOT_BAKED) or path.endswith("/candidates") or "/~" in path:
+        return False
+    if path != "/" and path.endswith("/"):
+        return False
+    pairs = parse_qsl(query, keep_blank_values=True)
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names) or not set(names) <= QUERY_BAKED:
+        return False
+    return not (query and path == "/search")
+
+
+def routes(
+    document: dict[str, Any], ids: dict[str, list[str]], class_of_type: dict[str, str]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Every URL the OpenAPI document's GET routes make with every id, with the Accept
+    classes each is asked in (those of the media types it offers, by `class_of_type`); then
+    the pages of every id."""
+    urls: list[tuple[str, tuple[str, ...]]] = []
+    for template, operations in document["paths"].items():
+        operation = operations.get("get")
+        if not operation or not bakeable(template.replace("{", "").replace("}", "")):
+            continue
+        offered = {
+            media
+            for code, answer in operation.get("responses", {}).items()
+            if code.startswith("2")
+            for media in answer.get("content") or {}
+        }
+        classes = EVERY_PATH + tuple(
+            sorted(class_of_type[m] for m in offered if m in class_of_type)
+        )
+        queries = _queries(document, operation)
+        for path in _fill(document, template, operation, ids):
+            urls.append((path, tuple(dict.fromkeys(classes))))
+            urls += [(f"{path}?{query}", WITH_QUERY) for query in queries]
+    for seed in SEEDS:
+        urls.append((seed, EVERY_PATH))
+    for kind, templates in PAGES_OF.items():
+        for template in templates:
+            urls += [(template.format(id_), EVERY_PATH) for id_ in ids[kind]]
+    return urls
+
+
+def _enum(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if "enum" in schema:
+        return list(schema["enum"])
+    return [value for option in schema.get("anyOf", []) for value in _enum(document, option)]
+
+
+def _queries(document: dict[str, Any], operation: dict[str, Any]) -> list[str]:
+    """`format=`, `style=` and both, for every value each takes but its default (the same
+    representation as leaving it out, at another URL, which goes to the app)."""
+    taken = {
+        parameter["name"]: [
+            value
+            for value in _enum(document, parameter["schema"])
+            if value != parameter["schema"].get("default")
+        ]
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and parameter["name"] in ("format", "style")
+    }
+    formats = [f"format={value}" for value in taken.get("format", [])]
+    styles = [f"style={value}" for value in taken.get("style", [])]
+    return formats + styles + [f"{style}&{format_}" for style in styles for format_ in formats]
+
+
+def _fill(
+    document: dict[str, Any], template: str, operation: dict[str, Any], ids: dict[str, list[str]]
+) -> list[str]:
+    """The template with each value of its one path parameter (none: the template itself)."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] != "path":
+            continue
+        name = parameter["name"]
+        values = ids[KIND_OF_PARAMETER[name]] if name in KIND_OF_PARAMETER else None
+        if values is None:
+            values = _enum(document, parameter["schema"])
+        return [template.replace("{" + name + "}", value) for value in values]
+    return [template]
+
+
+def mentioned(bodies: Iterable[bytes], ids: set[str]) -> set[str]:
+    """The ids of `ids` that the bodies name."""
+    words: set[bytes] = set()
+    for body in bodies:
+        words.update(_WORD.findall(body))
+    return {word.decode() for word in words} & ids
+
+
+def newest_revision(session: Session) -> int:
+    return session.scalar(select(Revision.id).order_by(Revision.id.desc()).limit(1)) or 0
+
+
+def corrected(session: Session, since: int) -> set[str] | None:
+    """The figures corrected by the revisions after `since`, or None if any of those is more
+    than a correction (see the module's docstring)."""
+    changes = session.scalars(select(Revision).where(Revision.id > since).order_by(Revision.id))
+    figures: set[str] = set()
+    for revision in changes:
+        if revision.resource != "figure" or revision.number == 1:
+            return None
+        before = session.scalar(
+            select(Revision.state).where(
+                Revision.resource == "figure",
+                Revision.resource_id == revision.resource_id,
+                Revision.number == revision.number - 1,
+            )
+        )
+        if before is None or any(before.get(k) != revision.state.get(k) for k in PLACE):
+            return None
+        figures.add(revision.resource_id)
+    return figures

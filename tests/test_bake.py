@@ -1,0 +1,108 @@
+"""`depstats export --static` without nginx: what the tree holds, that a bake again touches
+only what changed, and that after a correction an incremental bake is a whole one, head for
+head. The front's own tests (nginx) are in test_front.py."""
+
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.bake import bake
+from app.baked_tree import BODIES, HEADS, BakedTree, read_head
+from app.config import Settings
+from app.main import create_app
+from conftest import make_settings
+
+PUBLIC = "http://depstats.test"
+
+
+@pytest.fixture
+def baked(settings: Settings) -> Settings:
+    """This test's database, with the public URL a bake needs."""
+    return make_settings(settings.database_url, public_url=PUBLIC)
+
+
+def heads(tree: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(tree)): path.read_bytes()
+        for path in (tree / HEADS).rglob("~*")
+        if path.is_file()
+    }
+
+
+def test_a_bake_holds_every_answer_and_a_bake_again_touches_nothing(
+    baked: Settings, tmp_path: Path
+) -> None:
+    app = create_app(baked)
+    tree = tmp_path / "tree"
+    first = bake(app, baked, BakedTree(tree))
+    assert first.tally.written == first.answers > 900
+    held = heads(tree)
+    status, body, headers, url, accept = read_head(
+        tree / HEADS / "v1" / "figures" / "removals-2017" / "~json"
+    )
+    assert (status, url, accept) == (200, "/v1/figures/removals-2017", "json")
+    assert (tree / BODIES / body).read_bytes() == TestClient(app).get(url).content
+    assert dict(headers)["etag"].startswith('W/"removals-2017.r2.')
+    # A browser is sent to the page, as the app sends it.
+    status, body, headers, _, _ = read_head(
+        tree / HEADS / "v1" / "figures" / "removals-2017" / "~browser"
+    )
+    assert (status, body, dict(headers)["location"]) == (303, "-", "/figures/removals-2017")
+    # The same bodies at path URLs, for a static host.
+    assert (tree / "v1" / "figures" / "removals-2017" / "index.json").read_bytes() == (
+        tree / BODIES / read_head(tree / HEADS / "v1/figures/removals-2017/~none")[1]
+    ).read_bytes()
+    assert (tree / "figures" / "removals-2017" / "index.html").exists()
+    assert (tree / "robots.txt").exists()
+    times = {name: os.stat(tree / name).st_mtime_ns for name in held}
+    again = bake(app, baked, BakedTree(tree))
+    assert (again.tally.written, again.tally.removed, again.tally.bodies) == (0, 0, 0)
+    assert again.tally.unchanged == first.answers
+    assert {name: os.stat(tree / name).st_mtime_ns for name in held} == times
+
+
+def test_after_a_correction_an_incremental_bake_is_a_whole_one(
+    baked: Settings, tmp_path: Path, writer: dict[str, str]
+) -> None:
+    app = create_app(baked)
+    client = TestClient(app)
+    tree, whole = tmp_path / "tree", tmp_path / "whole"
+    bake(app, baked, BakedTree(tree))
+    before = heads(tree)
+    etag = client.get("/v1/figures/removals-since-2002").headers["etag"]
+    corrected = client.patch(
+        "/v1/figures/removals-since-2002",
+        headers={**writer, "If-Match": etag},
+        json={"note": "Checked again.", "reason": "a test of the bake"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    report = bake(app, baked, BakedTree(tree), incremental=True)
+    assert not report.whole
+    assert report.answers < len(before) / 2  # asked again: what names it, and what names none
+    bake(app, baked, BakedTree(whole))
+    after, expected = heads(tree), heads(whole)
+    assert after == expected
+    # It changed the figure, the lists that hold it, and not the other figures.
+    changed = {name.removeprefix(".heads/") for name in after if after[name] != before[name]}
+    assert {"v1/figures/removals-since-2002/~json", "v1/figures/~json"} <= changed
+    assert not any("removals-2017/" in name for name in changed)
+    # A retraction moves the lists: the next bake is whole.
+    retracted = client.post(
+        "/v1/figures/removals-2017/retract", headers=writer, json={"reason": "withdrawn"}
+    )
+    assert retracted.status_code == 200
+    assert bake(app, baked, BakedTree(tree), incremental=True).whole
+    bake(app, baked, BakedTree(whole))
+    assert heads(tree) == heads(whole)
+
+
+def test_one_baker_at_a_time(tmp_path: Path) -> None:
+    tree = BakedTree(tmp_path / "tree")
+    with tree.locked() as held:
+        assert held
+        with BakedTree(tmp_path / "tree").locked(wait=False) as second:
+            assert not second
+    with tree.locked(wait=False) as again:
+        assert again
