@@ -33,7 +33,7 @@ from app.bake_plan import (
     newest_revision,
     routes,
 )
-from app.baked_tree import Answer, BakedTree, Tally, path_file
+from app.baked_tree import Answer, BakedTree, Tally, path_file, read_head
 from app.config import Settings
 from app.inprocess import get
 from app.models import Derived, Figure, Measure, Source
@@ -200,21 +200,45 @@ class Baker:
     async def _again(
         self, tally: Tally, earlier: dict[str, Any], changed: set[str]
     ) -> tuple[int, int]:
-        """Ask again for the URLs whose answers named a changed figure or named nothing;
-        keep every other URL's heads and bodies as they are."""
-        again = [
-            (url, tuple(record["classes"]))
+        """Ask again for the URLs whose answers named a changed figure or named nothing; of
+        those whose ETag is made of the version alone, ask only for the new headers (HEAD:
+        their bodies name no changed figure); keep every other URL's heads and bodies."""
+        again = {
+            url: tuple(record["classes"])
             for url, record in earlier.items()
-            if not record["mentions"] or record["versioned"] or changed & set(record["mentions"])
-        ]
-        asked = {url for url, _ in again}
+            if not record["mentions"]
+            or record.get("opaque", True)
+            or changed & set(record["mentions"])
+        }
+        renewed = 0
         for url, record in earlier.items():
-            if url not in asked:
-                tally.urls[url] = record
-                tally.seen.update(record["heads"])
-                tally.named.update(record["bodies"])
-        urls, answers = await self._crawl(tally, again, set(earlier) - asked)
-        return len(earlier) - len(asked) + urls, answers
+            if url in again:
+                continue
+            if record["versioned"] and not await self._renew(url, record, tally):
+                again[url] = tuple(record["classes"])
+                continue
+            renewed += record["versioned"]
+            tally.urls[url] = record
+            tally.seen.update(record["heads"])
+            tally.named.update(record["bodies"])
+        urls, answers = await self._crawl(tally, list(again.items()), set(earlier) - set(again))
+        return len(earlier) - len(again) + urls, answers + renewed
+
+    async def _renew(self, url: str, record: dict[str, Any], tally: Tally) -> bool:
+        """New headers for each of the URL's heads, its body kept; False (ask it whole) if
+        the app's statuses or classes are not what they were."""
+        fresh = {
+            answer.accept: answer
+            for answer, _ in await self._answers(url, tuple(record["classes"]), "HEAD")
+        }
+        heads = [read_head(self.tree.root / head) for head in record["heads"]]
+        if sorted(fresh) != sorted(accept for *_, accept in heads):
+            return False
+        if any(fresh[accept].status != status for status, *_, accept in heads):
+            return False
+        for relative, (_, body, _, _, accept) in zip(record["heads"], heads, strict=True):
+            self.tree.put_head(replace(fresh[accept], url=url), body, tally, relative)
+        return True
 
     async def _crawl(
         self, tally: Tally, todo: list[tuple[str, tuple[str, ...]]], seen: set[str]
@@ -231,10 +255,13 @@ class Baker:
                 asked += 1
                 record: dict[str, Any] = {"classes": list(classes), "heads": [], "bodies": []}
                 bodies = {}
-                tags = set()
+                tags: set[str] = set()
+                opaque = False
                 for answer, links in await self._answers(url, classes):
                     head, body = self.tree.put(answer, tally, self._stable(answer))
                     tags.update(v for k, v in answer.headers if k.lower() == "etag")
+                    media = dict((k.lower(), v) for k, v in answer.headers).get("content-type")
+                    opaque = opaque or (body != "-" and not _textual(media or ""))
                     record["heads"].append(head)
                     if body != "-":
                         record["bodies"].append(body)
@@ -246,16 +273,22 @@ class Baker:
                     # An ETag made of the dataset's version (the whole lists' downloads)
                     # changes with every write, whatever its body names.
                     record["versioned"] = any(_VERSIONED.match(tag) for tag in tags)
+                    # A body that is not text (a workbook: zipped XML) names nothing that can
+                    # be read: asked again whole after any correction.
+                    record["opaque"] = opaque
                     tally.urls[url] = record
             todo = [(url, _classes_of(url)) for url in dict.fromkeys(found) if url not in seen]
         return asked, answers
 
-    async def _answers(self, url: str, classes: tuple[str, ...]) -> list[tuple[Answer, list[str]]]:
+    async def _answers(
+        self, url: str, classes: tuple[str, ...], method: str = "GET"
+    ) -> list[tuple[Answer, list[str]]]:
         """The answer for each Accept class, asking the app once per representation: a route
         notes the media types it chose among (negotiation.OFFERS), and a class gets what the
         app's own `choose` picks among them for the class's Accept, as the response cache
-        keys on it; a route that notes none answers every Accept alike."""
-        first, offers = await self._ask(url, "none")
+        keys on it; a route that notes none answers every Accept alike. With HEAD: the
+        answers' statuses and headers, without bodies or links."""
+        first, offers = await self._ask(url, "none", method)
         if first is None:
             return []
         by_choice: dict[str | None, Answer | None] = {offers[0] if offers else None: first}
@@ -266,26 +299,29 @@ class Baker:
             if offers and choice is None:
                 continue  # a 406: the app's to say
             if choice not in by_choice:
-                by_choice[choice] = (await self._ask(url, accept))[0]
+                by_choice[choice] = (await self._ask(url, accept, method))[0]
             answer = by_choice[choice]
             if answer is not None:
                 answers.append((replace(answer, accept=accept), links))
-        for answer in {id(a): a for a in by_choice.values() if a is not None}.values():
-            links += self._links(url, answer)
+        if method == "GET":
+            for answer in {id(a): a for a in by_choice.values() if a is not None}.values():
+                links += self._links(url, answer)
         return answers
 
-    async def _ask(self, url: str, accept: str) -> tuple[Answer | None, list[str]]:
-        """GET `url` of the app, as a client accepting gzip and ACCEPTS[accept][0] would;
-        with the media types the route chose among, if it noted them."""
+    async def _ask(
+        self, url: str, accept: str, method: str = "GET"
+    ) -> tuple[Answer | None, list[str]]:
+        """GET (or HEAD) `url` of the app, as a client accepting gzip and ACCEPTS[accept][0]
+        would; with the media types the route chose among, if it noted them."""
         headers = [(b"host", self.host), (b"accept-encoding", b"gzip")]
         if ACCEPTS[accept][0]:
             headers.append((b"accept", ACCEPTS[accept][0].encode()))
-        status, raw_headers, raw, state = await get(self.app, self.scheme, url, headers)
+        status, raw_headers, raw, state = await get(self.app, self.scheme, url, headers, method)
         offers = list(state.get(OFFERS, ()))
         if status not in (200, 301, 302, 303, 307, 308):
             return None, offers
         encoding = next((v for k, v in raw_headers if k.lower() == "content-encoding"), None)
-        gzipped = raw if encoding == "gzip" else None
+        gzipped = raw if encoding == "gzip" and method == "GET" else None
         body = gzip.decompress(raw) if gzipped is not None else raw
         kept = [(name, value) for name, value in raw_headers if name.lower() not in PER_REQUEST]
         return Answer(url, accept, status, kept, body, gzipped), offers
@@ -299,7 +335,7 @@ class Baker:
             elif name.lower() == "location":
                 found.append(value)
         media = dict((k.lower(), v) for k, v in answer.headers).get("content-type", "")
-        if media.startswith(("text/", "application/json", "application/xml", "application/atom")):
+        if _textual(media):
             text = answer.body.decode("utf-8", "replace")
             found += [html.unescape(link) for link in _LINK.findall(text)]
             found += re.findall(re.escape(self.public) + r"""/[^\s"'<>\\]*""", text)
@@ -330,6 +366,10 @@ class Baker:
         if style := pairs.get("style"):
             extension = f"{style}.{extension}"
         return path_file(path, extension)
+
+
+def _textual(media: str) -> bool:
+    return media.startswith(("text/", "application/", "image/svg")) and "spreadsheet" not in media
 
 
 def _classes_of(url: str) -> tuple[str, ...]:

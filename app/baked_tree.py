@@ -178,6 +178,14 @@ class BakedTree:
         path, _, query = answer.url.partition("?")
         head = self.head_path(path, head_name(answer.accept, query))
         relative = str(head.relative_to(self.root))
+        self.put_head(answer, body, tally, relative)
+        if stable and body != "-":
+            self._put_stable(stable, body, answer.gzipped is not None)
+        return relative, body
+
+    def put_head(self, answer: Answer, body: str, tally: Tally, relative: str) -> None:
+        """Write the answer's head, naming `body`, at `relative`, if its text changed."""
+        head = self.root / relative
         tally.seen.add(relative)
         text = answer.head_text(body)
         try:
@@ -190,9 +198,6 @@ class BakedTree:
             self._changing()
             _replace(head, text)
             tally.written += 1
-        if stable and body != "-":
-            self._put_stable(stable, body, answer.gzipped is not None)
-        return relative, body
 
     def _put_stable(self, stable: str, body: str, gzipped: bool) -> None:
         stored = self.root / BODIES / body
