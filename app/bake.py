@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.bake_plan import (
     EVERY_PATH,
+    WHEN_CHANGED,
     WITH_QUERY,
     bakeable,
     corrected,
@@ -33,7 +34,7 @@ from app.bake_plan import (
     newest_revision,
     routes,
 )
-from app.baked_tree import Answer, BakedTree, Tally, path_file, read_head
+from app.baked_tree import Answer, BakedTree, Tally, path_file
 from app.config import Settings
 from app.inprocess import get
 from app.models import Derived, Figure, Measure, Source
@@ -106,6 +107,7 @@ MODELS: dict[str, Any] = {
     "derived": Derived,
 }
 _VERSIONED = re.compile(r'W/"v\d+\.')
+_VERSIONED_HEADER = re.compile(rb'(?im)^(etag: W/"v)\d+\.')
 _LINK = re.compile(r"""(?:href|src)=["']([^"'<>]+)["']""")
 
 
@@ -163,17 +165,19 @@ class Baker:
         """Ask the app for every answer; or, if `incremental` and only corrections came since
         the last bake of this tree, for those bake_plan says may have changed."""
         started = time.perf_counter()
+        touched: set[str] = set()  # heads written by every attempt, removed if not put again
         for _ in range(3):
             version = self.version()
-            tally = Tally()
+            tally = Tally(touched=touched)
             with Session(self.app.state.engine) as session:
                 revision = newest_revision(session)
                 earlier = self.tree.inventory() if incremental else None
                 changed = None
-                if earlier and earlier.get("public_url") == self.public:
-                    changed = corrected(session, earlier.get("revision", revision))
+                if earlier and earlier.get("public_url") == self.public and "version" in earlier:
+                    since = earlier["revision"]
+                    changed = corrected(session, since, version - earlier["version"])
             if changed and earlier:
-                urls, answers = await self._again(tally, earlier["urls"], changed)
+                urls, answers = await self._again(tally, earlier["urls"], changed, version)
             else:
                 urls, answers = await self._crawl(tally, self.routes(self.ids()), set())
             if self.version() == version:
@@ -192,53 +196,53 @@ class Baker:
             "bodies": len(tally.named),
             "accept": ACCEPTS,
         }
-        self.tree.finish(
-            tally, manifest, {"revision": revision, "public_url": self.public, "urls": tally.urls}
-        )
+        record = {
+            "version": version,
+            "revision": revision,
+            "public_url": self.public,
+            "urls": tally.urls,
+        }
+        self.tree.finish(tally, manifest, record, whole=not changed)
         return Report(version, urls, answers, tally, seconds, whole=not changed)
 
     async def _again(
-        self, tally: Tally, earlier: dict[str, Any], changed: set[str]
+        self, tally: Tally, earlier: dict[str, Any], changed: set[str], version: int
     ) -> tuple[int, int]:
-        """Ask again for the URLs whose answers named a changed figure or named nothing; of
-        those whose ETag is made of the version alone, ask only for the new headers (HEAD:
-        their bodies name no changed figure); keep every other URL's heads and bodies."""
-        again = {
-            url: tuple(record["classes"])
-            for url, record in earlier.items()
-            if not record["mentions"]
-            or record.get("opaque", True)
-            or changed & set(record["mentions"])
-        }
+        """Ask again for the URLs whose answers named a changed figure, named nothing, or
+        are made of when things changed (WHEN_CHANGED). Of the others, those whose ETag is
+        the dataset's version and a hash of the query (`figure_lists.stream_figures`: the
+        whole lists' downloads) keep their bodies and get the new version in their ETag;
+        every other URL keeps its heads and bodies as they are. A workbook names nothing
+        that can be read: it stands by what the other answers at its path name (a list's CSV
+        names every figure its workbook holds)."""
+        by_path: dict[str, set[str]] = {}
+        for url, record in earlier.items():
+            if not record.get("opaque", True):
+                by_path.setdefault(url.partition("?")[0], set()).update(record["mentions"])
+        again = {}
+        for url, record in earlier.items():
+            named = set(record["mentions"])
+            if record.get("opaque", True):
+                named = by_path.get(url.partition("?")[0], set())
+            if not named or url.startswith(WHEN_CHANGED) or changed & named:
+                again[url] = tuple(record["classes"])
         renewed = 0
         for url, record in earlier.items():
             if url in again:
                 continue
-            if record["versioned"] and not await self._renew(url, record, tally):
-                again[url] = tuple(record["classes"])
-                continue
-            renewed += record["versioned"]
+            if record["versioned"]:
+                for relative in record["heads"]:
+                    self.tree.put_text(relative, self._versioned(relative, version), tally)
+                renewed += len(record["heads"])
             tally.urls[url] = record
             tally.seen.update(record["heads"])
             tally.named.update(record["bodies"])
         urls, answers = await self._crawl(tally, list(again.items()), set(earlier) - set(again))
         return len(earlier) - len(again) + urls, answers + renewed
 
-    async def _renew(self, url: str, record: dict[str, Any], tally: Tally) -> bool:
-        """New headers for each of the URL's heads, its body kept; False (ask it whole) if
-        the app's statuses or classes are not what they were."""
-        fresh = {
-            answer.accept: answer
-            for answer, _ in await self._answers(url, tuple(record["classes"]), "HEAD")
-        }
-        heads = [read_head(self.tree.root / head) for head in record["heads"]]
-        if sorted(fresh) != sorted(accept for *_, accept in heads):
-            return False
-        if any(fresh[accept].status != status for status, *_, accept in heads):
-            return False
-        for relative, (_, body, _, _, accept) in zip(record["heads"], heads, strict=True):
-            self.tree.put_head(replace(fresh[accept], url=url), body, tally, relative)
-        return True
+    def _versioned(self, relative: str, version: int) -> bytes:
+        text = (self.tree.root / relative).read_bytes()
+        return _VERSIONED_HEADER.sub(rb"\g<1>%d." % version, text)
 
     async def _crawl(
         self, tally: Tally, todo: list[tuple[str, tuple[str, ...]]], seen: set[str]
@@ -280,15 +284,12 @@ class Baker:
             todo = [(url, _classes_of(url)) for url in dict.fromkeys(found) if url not in seen]
         return asked, answers
 
-    async def _answers(
-        self, url: str, classes: tuple[str, ...], method: str = "GET"
-    ) -> list[tuple[Answer, list[str]]]:
+    async def _answers(self, url: str, classes: tuple[str, ...]) -> list[tuple[Answer, list[str]]]:
         """The answer for each Accept class, asking the app once per representation: a route
         notes the media types it chose among (negotiation.OFFERS), and a class gets what the
         app's own `choose` picks among them for the class's Accept, as the response cache
-        keys on it; a route that notes none answers every Accept alike. With HEAD: the
-        answers' statuses and headers, without bodies or links."""
-        first, offers = await self._ask(url, "none", method)
+        keys on it; a route that notes none answers every Accept alike."""
+        first, offers = await self._ask(url, "none")
         if first is None:
             return []
         by_choice: dict[str | None, Answer | None] = {offers[0] if offers else None: first}
@@ -299,29 +300,26 @@ class Baker:
             if offers and choice is None:
                 continue  # a 406: the app's to say
             if choice not in by_choice:
-                by_choice[choice] = (await self._ask(url, accept, method))[0]
+                by_choice[choice] = (await self._ask(url, accept))[0]
             answer = by_choice[choice]
             if answer is not None:
                 answers.append((replace(answer, accept=accept), links))
-        if method == "GET":
-            for answer in {id(a): a for a in by_choice.values() if a is not None}.values():
-                links += self._links(url, answer)
+        for answer in {id(a): a for a in by_choice.values() if a is not None}.values():
+            links += self._links(url, answer)
         return answers
 
-    async def _ask(
-        self, url: str, accept: str, method: str = "GET"
-    ) -> tuple[Answer | None, list[str]]:
-        """GET (or HEAD) `url` of the app, as a client accepting gzip and ACCEPTS[accept][0]
-        would; with the media types the route chose among, if it noted them."""
+    async def _ask(self, url: str, accept: str) -> tuple[Answer | None, list[str]]:
+        """GET `url` of the app, as a client accepting gzip and ACCEPTS[accept][0] would;
+        with the media types the route chose among, if it noted them."""
         headers = [(b"host", self.host), (b"accept-encoding", b"gzip")]
         if ACCEPTS[accept][0]:
             headers.append((b"accept", ACCEPTS[accept][0].encode()))
-        status, raw_headers, raw, state = await get(self.app, self.scheme, url, headers, method)
+        status, raw_headers, raw, state = await get(self.app, self.scheme, url, headers)
         offers = list(state.get(OFFERS, ()))
         if status not in (200, 301, 302, 303, 307, 308):
             return None, offers
         encoding = next((v for k, v in raw_headers if k.lower() == "content-encoding"), None)
-        gzipped = raw if encoding == "gzip" and method == "GET" else None
+        gzipped = raw if encoding == "gzip" else None
         body = gzip.decompress(raw) if gzipped is not None else raw
         kept = [(name, value) for name, value in raw_headers if name.lower() not in PER_REQUEST]
         return Answer(url, accept, status, kept, body, gzipped), offers
@@ -335,7 +333,7 @@ class Baker:
             elif name.lower() == "location":
                 found.append(value)
         media = dict((k.lower(), v) for k, v in answer.headers).get("content-type", "")
-        if _textual(media):
+        if media.startswith(("text/", "application/json", "application/xml", "application/atom")):
             text = answer.body.decode("utf-8", "replace")
             found += [html.unescape(link) for link in _LINK.findall(text)]
             found += re.findall(re.escape(self.public) + r"""/[^\s"'<>\\]*""", text)

@@ -5,7 +5,10 @@ those that name what changed and those that name nothing (the home page, the fee
 A correction changes a figure's words and numbers; it moves no figure between lists, pages or
 measures and changes no count, so an answer that does not name the figure, and names some
 other figure, measure, source or derived figure, is what it was, unless its ETag is made of
-the dataset's version (the whole lists' downloads): those are asked again too. Anything else (a new
+the dataset's version (the whole lists' downloads: those get the new version in their ETag),
+or it is made of when things changed (the feed of changes, which a correction may start to
+name; the sitemaps, whose dates follow the figures they do not name), or its body cannot be
+read (a workbook: it stands by what its path's other answers name). Anything else (a new
 figure, a retraction, a figure moved to another measure, source or period, any change to a
 measure, source or derived figure, a re-render) is baked whole. A test holds an incremental
 bake to a whole one, head for head.
@@ -53,6 +56,10 @@ KIND_OF_PARAMETER = {
 }
 
 _WORD = re.compile(rb"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Answers made of when things changed: the feed of changes (a correction may add to it a figure
+# it did not name) and the sitemaps (a derived figure's or a measure's last change is its
+# figures', whose ids a sitemap does not name).
+WHEN_CHANGED = ("/feeds/", "/sitemaps/", "/sitemap.xml")
 # What a correction may not change and stay a correction: where the figure is listed and how.
 PLACE = ("id", "measure", "source", "period", "as_of", "stated", "status")
 
@@ -155,10 +162,15 @@ def newest_revision(session: Session) -> int:
     return session.scalar(select(Revision.id).order_by(Revision.id.desc()).limit(1)) or 0
 
 
-def corrected(session: Session, since: int) -> set[str] | None:
+def corrected(session: Session, since: int, versions: int) -> set[str] | None:
     """The figures corrected by the revisions after `since`, or None if any of those is more
-    than a correction (see the module's docstring)."""
-    changes = session.scalars(select(Revision).where(Revision.id > since).order_by(Revision.id))
+    than a correction (see the module's docstring), or if the dataset's version moved by
+    other than one a revision (`versions`): a re-render moves it with none."""
+    changes = list(
+        session.scalars(select(Revision).where(Revision.id > since).order_by(Revision.id))
+    )
+    if len(changes) != versions:
+        return None
     figures: set[str] = set()
     for revision in changes:
         if revision.resource != "figure" or revision.number == 1:

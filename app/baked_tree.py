@@ -17,7 +17,8 @@ seeing half of one.
 
 Every file is written beside its place and renamed into it (a rename is atomic); a head is
 written only when its text changed, a body only when no file holds it yet. A body no head
-names any more is removed one bake later, at least GRACE_SECONDS after it was last named.
+names any more is removed by a later bake, GRACE_SECONDS at least after a bake found it
+unnamed.
 """
 
 import contextlib
@@ -86,6 +87,8 @@ class Tally:
     bodies: int = 0  # bodies written
     bytes: int = 0  # bytes of the bodies written, gzip included
     seen: set[str] = field(default_factory=set)  # heads of this bake, relative to DIR
+    touched: set[str] = field(default_factory=set)  # heads written, by any attempt of it
+    stable: set[str] = field(default_factory=set)  # path URLs of this bake
     named: set[str] = field(default_factory=set)  # bodies named by them
     # Per URL: the Accept classes asked, its heads, its bodies, the ids its answers name.
     urls: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -180,14 +183,18 @@ class BakedTree:
         relative = str(head.relative_to(self.root))
         self.put_head(answer, body, tally, relative)
         if stable and body != "-":
+            tally.stable.add(stable)
             self._put_stable(stable, body, answer.gzipped is not None)
         return relative, body
 
     def put_head(self, answer: Answer, body: str, tally: Tally, relative: str) -> None:
         """Write the answer's head, naming `body`, at `relative`, if its text changed."""
+        self.put_text(relative, answer.head_text(body), tally)
+
+    def put_text(self, relative: str, text: bytes, tally: Tally) -> None:
+        """Write a head's text at `relative`, if it changed."""
         head = self.root / relative
         tally.seen.add(relative)
-        text = answer.head_text(body)
         try:
             same = head.read_bytes() == text
         except FileNotFoundError:
@@ -196,6 +203,7 @@ class BakedTree:
             tally.unchanged += 1
         else:
             self._changing()
+            tally.touched.add(relative)
             _replace(head, text)
             tally.written += 1
 
@@ -224,33 +232,60 @@ class BakedTree:
         except FileNotFoundError:
             return None
 
-    def finish(self, tally: Tally, manifest: dict[str, object], record: dict[str, Any]) -> None:
-        """After every answer is put: remove the heads of answers no longer baked, the bodies
-        no head has named for a bake and GRACE_SECONDS, and write the manifest."""
+    def finish(
+        self, tally: Tally, manifest: dict[str, object], record: dict[str, Any], whole: bool
+    ) -> None:
+        """After every answer is put: remove the heads of answers no longer baked (on a whole
+        bake, every head on disk this bake did not put: those of a bake that failed or was
+        stopped too), the bodies no head has named for GRACE_SECONDS and a bake, and write
+        the manifest."""
         inventory = self.root / INVENTORY
         earlier = self.inventory() or {"heads": [], "bodies": {}}
-        for relative in set(earlier["heads"]) - tally.seen:
+        heads = set(earlier["heads"]) | tally.touched
+        if whole:
+            heads |= {
+                str(path.relative_to(self.root))
+                for path in (self.root / HEADS).rglob("~*")
+                if not path.name.endswith(".new")
+            }
+        for relative in heads - tally.seen:
             self._changing()
             with contextlib.suppress(FileNotFoundError):
                 (self.root / relative).unlink()
                 tally.removed += 1
+        for stable in set(earlier.get("stable", [])) - tally.stable:
+            for suffix in ("", ".gz"):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.root / (stable + suffix)).unlink()
         now = time.time()
-        # A body keeps, for each bake that no longer names it, when it was last named.
+        # A body no head names any more is kept GRACE_SECONDS from the bake that found it
+        # unnamed, and removed by the first bake after that: a reader (or an nginx worker) that
+        # read a head naming it just before has long since opened it.
         unnamed: dict[str, float] = {}
-        for body, last_named in earlier["bodies"].items():
+        for body in set(earlier["bodies"]) | set(earlier.get("unnamed", {})):
             if body in tally.named:
                 continue
-            if now - last_named < GRACE_SECONDS:
-                unnamed[body] = last_named
+            since = earlier.get("unnamed", {}).get(body, now)
+            if now - since < GRACE_SECONDS:
+                unnamed[body] = since
                 continue
             for suffix in ("", ".gz"):
                 with contextlib.suppress(FileNotFoundError):
                     (self.root / BODIES / (body + suffix)).unlink()
-        bodies = {body: now for body in tally.named} | unnamed
-        kept = {"heads": sorted(tally.seen), "bodies": bodies, **record}
+        kept = {
+            "heads": sorted(tally.seen),
+            "bodies": sorted(tally.named),
+            "unnamed": unnamed,
+            "stable": sorted(tally.stable),
+            **record,
+        }
         _replace(inventory, orjson.dumps(kept))
-        if not (self.root / GENERATION).exists():
-            self._changing()  # a tree from before .generation, or a first bake that changed nothing
+        try:
+            stuck = (self.root / GENERATION).read_bytes().startswith(b"baking")
+        except FileNotFoundError:
+            stuck = True  # a tree from before .generation, or a first bake that changed nothing
+        if stuck:
+            self._changing()  # also after a bake that failed or was stopped while baking
         self._changed()
         _replace(self.root / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
 

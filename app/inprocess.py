@@ -8,17 +8,16 @@ import anyio
 
 
 async def get(
-    app: Any, scheme: str, url: str, headers: list[tuple[bytes, bytes]], method: str = "GET"
+    app: Any, scheme: str, url: str, headers: list[tuple[bytes, bytes]]
 ) -> tuple[int, list[tuple[str, str]], bytes, dict[str, Any]]:
-    """GET (or HEAD) `url` (path and query) of `app`: its status, headers and body as sent
-    (still compressed, if it compressed them), and the state the app left in the request's
-    scope."""
+    """GET `url` (path and query) of `app`: its status, headers and body as sent (still
+    compressed, if it compressed them), and the state the app left in the request's scope."""
     path, _, query = url.partition("?")
     scope: dict[str, Any] = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": method,
+        "method": "GET",
         "scheme": scheme,
         "path": unquote(path),
         "raw_path": path.encode(),

@@ -88,6 +88,20 @@ def test_after_a_correction_an_incremental_bake_is_a_whole_one(
     changed = {name.removeprefix(".heads/") for name in after if after[name] != before[name]}
     assert {"v1/figures/removals-since-2002/~json", "v1/figures/~json"} <= changed
     assert not any("removals-2017/" in name for name in changed)
+    # A figure the feed of changes does not name yet: the feed is asked again all the same.
+    feed = (tree / "feeds" / "changes.atom").read_bytes()
+    ids = [item["id"] for item in client.get("/v1/figures").json()["items"]]
+    figure = "/v1/figures/" + next(id_ for id_ in ids if id_.encode() not in feed)
+    etag = client.get(figure).headers["etag"]
+    corrected = client.patch(
+        figure,
+        headers={**writer, "If-Match": etag},
+        json={"note": "Checked with the court's docket.", "reason": "a test of the bake"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert not bake(app, baked, BakedTree(tree), incremental=True).whole
+    bake(app, baked, BakedTree(whole))
+    assert heads(tree) == heads(whole)
     # A retraction moves the lists: the next bake is whole.
     retracted = client.post(
         "/v1/figures/removals-2017/retract", headers=writer, json={"reason": "withdrawn"}

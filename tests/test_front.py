@@ -172,10 +172,24 @@ def test_what_is_not_baked_goes_to_the_app_which_still_sees_each_client(stack) -
             "/.heads/v1/figures/~json",
             "/v1/figures/index.json",
             "/.bodies/",
+            # Paths nginx would merge or resolve, which the app does not.
+            "//v1//figures",
+            "/v1/figures/removals%2D2017",
         ):
             through, direct = front.get(url), app.get(url)
             assert "x-cache" in through.headers, url  # the app's answer, passed on
             assert differences(direct, through) == [], url
+        # nginx would compare If-Unmodified-Since with the file's time; the app ignores it.
+        since = {"if-unmodified-since": "Thu, 01 Jan 1970 00:00:00 GMT"}
+        through = front.get("/v1/figures", headers=since)
+        assert differences(app.get("/v1/figures", headers=since), through) == []
+        # A request body bigger than nginx keeps in memory, passed on whole.
+        text = {"text": "More than 1,900 Cambodians have final orders of removal. " * 700}
+        through = front.post("/v1/extract", json=text)
+        assert (through.status_code, through.json()) == (
+            (direct := app.post("/v1/extract", json=text)).status_code,
+            direct.json(),
+        )
         # An Accept the front does not list is the app's to negotiate.
         odd = {"accept": "application/json;q=0.5, text/csv"}
         through = front.get("/v1/figures/removals-2017", headers=odd)

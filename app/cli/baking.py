@@ -1,6 +1,7 @@
 """`depstats export --static DIR`, `depstats front DIR`, and `depstats serve --bake DIR`'s
 baker: the read API as files (app/bake.py), and nginx serving them (deploy/nginx/)."""
 
+import grp
 import os
 import pwd
 import shutil
@@ -63,7 +64,9 @@ def accept_map() -> str:
 
 
 def _owner(directory: Path) -> str:
-    return pwd.getpwuid(directory.stat().st_uid).pw_name
+    """`user NAME GROUP` of the tree, for nginx's workers when it starts as root."""
+    stat = directory.stat()
+    return f"{pwd.getpwuid(stat.st_uid).pw_name} {grp.getgrgid(stat.st_gid).gr_name}"
 
 
 def nginx_config(directory: Path, port: int, app: str, prefix: Path, host: str) -> str:
@@ -97,9 +100,13 @@ def front(
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise failure("nginx is not installed: apt-get install -y nginx libnginx-mod-http-lua")
+    if not (MODULES / "ngx_http_lua_module.so").exists():
+        raise failure("nginx's Lua module is missing: apt-get install -y libnginx-mod-http-lua")
     if not (directory / ".heads").is_dir():
         raise failure(f"{directory} holds no baked tree: run `depstats export --static` first")
     prefix = Path(tempfile.mkdtemp(prefix="depstats-front-"))
+    # nginx's workers, the tree's owner when started as root, keep request bodies here.
+    prefix.chmod(0o755)
     (prefix / "logs").mkdir()
     config = prefix / "nginx.conf"
     config.write_text(nginx_config(directory, port, app, prefix, host))

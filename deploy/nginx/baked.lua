@@ -1,7 +1,9 @@
 -- Answers a GET or HEAD from the baked tree (app/baked_tree.py) when it holds the answer:
 -- the head names the status, the body and the headers; 304s are answered here, by the weak
 -- comparison of If-None-Match (RFC 9110, 8.8.3.2) with the baked ETag. Anything else, or
--- anything the tree does not hold, goes to the app (@app): it answers as it always would.
+-- anything the tree does not hold, goes to the app (@app): it answers as it always would. So
+-- do requests nginx reads otherwise than the app: a path with "//", "/." or "%" (nginx
+-- merges and resolves them, the app does not), and If-Unmodified-Since.
 --
 -- Heads are kept in memory (parsed, the most recent MAX_HEADS) between bakes. The baker
 -- writes DIR/.generation: "baking" while it changes the tree, then a new generation. Every
@@ -80,6 +82,17 @@ local function read(path)
     return entry
 end
 
+local function present(body)
+    if body == "-" then
+        return true
+    end
+    local file = io.open(root .. "/.bodies/" .. body, "rb")
+    if file then
+        file:close()
+    end
+    return file ~= nil
+end
+
 local function matches(inm, entry)
     for candidate in inm:gmatch("[^,]+") do
         candidate = candidate:match("^%s*(.-)%s*$"):gsub("^W/", "")
@@ -112,6 +125,14 @@ function M.answer()
     if uri:find("/~", 1, true) or (#uri > 1 and uri:byte(-1) == 47) then
         return ngx.exec("@app")
     end
+    -- nginx has merged "//" and resolved "." and ".." and "%2e" in $uri; the app does not,
+    -- and answers such a path itself. If-Unmodified-Since nginx would compare with the
+    -- file's time: the app ignores it on a read.
+    local raw = ngx.var.request_uri
+    if raw:find("//", 1, true) or raw:find("/.", 1, true) or raw:find("%", 1, true)
+        or ngx.var.http_if_unmodified_since then
+        return ngx.exec("@app")
+    end
     local path = uri .. "/~" .. class
     local args = ngx.var.args
     if args ~= nil then
@@ -129,7 +150,8 @@ function M.answer()
     local entry = not baking and kept:get(path)
     if not entry then
         entry = read(path)
-        if not entry then
+        -- A head whose body is gone (a bake that failed half way) is the app's to answer.
+        if not entry or not present(entry.body) then
             return ngx.exec("@app")
         end
         if not baking then
