@@ -160,6 +160,9 @@ function M.answer()
     end
 
     local inm = ngx.var.http_if_none_match
+    if inm and inm == entry.etag then
+        return send(304, entry.kept) -- the usual revalidation: the tag as it was given
+    end
     if inm and entry.status == 200 and entry.etag then
         -- A list the app would not read as one goes to the app, which says what it makes of it.
         if not ngx.re.find(inm, ETAG_LIST, "jo") then
