@@ -359,8 +359,6 @@ def search_only(options: argparse.Namespace) -> None:
     )
     results = search_section(big, options.figures, options.duration)
     checks = report_search(results)
-    for label, ok in checks:
-        print(f"  {'met    ' if ok else 'MISSED '} {label}")
     run = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "duration": options.duration,
@@ -368,7 +366,16 @@ def search_only(options: argparse.Namespace) -> None:
         "figures": options.figures,
         "seconds": round(time.perf_counter() - began),
     }
-    out = ROOT / "bench" / "results" / "http_search.json"
+    write_run("http_search.json", run, results, checks)
+
+
+def write_run(
+    name: str, run: dict, results: dict[str, dict], checks: list[tuple[str, bool]]
+) -> None:
+    """Print each target met or missed; write the run to bench/results/NAME."""
+    for label, ok in checks:
+        print(f"  {'met    ' if ok else 'MISSED '} {label}")
+    out = ROOT / "bench" / "results" / name
     out.parent.mkdir(exist_ok=True)
     targets = {label: ok for label, ok in checks}
     out.write_text(
@@ -751,21 +758,13 @@ def front_only(options: argparse.Namespace) -> None:
         )
     seconds = float(results["export"]["says"].split(" in ")[1].split(" s;")[0])
     checks.append(("the export of the article's data under 2 s (the bake itself)", seconds < 2))
-    for label, ok in checks:
-        print(f"  {'met    ' if ok else 'MISSED '} {label}")
     run = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "duration": options.duration,
         "connections": options.connections,
         "seconds": round(time.perf_counter() - began),
     }
-    out = ROOT / "bench" / "results" / "http_front.json"
-    out.parent.mkdir(exist_ok=True)
-    targets = {label: ok for label, ok in checks}
-    out.write_text(
-        json.dumps({"run": run, "results": results, "targets": targets}, indent=2) + "\n"
-    )
-    print(f"wrote {out.relative_to(ROOT)}")
+    write_run("http_front.json", run, results, checks)
 
 
 if __name__ == "__main__":

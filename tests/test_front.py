@@ -224,7 +224,7 @@ def test_the_front_refuses_oversized_headers_and_ends_slow_clients(stack) -> Non
         sock.settimeout(30)
         started = time.monotonic()
         assert sock.recv(1024) == b""  # closed, without a 408
-        assert 5 < time.monotonic() - started < 25
+        assert time.monotonic() - started > 5  # after waiting for the headers, not at once
 
 
 @pytest.fixture
