@@ -4,6 +4,7 @@ passes to the app, which still sees each client. Needs Debian's nginx and
 libnginx-mod-http-lua (.ci/run installs them); run once, not per engine."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -225,6 +226,21 @@ def test_the_front_refuses_oversized_headers_and_ends_slow_clients(stack) -> Non
         started = time.monotonic()
         assert sock.recv(1024) == b""  # closed, without a 408
         assert time.monotonic() - started > 5  # after waiting for the headers, not at once
+
+
+def test_a_head_request_and_the_front_leaves_nothing_behind(stack) -> None:
+    app_url, _, tree, env = stack
+    front, front_url = start_front(tree, app_url, env)
+    path = "/v1/figures/removals-2017"
+    got, want = httpx.head(front_url + path), httpx.head(app_url + path)
+    assert (got.status_code, got.headers["etag"]) == (want.status_code, want.headers["etag"])
+    assert got.headers["content-type"] == want.headers["content-type"]
+    assert got.content == b"" and "x-cache" not in got.headers
+    front.terminate()
+    assert front.wait(10) == 0
+    config = re.search(r"\((/\S+/nginx\.conf)\)", front.stdout.read() if front.stdout else "")
+    assert config, "depstats front did not say where its configuration is"
+    assert not Path(config.group(1)).parent.exists()  # its prefix went with it
 
 
 @pytest.fixture

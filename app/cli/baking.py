@@ -5,6 +5,8 @@ import grp
 import os
 import pwd
 import shutil
+import signal
+import subprocess
 import tempfile
 import threading
 import time
@@ -111,8 +113,16 @@ def front(
     config = prefix / "nginx.conf"
     config.write_text(nginx_config(directory, port, app, prefix, host))
     typer.echo(f"nginx on http://{host}:{port}/ for {directory}, the rest to {app} ({config})")
-    # nginx in place of this process: Ctrl-C and signals reach it, as with `nginx` itself.
-    os.execv(nginx, [nginx, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"])  # noqa: S606
+    # nginx as a child, not in place of this process, so that its prefix (config, temporary
+    # bodies, pid) is removed when it ends; the signals nginx acts on are passed to it.
+    process = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"])  # noqa: S603
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(number, lambda number, _frame: process.send_signal(number))
+    try:
+        code = process.wait()
+    finally:
+        shutil.rmtree(prefix, ignore_errors=True)
+    raise typer.Exit(code)
 
 
 class Watcher:
