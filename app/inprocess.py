@@ -6,6 +6,8 @@ from urllib.parse import unquote
 
 import anyio
 
+from app.middleware import UNLOGGED
+
 
 async def get(
     app: Any, scheme: str, url: str, headers: list[tuple[bytes, bytes]]
@@ -27,6 +29,7 @@ async def get(
         "client": ("127.0.0.1", 0),
         "server": ("127.0.0.1", 0),
         "state": {},
+        "extensions": {UNLOGGED: {}},  # not a client's request: no access-log line
     }
     started: dict[str, Any] = {}
     chunks: list[bytes] = []

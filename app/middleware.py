@@ -25,6 +25,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 access_log = logging.getLogger("depstats.access")
+# An ASGI scope extension: the request was asked by this process of itself (the bake, through
+# app/inprocess.py), not by a client, and gets no access-log line (a bake asks hundreds).
+UNLOGGED = "depstats.unlogged"
 
 # A client's own id is echoed only when it is short and plain: it lands in our logs.
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -101,7 +104,7 @@ class RequestContext:
             self._log(request_id, scope, status, time.perf_counter() - started)
 
     def _log(self, request_id: str, scope: Scope, status: int, seconds: float) -> None:
-        if not access_log.isEnabledFor(logging.INFO):
+        if not access_log.isEnabledFor(logging.INFO) or UNLOGGED in scope.get("extensions", {}):
             return
         # The target as the client sent it (percent-encoded, so it holds no space), not as
         # decoded: one field of the line, whatever it carries.

@@ -170,6 +170,22 @@ def test_the_access_log_has_one_line_per_request(
     assert words[4].endswith("ms")
 
 
+def test_what_the_bake_asks_in_process_is_not_in_the_access_log(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import anyio
+
+    from app.inprocess import get
+
+    headers = [(b"host", b"testserver")]
+    with caplog.at_level(logging.INFO, logger="depstats.access"):
+        status, _, _, _ = anyio.run(get, client.app, "http", "/v1/figures/removals-2017", headers)
+        client.get("/v1/figures/removals-2016")
+    assert status == 200
+    logged = [r.getMessage().split()[2] for r in caplog.records if r.name == "depstats.access"]
+    assert logged == ["/v1/figures/removals-2016"]
+
+
 def test_the_access_log_speaks_json_when_asked(settings, caplog: pytest.LogCaptureFixture) -> None:
     from app.main import create_app
 
