@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 import anyio
 
-from app.middleware import UNLOGGED
+from app.scopes import UNLOGGED
 
 
 async def get(

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from app.etags import etag_matches, etag_of
 from app.logs import printable
 from app.problems import problem
+from app.scopes import HEAD_FLAG, UNLOGGED
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -25,13 +26,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 access_log = logging.getLogger("depstats.access")
-# An ASGI scope extension: the request was asked by this process of itself (the bake, through
-# app/inprocess.py), not by a client, and gets no access-log line (a bake asks hundreds).
-UNLOGGED = "depstats.unlogged"
 
 # A client's own id is echoed only when it is short and plain: it lands in our logs.
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-HEAD_FLAG = "depstats.head"
 # What a 304 repeats of the 200 it stands for (RFC 9110, section 15.4.5).
 KEPT_ON_304 = {
     b"etag",

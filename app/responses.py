@@ -25,11 +25,11 @@ from app.bibliography import CitedFigure
 from app.errors import NotAcceptable, TooManyRequests, ToPage, invalid_field
 from app.etags import etag_from, etag_hasher, etag_matches
 from app.mapping import cited_source
-from app.middleware import HEAD_FLAG
 from app.negotiation import negotiate
 from app.paging import Cursor
 from app.ratelimit import DownloadSlots
 from app.schemas.reads import Page
+from app.scopes import HEAD_FLAG
 from app.tables import ID_LISTS, TABLES, Table, rows_by_id
 from app.tabular import csv_lines, ndjson_lines
 

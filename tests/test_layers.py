@@ -21,7 +21,7 @@ LAYERS = {
     "services": ["services", "tables", "migrate"],
     "http": ["deps", "guards", "auth", "middleware", "cache", "openapi", "problems", "responses",
              "figure_lists", "pages", "feeds", "routers", "docs", "main", "server", "logs",
-             "ratelimit", "bake", "bake_plan", "baked_tree", "inprocess"],
+             "ratelimit", "bake", "bake_plan", "baked_tree", "inprocess", "scopes"],
     "cli": ["cli"],
 }  # fmt: skip
 ORDER = list(LAYERS)
@@ -111,3 +111,28 @@ def test_the_app_imports_without_what_only_some_requests_use() -> None:
     assert "app.main" in loaded
     late = ("app.extract", "snowballstemmer", "xlsxwriter", "dateparser", "pysbd")
     assert [m for m in loaded if m.split(".")[0] in late or m.startswith("app.extract")] == []
+
+
+IMPORT_EACH_FIRST = """
+import importlib, sys
+failed = []
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        failed.append(f"{name}: {exc}")
+print("\\n".join(failed))
+"""
+
+
+def test_every_module_imports_first_without_a_cycle() -> None:
+    # A cycle shows only when a module is the first of its cycle to be imported: `import
+    # app.bake` failed so while the app's own start, which imports app.main first, did not.
+    names = [module_name(path) for path in FILES]
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_EACH_FIRST, *names],
+        capture_output=True, text=True, check=True, cwd=APP.parent,
+    )  # fmt: skip
+    assert done.stdout.strip() == ""
