@@ -160,7 +160,7 @@ def test_every_baked_answer_is_the_apps_header_by_header(stack) -> None:
 
 
 def test_what_is_not_baked_goes_to_the_app_which_still_sees_each_client(stack) -> None:
-    app_url, front_url, _, _ = stack
+    app_url, front_url, tree, _ = stack
     with httpx.Client(base_url=front_url) as front, httpx.Client(base_url=app_url) as app:
         for url in (
             "/v1/figures?measure=removals-us-to-cambodia",
@@ -180,10 +180,24 @@ def test_what_is_not_baked_goes_to_the_app_which_still_sees_each_client(stack) -
             through, direct = front.get(url), app.get(url)
             assert "x-cache" in through.headers, url  # the app's answer, passed on
             assert differences(direct, through) == [], url
-        # nginx would compare If-Unmodified-Since with the file's time; the app ignores it.
-        since = {"if-unmodified-since": "Thu, 01 Jan 1970 00:00:00 GMT"}
-        through = front.get("/v1/figures", headers=since)
-        assert differences(app.get("/v1/figures", headers=since), through) == []
+        # nginx would weigh If-Unmodified-Since and If-Match against the file (the app ignores
+        # them on a read) and send a whole file for a Range (the app sends the part).
+        tag = app.get("/v1/figures").headers["etag"]
+        ranged = next(
+            head.parent
+            for head in (tree / HEADS / "static").rglob("~none")
+            if "accept-ranges: bytes" in head.read_text()
+        )
+        asset = "/" + ranged.relative_to(tree / HEADS).as_posix()
+        for url, headers in (
+            ("/v1/figures", {"if-unmodified-since": "Thu, 01 Jan 1970 00:00:00 GMT"}),
+            ("/v1/figures", {"if-match": tag}),
+            ("/v1/figures", {"if-match": '"not-this-one"'}),
+            (asset, {"range": "bytes=0-99"}),
+        ):
+            through = front.get(url, headers=headers)
+            assert differences(app.get(url, headers=headers), through) == [], headers
+        assert through.status_code == 206 and len(through.content) == 100
         # A request body bigger than nginx keeps in memory, passed on whole.
         text = {"text": "More than 1,900 Cambodians have final orders of removal. " * 700}
         through = front.post("/v1/extract", json=text)
@@ -241,6 +255,19 @@ def test_a_head_request_and_the_front_leaves_nothing_behind(stack) -> None:
     config = re.search(r"\((/\S+/nginx\.conf)\)", front.stdout.read() if front.stdout else "")
     assert config, "depstats front did not say where its configuration is"
     assert not Path(config.group(1)).parent.exists()  # its prefix went with it
+    # Killed outright, it cannot stop nginx itself: nginx is told by the kernel, and stops.
+    front, front_url = start_front(tree, app_url, env)
+    front.kill()
+    front.wait(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{front_url}/healthz", timeout=1)
+        except httpx.TransportError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("nginx outlived depstats front")
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """`depstats export --static DIR`, `depstats front DIR`, and `depstats serve --bake DIR`'s
 baker: the read API as files (app/bake.py), and nginx serving them (deploy/nginx/)."""
 
+import ctypes
 import grp
 import os
 import pwd
@@ -114,15 +115,39 @@ def front(
     config.write_text(nginx_config(directory, port, app, prefix, host))
     typer.echo(f"nginx on http://{host}:{port}/ for {directory}, the rest to {app} ({config})")
     # nginx as a child, not in place of this process, so that its prefix (config, temporary
-    # bodies, pid) is removed when it ends; the signals nginx acts on are passed to it.
-    process = subprocess.Popen([nginx, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"])  # noqa: S603
-    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP):
-        signal.signal(number, lambda number, _frame: process.send_signal(number))
+    # bodies, pid) is removed when it ends. The signals nginx acts on are passed to it (held
+    # until it is started); if this process is killed outright, nginx gets SIGTERM.
+    children: list[subprocess.Popen[bytes]] = []
+    signal.pthread_sigmask(signal.SIG_BLOCK, PASSED_ON)
+    for number in PASSED_ON:
+        signal.signal(number, lambda number, _frame: children[0].send_signal(number))
     try:
-        code = process.wait()
+        children.append(
+            subprocess.Popen(  # noqa: S603
+                [nginx, "-p", str(prefix), "-c", str(config), "-g", "daemon off;"],
+                preexec_fn=_nginx_child,  # safe here: this process runs one thread
+            )
+        )
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, PASSED_ON)
+        code = children[0].wait()
     finally:
         shutil.rmtree(prefix, ignore_errors=True)
-    raise typer.Exit(code)
+    raise typer.Exit(code if code >= 0 else 128 - code)
+
+
+# What nginx acts on (stop, quit, reload, reopen logs, new binary, stop workers).
+PASSED_ON = {signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP}
+PASSED_ON |= {signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH}
+
+
+def _nginx_child() -> None:
+    """In the child before nginx starts: its signals unblocked, and SIGTERM when its parent
+    (`depstats front`) dies."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, PASSED_ON)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 class Watcher:

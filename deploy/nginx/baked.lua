@@ -3,13 +3,14 @@
 -- weak comparison of If-None-Match (RFC 9110, 8.8.3.2) with the baked ETag. Anything else, or
 -- anything the tree does not hold, goes to the app (@app): it answers as it always would. So
 -- do requests nginx reads otherwise than the app: a path with "//", "/." or "%" (nginx
--- merges and resolves them, the app does not), and If-Unmodified-Since.
+-- merges and resolves them, the app does not), and If-Unmodified-Since, If-Match and Range
+-- (depstats.conf's $depstats_read).
 --
 -- depstats.conf calls answer() from set_by_lua, nginx's cheapest way into Lua (no coroutine),
 -- and acts on what it returns: a body's path, to send with the head's headers (which answer()
 -- puts in the variables the config's add_header lines read); "304"; "-", a head without a body
--- (bodyless() sends it); or "", the app's to answer. It reads $depstats_key: "+" (a GET or
--- HEAD without If-Unmodified-Since, else "-"), the Accept class (depstats.conf's map), " ",
+-- (bodyless() sends it); or TO_APP, the app's to answer. It reads $depstats_key: "+" (a GET
+-- or HEAD the tree may answer, else "-"), the Accept class (depstats.conf's map), " ",
 -- $request_uri; and $depstats_inm, If-None-Match or "". The code on the way of a request is
 -- written for LuaJIT's compiler: no loops (a trace that enters one from outside is dropped),
 -- no arguments from nginx (ngx.arg cannot be compiled), no variable that may be missing (a
@@ -29,6 +30,9 @@ local lrucache = require("resty.lrucache")
 local M = {}
 
 local TICK = 0.05
+-- A path no file of the tree has: try_files finds nothing there (open_file_cache keeps that)
+-- and hands the request to @app.
+local TO_APP = "/.to-the-app"
 local MAX_HEADS = 200000
 local ETAG_LIST = [[^\s*(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)\s*$]]
 -- The headers a baked head may carry, each with the variable depstats.conf adds it from. A
@@ -210,7 +214,7 @@ function M.answer()
     local key, inm = var.depstats_key, var.depstats_inm
     local entry = lookup(key)
     if not entry then
-        return ""
+        return TO_APP
     end
     if inm ~= "" and entry.status == 200 and entry.etag then
         -- The usual revalidation, the tag as it was given, is answered without parsing a list;
@@ -220,7 +224,7 @@ function M.answer()
             return "304"
         end
         if not ngx.re.find(inm, ETAG_LIST, "jo") then
-            return ""
+            return TO_APP
         end
         if matches(inm, entry) then
             put(entry.kept)
