@@ -137,7 +137,7 @@ class Baker:
         if not settings.public_url:
             raise ValueError(
                 "set DEPSTATS_PUBLIC_URL to the URL the front will answer on: "
-                "baked answers link to it"
+                "the baked feeds, sitemaps and linked data name it"
             )
         self.app = app
         self.settings = settings
@@ -382,5 +382,6 @@ def _with_files(url: str, classes: tuple[str, ...]) -> Iterable[str]:
 
 def bake(app: Any, settings: Settings, tree: BakedTree, incremental: bool = False) -> Report:
     """Bake the app's answers into the tree, holding its lock."""
+    baker = Baker(app, settings, tree)  # refuses a missing public URL before touching the tree
     with tree.locked():
-        return asyncio.run(Baker(app, settings, tree).bake(incremental))
+        return asyncio.run(baker.bake(incremental))

@@ -120,3 +120,12 @@ def test_one_baker_at_a_time(tmp_path: Path) -> None:
             assert not second
     with tree.locked(wait=False) as again:
         assert again
+
+
+def test_a_bake_without_a_public_url_is_refused_before_it_touches_the_tree(
+    settings: Settings, tmp_path: Path
+) -> None:
+    unset = make_settings(settings.database_url, public_url=None)
+    with pytest.raises(ValueError, match="DEPSTATS_PUBLIC_URL"):
+        bake(create_app(unset), unset, BakedTree(tmp_path / "tree"))
+    assert not (tmp_path / "tree").exists()  # no folder, no .lock left behind

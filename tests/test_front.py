@@ -121,6 +121,8 @@ def differences(app: httpx.Response, front: httpx.Response) -> list[str]:
         found.append(f"status {app.status_code} != {front.status_code}")
     if app.content != front.content:
         found.append(f"body of {len(app.content)} bytes != {len(front.content)}")
+    if app.status_code == 304 and "content-length" in front.headers:  # RFC 9110, 8.6
+        found.append(f"a 304 with Content-Length: {front.headers['content-length']}")
     for name in COMPARED:
         if app.headers.get(name) != front.headers.get(name):
             found.append(f"{name}: {app.headers.get(name)!r} != {front.headers.get(name)!r}")

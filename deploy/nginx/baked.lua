@@ -8,8 +8,8 @@
 --
 -- depstats.conf calls answer() from set_by_lua, nginx's cheapest way into Lua (no coroutine),
 -- and acts on what it returns: a body's path, to send with the head's headers (which answer()
--- puts in the variables the config's add_header lines read); "304"; "-", a head without a body
--- (bodyless() sends it); or TO_APP, the app's to answer. It reads $depstats_key: "+" (a GET
+-- puts in the variables the config's add_header lines read); "304" (not_modified() sends
+-- it); "-", a head without a body (bodyless() sends it); or TO_APP, the app's to answer. It reads $depstats_key: "+" (a GET
 -- or HEAD the tree may answer, else "-"), the Accept class (depstats.conf's map), " ",
 -- $request_uri; and $depstats_inm, If-None-Match or "". The code on the way of a request is
 -- written for LuaJIT's compiler: no loops (a trace that enters one from outside is dropped),
@@ -236,6 +236,15 @@ function M.answer()
     end
     put(entry.headers)
     return "/.bodies/" .. entry.body
+end
+
+-- A 304, with the headers answer() put in variables. (nginx's own `return 304` adds
+-- "Content-Length: 0", which a 304 must not carry unless it is the 200's length: RFC 9110,
+-- 8.6; the app sends none.)
+function M.not_modified()
+    ngx.status = 304
+    ngx.send_headers()
+    return ngx.exit(ngx.HTTP_OK)
 end
 
 -- A head without a body (a 303 to a page): its status and headers, and nothing else.
