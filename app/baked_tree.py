@@ -181,15 +181,11 @@ class BakedTree:
         path, _, query = answer.url.partition("?")
         head = self.head_path(path, head_name(answer.accept, query))
         relative = str(head.relative_to(self.root))
-        self.put_head(answer, body, tally, relative)
+        self.put_text(relative, answer.head_text(body), tally)
         if stable and body != "-":
             tally.stable.add(stable)
             self._put_stable(stable, body, answer.gzipped is not None)
         return relative, body
-
-    def put_head(self, answer: Answer, body: str, tally: Tally, relative: str) -> None:
-        """Write the answer's head, naming `body`, at `relative`, if its text changed."""
-        self.put_text(relative, answer.head_text(body), tally)
 
     def put_text(self, relative: str, text: bytes, tally: Tally) -> None:
         """Write a head's text at `relative`, if it changed."""
