@@ -106,6 +106,10 @@ MODELS: dict[str, Any] = {
     "sources": Source,
     "derived": Derived,
 }
+NO_PUBLIC_URL = (
+    "set DEPSTATS_PUBLIC_URL to the URL the front will answer on: "
+    "the baked feeds, sitemaps and linked data name it"
+)
 _VERSIONED = re.compile(r'W/"v\d+\.')
 _VERSIONED_HEADER = re.compile(rb'(?im)^(etag: W/"v)\d+\.')
 _LINK = re.compile(r"""(?:href|src)=["']([^"'<>]+)["']""")
@@ -135,10 +139,7 @@ class Baker:
 
     def __init__(self, app: Any, settings: Settings, tree: BakedTree) -> None:
         if not settings.public_url:
-            raise ValueError(
-                "set DEPSTATS_PUBLIC_URL to the URL the front will answer on: "
-                "the baked feeds, sitemaps and linked data name it"
-            )
+            raise ValueError(NO_PUBLIC_URL)
         self.app = app
         self.settings = settings
         self.public = settings.public_url.rstrip("/")

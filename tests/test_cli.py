@@ -136,3 +136,19 @@ def test_token_commands_create_list_and_revoke(db_url: str) -> None:
     assert "revoked" in runner.invoke(cli, ["token", "revoke", "desk"]).output
     assert "was revoked already" in runner.invoke(cli, ["token", "revoke", "desk"]).output
     assert runner.invoke(cli, ["token", "revoke", "nobody"]).exit_code == 1
+
+
+def test_export_static_on_an_empty_database_loads_the_data_folder_then_bakes(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree = tmp_path / "baked"
+    refused = runner.invoke(cli, ["export", "--static", str(tree)])
+    assert refused.exit_code == 1 and "DEPSTATS_PUBLIC_URL" in refused.output
+    assert not tree.exists()
+    monkeypatch.setenv("DEPSTATS_PUBLIC_URL", "http://depstats.test")
+    get_settings.cache_clear()
+    result = runner.invoke(cli, ["export", "--static", str(tree)])
+    assert result.exit_code == 0, result.output
+    assert "empty database: loaded" in result.output
+    assert "0 unchanged, 0 removed" in result.output
+    assert (tree / "v1" / "figures" / "removals-2017" / "index.json").exists()

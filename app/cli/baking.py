@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 
 from app import bake as baking
 from app.baked_tree import BakedTree
-from app.cli.common import failure, settings_or_exit
+from app.cli.common import failure, prepare, settings_or_exit
 from app.config import Settings
 from app.db import create_db_engine
 
@@ -50,6 +50,9 @@ def bake_once(settings: Settings, directory: Path) -> baking.Report:
 
 def export_static(directory: Path) -> None:
     settings = settings_or_exit()
+    if not settings.public_url:
+        raise failure(baking.NO_PUBLIC_URL)
+    prepare(settings)  # as `depstats serve` does: a new database gets the data folder
     try:
         report = bake_once(settings, directory)
     except ValueError as exc:

@@ -1,16 +1,19 @@
 """What the `depstats` commands share: settings read or a clear exit, failures, loading a
-data folder."""
+data folder, a database made ready to serve."""
 
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from app import migrate
 from app.config import Settings, get_settings
 from app.curation import DataError, read_dataset
+from app.db import create_db_engine
+from app.models import Figure, Source
 from app.services.loader import LoadRefused, LoadReport, load_dataset
 
 DataOption = Annotated[
@@ -65,3 +68,19 @@ def load_folder(
             )
         except LoadRefused as exc:
             raise failure(exc.detail) from None
+
+
+def prepare(settings: Settings) -> None:
+    """Upgrade the database to head and, if it holds nothing yet, load the data folder."""
+    engine = create_db_engine(settings)
+    try:
+        migrate.upgrade(engine, settings)
+        with Session(engine) as session:
+            empty = not session.scalar(
+                select(func.count()).select_from(Source)
+            ) and not session.scalar(select(func.count()).select_from(Figure))
+        if empty:
+            report = load_folder(engine, settings.data_dir)
+            typer.echo(f"empty database: loaded {settings.data_dir}: {report}")
+    finally:
+        engine.dispose()

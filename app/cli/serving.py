@@ -7,32 +7,10 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 import uvicorn.config
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from app import migrate
 from app.cli.baking import Watcher
-from app.cli.common import failure, load_folder, settings_or_exit
+from app.cli.common import failure, prepare, settings_or_exit
 from app.config import Settings
-from app.db import create_db_engine
-from app.models import Figure, Source
-
-
-def prepare(settings: Settings) -> None:
-    """Upgrade the database to head and, if it holds nothing yet, load the data folder."""
-    engine = create_db_engine(settings)
-    try:
-        migrate.upgrade(engine, settings)
-        with Session(engine) as session:
-            empty = not session.scalar(
-                select(func.count()).select_from(Source)
-            ) and not session.scalar(select(func.count()).select_from(Figure))
-        if empty:
-            report = load_folder(engine, settings.data_dir)
-            typer.echo(f"empty database: loaded {settings.data_dir}: {report}")
-    finally:
-        engine.dispose()
-
 
 WORKER_START_SECONDS = 30
 
