@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
 
 from app.db import CoreReads
 from app.errors import NotFound, invalid_field
@@ -57,23 +57,47 @@ class FigureList:
     next_cursor: Cursor | None
 
 
+# What a figure's representation shows of its source: all but the full text.
+SOURCE_SHOWN = (
+    Source.id,
+    Source.title,
+    Source.publisher,
+    Source.author,
+    Source.published,
+    Source.url,
+    Source.language,
+)
+_TARGET = aliased(Figure)
+
+
 def with_related(statement: Select[Figure]) -> Select[Figure]:
     """Load what a figure's representation shows, without the source's full text."""
     return statement.join(Figure.measure).options(
         contains_eager(Figure.measure),
-        selectinload(Figure.source).load_only(
-            Source.id,
-            Source.title,
-            Source.publisher,
-            Source.author,
-            Source.published,
-            Source.url,
-            Source.language,
-            raiseload=True,
-        ),
+        selectinload(Figure.source).load_only(*SOURCE_SHOWN, raiseload=True),
         selectinload(Figure.relations)
         .joinedload(FigureRelation.target)
         .load_only(Figure.id, Figure.value, Figure.qualifier, raiseload=True),
+    )
+
+
+def with_related_joined(statement: Select[Figure]) -> Select[Figure]:
+    """What with_related loads, in one query rather than three: for one figure, whose few
+    relations multiply its row a few times (a page of a list would be multiplied by all of
+    its figures' relations: it keeps with_related)."""
+    return (
+        statement.join(Figure.measure)
+        .join(Figure.source)
+        .outerjoin(Figure.relations)
+        .outerjoin(_TARGET, FigureRelation.target)
+        .options(
+            contains_eager(Figure.measure),
+            contains_eager(Figure.source).load_only(*SOURCE_SHOWN, raiseload=True),
+            contains_eager(Figure.relations)
+            .contains_eager(FigureRelation.target.of_type(_TARGET))
+            .load_only(_TARGET.id, _TARGET.value, _TARGET.qualifier, raiseload=True),
+        )
+        .order_by(FigureRelation.type, FigureRelation.target_id)  # the relationship's order
     )
 
 
@@ -346,10 +370,10 @@ def incoming_relations(session: Session, ids: Sequence[str]) -> dict[str, list[F
 def get_figure(session: Session, figure_id: str, *, fresh: bool = False) -> Figure:
     """One figure, retracted or not, with what its representation shows; NotFound otherwise.
     `fresh` reloads one this session already holds (after a write)."""
-    statement = with_related(select(Figure)).where(Figure.id == figure_id)
+    statement = with_related_joined(select(Figure)).where(Figure.id == figure_id)
     if fresh:
         statement = statement.execution_options(populate_existing=True)
-    figure = session.scalars(statement).first()
+    figure = session.scalars(statement).unique().one_or_none()
     if figure is None:
         raise NotFound(f"no figure with id {figure_id!r}")
     return figure
