@@ -110,8 +110,6 @@ NO_PUBLIC_URL = (
     "set DEPSTATS_PUBLIC_URL to the URL the front will answer on: "
     "the baked feeds, sitemaps and linked data name it"
 )
-_VERSIONED = re.compile(r'W/"v\d+\.')
-_VERSIONED_HEADER = re.compile(rb'(?im)^(etag: W/"v)\d+\.')
 _LINK = re.compile(r"""(?:href|src)=["']([^"'<>]+)["']""")
 
 
@@ -178,42 +176,44 @@ class Baker:
                     since = earlier["revision"]
                     changed = corrected(session, since, version - earlier["version"])
             if changed and earlier:
-                urls, answers = await self._again(tally, earlier["urls"], changed, version)
+                urls, answers = await self._again(tally, earlier["urls"], changed)
             else:
                 urls, answers = await self._crawl(tally, self.routes(self.ids()), set())
             if self.version() == version:
                 break
         else:
             raise RuntimeError("the dataset kept changing while it was baked; bake again")
-        seconds = time.perf_counter() - started
-        manifest = {
-            "version": version,
-            "public_url": self.public,
-            "baked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "seconds": round(seconds, 3),
-            "whole": not changed,
-            "urls": urls,
-            "answers": answers,
-            "bodies": len(tally.named),
-            "accept": ACCEPTS,
-        }
         record = {
             "version": version,
             "revision": revision,
             "public_url": self.public,
             "urls": tally.urls,
         }
-        self.tree.finish(tally, manifest, record, whole=not changed)
+        self.tree.finish(tally, record, not changed, version, earlier)
+        seconds = time.perf_counter() - started
+        self.tree.publish(
+            {
+                "version": version,
+                "public_url": self.public,
+                "baked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "seconds": round(seconds, 3),
+                "whole": not changed,
+                "urls": urls,
+                "answers": answers,
+                "bodies": len(tally.named),
+                "accept": ACCEPTS,
+            }
+        )
         return Report(version, urls, answers, tally, seconds, whole=not changed)
 
     async def _again(
-        self, tally: Tally, earlier: dict[str, Any], changed: set[str], version: int
+        self, tally: Tally, earlier: dict[str, Any], changed: set[str]
     ) -> tuple[int, int]:
         """Ask again for the URLs whose answers named a changed figure, named nothing, or
-        are made of when things changed (WHEN_CHANGED). Of the others, those whose ETag is
-        the dataset's version and a hash of the query (`figure_lists.stream_figures`: the
-        whole lists' downloads) keep their bodies and get the new version in their ETag;
-        every other URL keeps its heads and bodies as they are. A workbook names nothing
+        are made of when things changed (WHEN_CHANGED); every other URL keeps its heads and
+        bodies as they are. That holds for the whole lists' downloads too, whose ETag is the
+        dataset's version and a hash of the query (`figure_lists.stream_figures`): the front
+        serves them with the version of the tree (baked_tree.served). A workbook names nothing
         that can be read: it stands by what the other answers at its path name (a list's CSV
         names every figure its workbook holds)."""
         by_path: dict[str, set[str]] = {}
@@ -227,23 +227,13 @@ class Baker:
                 named = by_path.get(url.partition("?")[0], set())
             if not named or url.startswith(WHEN_CHANGED) or changed & named:
                 again[url] = tuple(record["classes"])
-        renewed = 0
         for url, record in earlier.items():
-            if url in again:
-                continue
-            if record["versioned"]:
-                for relative in record["heads"]:
-                    self.tree.put_text(relative, self._versioned(relative, version), tally)
-                renewed += len(record["heads"])
-            tally.urls[url] = record
-            tally.seen.update(record["heads"])
-            tally.named.update(record["bodies"])
+            if url not in again:
+                tally.urls[url] = record
+                tally.seen.update(record["heads"])
+                tally.named.update(record["bodies"])
         urls, answers = await self._crawl(tally, list(again.items()), set(earlier) - set(again))
-        return len(earlier) - len(again) + urls, answers + renewed
-
-    def _versioned(self, relative: str, version: int) -> bytes:
-        text = (self.tree.root / relative).read_bytes()
-        return _VERSIONED_HEADER.sub(rb"\g<1>%d." % version, text)
+        return len(earlier) - len(again) + urls, answers
 
     async def _crawl(
         self, tally: Tally, todo: list[tuple[str, tuple[str, ...]]], seen: set[str]
@@ -260,11 +250,9 @@ class Baker:
                 asked += 1
                 record: dict[str, Any] = {"classes": list(classes), "heads": [], "bodies": []}
                 bodies = {}
-                tags: set[str] = set()
                 opaque = False
                 for answer, links in await self._answers(url, classes):
                     head, body = self.tree.put(answer, tally, self._stable(answer))
-                    tags.update(v for k, v in answer.headers if k.lower() == "etag")
                     media = dict((k.lower(), v) for k, v in answer.headers).get("content-type")
                     opaque = opaque or (body != "-" and not _textual(media or ""))
                     record["heads"].append(head)
@@ -275,9 +263,6 @@ class Baker:
                     found += links
                 if record["heads"]:
                     record["mentions"] = sorted(mentioned([url.encode(), *bodies.values()], ids))
-                    # An ETag made of the dataset's version (the whole lists' downloads)
-                    # changes with every write, whatever its body names.
-                    record["versioned"] = any(_VERSIONED.match(tag) for tag in tags)
                     # A body that is not text (a workbook: zipped XML) names nothing that can
                     # be read: asked again whole after any correction.
                     record["opaque"] = opaque

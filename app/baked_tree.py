@@ -13,7 +13,8 @@ seeing half of one.
     DIR/manifest.json
         the dataset version baked, when, and what: counts, bytes, the accept classes;
     DIR/.generation
-        "baking" while heads change, then a new generation (see TICK).
+        "baking" while heads change, then a new generation and the dataset's version (see
+        TICK and served).
 
 Every file is written beside its place and renamed into it (a rename is atomic); a head is
 written only when its text changed, a body only when no file holds it yet. A body no head
@@ -25,6 +26,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,10 +42,14 @@ MANIFEST = "manifest.json"
 # The heads and bodies of the last bake, one per line: what the next bake compares with.
 INVENTORY = ".inventory"
 GRACE_SECONDS = 30.0
-# "baking" while heads change, then a new generation: nginx's workers keep heads in memory
-# between bakes and look at this file every TICK (deploy/nginx/baked.lua).
+# "baking" while heads change, then a new generation and the version baked ("<ns> v<n>"):
+# nginx's workers keep heads in memory between bakes and look at this file every TICK
+# (deploy/nginx/baked.lua).
 GENERATION = ".generation"
 TICK = 0.05
+# The ETag of a whole list's download: the dataset's version and a hash of the query
+# (app/figure_lists.py), whatever the body. See served().
+_VERSION_TAG = re.compile(rb'(?m)^(etag: W/"v)(\d+)(\.[0-9a-f]{16}")$')
 
 
 def head_name(accept: str, query: str) -> str:
@@ -135,11 +141,11 @@ class BakedTree:
             _replace(self.root / GENERATION, f"baking {time.time_ns()}".encode())
             time.sleep(2 * TICK)
 
-    def _changed(self) -> None:
-        """After the last head of a bake changed: a new generation, seen by every worker
-        before the bake is over."""
+    def _changed(self, version: int) -> None:
+        """After the last head of a bake changed: a new generation, with the version baked,
+        seen by every worker before the bake is over."""
         if self.changing:
-            _replace(self.root / GENERATION, f"{time.time_ns()}".encode())
+            _replace(self.root / GENERATION, f"{time.time_ns()} v{version}".encode())
             time.sleep(2 * TICK)
             self.changing = False
 
@@ -229,14 +235,20 @@ class BakedTree:
             return None
 
     def finish(
-        self, tally: Tally, manifest: dict[str, object], record: dict[str, Any], whole: bool
+        self,
+        tally: Tally,
+        record: dict[str, Any],
+        whole: bool,
+        version: int,
+        earlier: dict[str, Any] | None = None,
     ) -> None:
         """After every answer is put: remove the heads of answers no longer baked (on a whole
         bake, every head on disk this bake did not put: those of a bake that failed or was
-        stopped too), the bodies no head has named for GRACE_SECONDS and a bake, and write
-        the manifest."""
+        stopped too), the bodies no head has named for GRACE_SECONDS and a bake; then write
+        the inventory and the new generation. `earlier` is the inventory, if the bake has
+        read it already."""
         inventory = self.root / INVENTORY
-        earlier = self.inventory() or {"heads": [], "bodies": {}}
+        earlier = earlier or self.inventory() or {"heads": [], "bodies": {}}
         heads = set(earlier["heads"]) | tally.touched
         if whole:
             heads |= {
@@ -277,12 +289,17 @@ class BakedTree:
         }
         _replace(inventory, orjson.dumps(kept))
         try:
-            stuck = (self.root / GENERATION).read_bytes().startswith(b"baking")
+            generation = (self.root / GENERATION).read_bytes()
         except FileNotFoundError:
-            stuck = True  # a tree from before .generation, or a first bake that changed nothing
-        if stuck:
-            self._changing()  # also after a bake that failed or was stopped while baking
-        self._changed()
+            generation = b""  # a tree from before .generation, or a first bake that changed nothing
+        # Also after a bake that failed or was stopped while baking, and after one that changed
+        # no head but the version (the whole lists' ETags name it).
+        if generation.startswith(b"baking") or not generation.endswith(b" v%d" % version):
+            self._changing()
+        self._changed(version)
+
+    def publish(self, manifest: dict[str, object]) -> None:
+        """Write the manifest: last, once the bake is over (tests wait for its version)."""
         _replace(self.root / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
 
     def manifest(self) -> dict[str, object] | None:
@@ -290,6 +307,20 @@ class BakedTree:
             return orjson.loads((self.root / MANIFEST).read_bytes())
         except FileNotFoundError:
             return None
+
+
+def served(head: bytes, version: int) -> bytes:
+    """A head as the front serves it when the tree's .generation names `version`: a whole
+    list's download with the ETag of that version, if its head names an older one (a
+    correction changes no such body but the version, and the bake that follows it leaves
+    their heads as they were). deploy/nginx/baked.lua does the same; the tests hold a bake
+    to it."""
+
+    def newer(match: re.Match[bytes]) -> bytes:
+        baked = max(int(match[2]), version)
+        return match[1] + str(baked).encode() + match[3]
+
+    return _VERSION_TAG.sub(newer, head)
 
 
 def read_head(path: Path) -> tuple[int, str, list[tuple[str, str]], str, str]:

@@ -275,9 +275,9 @@ def test_a_head_request_and_the_front_leaves_nothing_behind(stack) -> None:
 @pytest.fixture
 def baking_stack(
     tmp_path: Path, loaded_template: str
-) -> Iterator[tuple[str, Path, dict[str, str]]]:
+) -> Iterator[tuple[str, Path, dict[str, str], str]]:
     """`depstats serve --bake` (it bakes at start and after every write) and nginx on the
-    tree: (front, tree, headers of a write token)."""
+    tree: (front, tree, headers of a write token, app)."""
     url = database_url(tmp_path, "baking", template=loaded_template)
     env = {
         **os.environ,
@@ -301,7 +301,7 @@ def baking_stack(
         time.sleep(0.2)
     front, front_url = start_front(tree, app_url, env)
     try:
-        yield front_url, tree, writer
+        yield front_url, tree, writer, app_url
     finally:
         front.terminate()
         front.wait(10)
@@ -316,7 +316,7 @@ def test_a_write_is_seen_through_the_front_once_baked_and_no_reader_sees_half(
 
     import orjson
 
-    front_url, tree, writer = baking_stack
+    front_url, tree, writer, app_url = baking_stack
     figure, listing = "/v1/figures/removals-2017", "/v1/figures"
     seen: list[tuple[str, str, bytes]] = []
     stop = threading.Event()
@@ -335,6 +335,7 @@ def test_a_write_is_seen_through_the_front_once_baked_and_no_reader_sees_half(
         with httpx.Client(base_url=front_url) as client:
             before = client.get(figure)
             assert "x-cache" not in before.headers  # from the tree
+            before_csv = client.get("/v1/measures/refugee-admissions/figures?format=csv")
             version = orjson.loads((tree / "manifest.json").read_bytes())["version"]
             written = client.patch(
                 figure,
@@ -356,6 +357,13 @@ def test_a_write_is_seen_through_the_front_once_baked_and_no_reader_sees_half(
             assert after.headers["etag"] == written.headers["etag"]
             assert "x-cache" not in after.headers
             assert after.json()["note"] == "Checked again."
+            # A download whose ETag is the dataset's version, and whose body the write did not
+            # change: its head was left as it was, and the front gives it the new version.
+            csv = "/v1/measures/refugee-admissions/figures?format=csv"
+            from_app = httpx.get(app_url + csv)
+            assert from_app.headers["etag"] != before_csv.headers["etag"]
+            assert client.get(csv).headers["etag"] == from_app.headers["etag"]
+            assert client.get(csv).content == from_app.content == before_csv.content
             print(
                 f"write to visible through the front {visible or baked:.2f} s; baked {baked:.2f} s"
             )
