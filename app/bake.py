@@ -1,7 +1,8 @@
 """Bake the read API into files: every public GET answer of one dataset version, asked of the
 app itself (in this process, through ASGI), so that what nginx serves from the files is what
-the app would have said, byte for byte. The files are laid out by app/baked_tree.py; nginx
-serves them with deploy/nginx/ (`depstats front`).
+the app would have said, byte for byte (a whole list's download, whose ETag is the dataset's
+version, is served with the version of the last bake: baked_tree.served). The files are laid
+out by app/baked_tree.py; nginx serves them with deploy/nginx/ (`depstats front`).
 
 What is baked: every GET route of the OpenAPI document but the probes, `/v1/citations` (it
 takes a list of figures) and `/v1/sources/{id}/candidates` (the extractor's proposals, not the
@@ -166,7 +167,7 @@ class Baker:
         started = time.perf_counter()
         touched: set[str] = set()  # heads written by every attempt, removed if not put again
         for _ in range(3):
-            version = self.version()
+            version = self.tree.version = self.version()
             tally = Tally(touched=touched)
             with Session(self.app.state.engine) as session:
                 revision = newest_revision(session)

@@ -4,9 +4,9 @@ those that name what changed and those that name nothing (the home page, the fee
 
 A correction changes a figure's words and numbers; it moves no figure between lists, pages or
 measures and changes no count, so an answer that does not name the figure, and names some
-other figure, measure, source or derived figure, is what it was, unless its ETag is made of
-the dataset's version (the whole lists' downloads: those get the new version in their ETag),
-or it is made of when things changed (the feed of changes, which a correction may start to
+other figure, measure, source or derived figure, is what it was (the whole lists' downloads
+too, whose ETag is made of the dataset's version: the front serves them with the version of
+the last bake, baked_tree.served), unless it is made of when things changed (the feed of changes, which a correction may start to
 name; the sitemaps, whose dates follow the figures they do not name), or its body cannot be
 read (a workbook: it stands by what its path's other answers name). Anything else (a new
 figure, a retraction, a figure moved to another measure, source or period, any change to a

@@ -42,7 +42,8 @@ MANIFEST = "manifest.json"
 # The heads and bodies of the last bake, one per line: what the next bake compares with.
 INVENTORY = ".inventory"
 GRACE_SECONDS = 30.0
-# "baking" while heads change, then a new generation and the version baked ("<ns> v<n>"):
+# "baking <ns> v<n>" while heads change, then a new generation and the version baked
+# ("<ns> v<n>"):
 # nginx's workers keep heads in memory between bakes and look at this file every TICK
 # (deploy/nginx/baked.lua).
 GENERATION = ".generation"
@@ -128,17 +129,32 @@ def path_file(url_path: str, extension: str) -> str:
     return f"{path}/index.{extension}" if path else f"index.{extension}"
 
 
+def _version_of(generation: bytes) -> int | None:
+    """The version a .generation names, if it names one."""
+    _, _, version = generation.rpartition(b" v")
+    return int(version) if version.isdigit() else None
+
+
 class BakedTree:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.changing = False
+        self.version = 0  # of the dataset this bake asks: the baker sets it
 
     def _changing(self) -> None:
         """Before the first head of a bake changes: tell nginx's workers to read heads from
-        disk, and give each of them two ticks to see it."""
+        disk, and give each of them two ticks to see it. The version it names is the lower
+        of the last bake's and this one's (so a dataset made anew, whose version starts
+        again, has no head served with a tag of the old one) and what the workers that
+        start during the bake serve the whole lists' downloads with (see served())."""
         if not self.changing:
             self.changing = True
-            _replace(self.root / GENERATION, f"baking {time.time_ns()}".encode())
+            try:
+                last = _version_of((self.root / GENERATION).read_bytes())
+            except FileNotFoundError:
+                last = None
+            version = self.version if last is None else min(last, self.version)
+            _replace(self.root / GENERATION, f"baking {time.time_ns()} v{version}".encode())
             time.sleep(2 * TICK)
 
     def _changed(self, version: int) -> None:

@@ -10,7 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.bake import bake
-from app.baked_tree import BODIES, HEADS, MANIFEST, BakedTree, read_head, served
+from app.baked_tree import (
+    BODIES,
+    GENERATION,
+    HEADS,
+    MANIFEST,
+    BakedTree,
+    Tally,
+    read_head,
+    served,
+)
 from app.config import Settings
 from app.main import create_app
 from conftest import make_settings
@@ -123,6 +132,23 @@ def test_after_a_correction_an_incremental_bake_is_a_whole_one(
     assert bake(app, baked, BakedTree(tree), incremental=True).whole
     bake(app, baked, BakedTree(whole))
     assert heads(tree) == heads(whole)  # a whole bake writes every head with its version
+
+
+def test_while_a_bake_runs_the_version_named_is_never_above_the_bakes(tmp_path: Path) -> None:
+    """The front serves the whole lists' downloads with the version .generation names: during
+    a bake of a dataset made anew (its version started again), not the old tree's."""
+    tree = BakedTree(tmp_path / "tree")
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / GENERATION).write_bytes(b"1700000000000000000 v27")
+    tree.version = 5
+    tree.put_text(".heads/v1/~json", b"200 -\n", Tally())
+    generation = (tmp_path / "tree" / GENERATION).read_bytes()
+    assert generation.startswith(b"baking ") and generation.endswith(b" v5")
+    assert served(b'200 -\netag: W/"v4.0123456789abcdef"\n', 5).endswith(b'v5.0123456789abcdef"\n')
+    assert served(b'200 -\netag: W/"v6.0123456789abcdef"\n', 5).endswith(b'v6.0123456789abcdef"\n')
+    # A figure's tag is never taken for a version's, whatever its id.
+    figure = b'200 -\netag: W/"v1.r2.0123456789abcdef"\n'
+    assert served(figure, 9) == figure
 
 
 def test_one_baker_at_a_time(tmp_path: Path) -> None:

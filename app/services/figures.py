@@ -97,7 +97,7 @@ def with_related_joined(statement: Select[Figure]) -> Select[Figure]:
             .contains_eager(FigureRelation.target.of_type(_TARGET))
             .load_only(_TARGET.id, _TARGET.value, _TARGET.qualifier, raiseload=True),
         )
-        .order_by(FigureRelation.type, FigureRelation.target_id)  # the relationship's order
+        .order_by(*Figure.relations.property.order_by)  # the relationship's own order
     )
 
 

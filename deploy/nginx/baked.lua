@@ -18,8 +18,8 @@
 -- cost a 304 about a third more.
 
 -- Heads are kept in memory (parsed, the most recent MAX_HEADS, by key) between bakes. The
--- baker writes DIR/.generation: "baking" while it changes the tree, then a new generation
--- and the dataset's version baked ("<ns> v<n>"; see current()).
+-- baker writes DIR/.generation: "baking <ns> v<n>" while it changes the tree, then a new
+-- generation and the dataset's version baked ("<ns> v<n>"; see current()).
 -- Every TICK seconds each worker reads it: while a bake runs, heads are read from disk on
 -- every request (each head is renamed into place whole, so a reader sees the old or the new);
 -- when the generation changes, what was kept is dropped. The baker waits two ticks after each
@@ -59,7 +59,7 @@ local root
 local kept
 local generation
 local baking = true -- until .generation is first read: read every head from disk
-local version = 0 -- the dataset's version of the last bake that ended
+local version = 0 -- the dataset's version .generation names
 
 local function look()
     local file = io.open(root .. "/.generation", "rb")
@@ -73,16 +73,17 @@ local function look()
     end
     baking = now:sub(1, 6) == "baking"
     local baked = now:match(" v(%d+)$")
-    if baked and not baking then
+    if baked then
         version = tonumber(baked)
     end
 end
 
 -- A whole list's download is tagged with the dataset's version and a hash of the query
 -- (app/figure_lists.py), whatever its body: a correction leaves that body as it was, and the
--- bake that follows leaves its head as it was too. It is served with the version of the last
--- bake that ended, unless its head names a newer one (written by the bake now running).
--- app/baked_tree.py's served() does the same, for the tests.
+-- bake that follows leaves its head as it was too. It is served with the version .generation
+-- names (the last bake's; while a bake runs, the lower of the last bake's and its own),
+-- unless its head names a newer one (written by the bake now running). app/baked_tree.py's
+-- served() does the same, for the tests.
 local function current(etag)
     local baked, rest = etag:match('^W/"v(%d+)(%.[0-9a-f]+")$')
     if baked and #rest == 18 and tonumber(baked) < version then
