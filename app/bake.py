@@ -173,7 +173,7 @@ class Baker:
                 revision = newest_revision(session)
                 earlier = self.tree.inventory() if incremental else None
                 changed = None
-                if earlier and earlier.get("public_url") == self.public and "version" in earlier:
+                if earlier and _continues(earlier, self.public):
                     since = earlier["revision"]
                     changed = corrected(session, since, version - earlier["version"])
             if changed and earlier:
@@ -233,6 +233,7 @@ class Baker:
                 tally.urls[url] = record
                 tally.seen.update(record["heads"])
                 tally.named.update(record["bodies"])
+                tally.stable.update(record["stable"])  # its path URLs, for a static host
         urls, answers = await self._crawl(tally, list(again.items()), set(earlier) - set(again))
         return len(earlier) - len(again) + urls, answers
 
@@ -249,11 +250,19 @@ class Baker:
                     continue
                 seen.add(url)
                 asked += 1
-                record: dict[str, Any] = {"classes": list(classes), "heads": [], "bodies": []}
+                record: dict[str, Any] = {
+                    "classes": list(classes),
+                    "heads": [],
+                    "bodies": [],
+                    "stable": [],
+                }
                 bodies = {}
                 opaque = False
                 for answer, links in await self._answers(url, classes):
-                    head, body = self.tree.put(answer, tally, self._stable(answer))
+                    stable = self._stable(answer)
+                    head, body = self.tree.put(answer, tally, stable)
+                    if stable and body != "-":
+                        record["stable"].append(stable)
                     media = dict((k.lower(), v) for k, v in answer.headers).get("content-type")
                     opaque = opaque or (body != "-" and not _textual(media or ""))
                     record["heads"].append(head)
@@ -351,6 +360,16 @@ class Baker:
         if style := pairs.get("style"):
             extension = f"{style}.{extension}"
         return path_file(path, extension)
+
+
+def _continues(earlier: dict[str, Any], public: str) -> bool:
+    """Whether a bake may start from the tree's inventory: one of this public URL, that
+    notes each URL's path URLs (an older one did not: a bake from it removed them)."""
+    return (
+        earlier.get("public_url") == public
+        and "version" in earlier
+        and all("stable" in record for record in earlier["urls"].values())
+    )
 
 
 def _textual(media: str) -> bool:

@@ -6,9 +6,10 @@ A correction changes a figure's words and numbers; it moves no figure between li
 measures and changes no count, so an answer that does not name the figure, and names some
 other figure, measure, source or derived figure, is what it was (the whole lists' downloads
 too, whose ETag is made of the dataset's version: the front serves them with the version of
-the last bake, baked_tree.served), unless it is made of when things changed (the feed of changes, which a correction may start to
-name; the sitemaps, whose dates follow the figures they do not name), or its body cannot be
-read (a workbook: it stands by what its path's other answers name). Anything else (a new
+the last bake, baked_tree.served), unless it is made of when things changed (the feed of
+changes, which a correction may start to name; the sitemaps, whose dates follow the figures
+they do not name), or its body cannot be read (a workbook: it stands by what its path's
+other answers name). Anything else (a new
 figure, a retraction, a figure moved to another measure, source or period, any change to a
 measure, source or derived figure, a re-render) is baked whole. A test holds an incremental
 bake to a whole one, head for head.

@@ -41,6 +41,17 @@ def heads(tree: Path) -> dict[str, bytes]:
     }
 
 
+def path_urls(tree: Path) -> dict[str, bytes]:
+    """What a static host serves: every file but the dot-files and the manifest."""
+    return {
+        str(path.relative_to(tree)): path.read_bytes()
+        for path in tree.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(tree).parts)
+        and path.name != MANIFEST
+    }
+
+
 def served_heads(tree: Path) -> dict[str, bytes]:
     """The heads as the front serves them, with the ETags of the version baked last."""
     version = orjson.loads((tree / MANIFEST).read_bytes())["version"]
@@ -100,6 +111,7 @@ def test_after_a_correction_an_incremental_bake_is_a_whole_one(
     bake(app, baked, BakedTree(whole))
     after, expected = heads(tree), heads(whole)
     assert served_heads(tree) == served_heads(whole)
+    assert path_urls(tree) == path_urls(whole)  # a static host's files are all still there
     # A measure's figures as CSV do not name the figure: the head stays as it was, and the
     # front serves it with the new version in its ETag, as the app does.
     other = ".heads/v1/measures/refugee-admissions/figures/~csv"
@@ -124,6 +136,7 @@ def test_after_a_correction_an_incremental_bake_is_a_whole_one(
     assert not bake(app, baked, BakedTree(tree), incremental=True).whole
     bake(app, baked, BakedTree(whole))
     assert served_heads(tree) == served_heads(whole)
+    assert path_urls(tree) == path_urls(whole)
     # A retraction moves the lists: the next bake is whole.
     retracted = client.post(
         "/v1/figures/removals-2017/retract", headers=writer, json={"reason": "withdrawn"}
