@@ -20,13 +20,14 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.db import CoreReads
 from app.errors import NotFound, invalid_field
-from app.models import Figure, FigureRelation, FigureRender, Measure, Source
+from app.models import Figure, FigureRelation, FigureRender, Measure
 from app.paging import Cursor, Sort
 from app.qualifiers import Qualifier
+from app.services.loading import with_related, with_related_joined
 from app.services.search import best_renders, hits, ranked_page, search_binds, term_count
 
 _SORT_COLUMNS = {
@@ -55,50 +56,6 @@ class FigureList:
     incoming: dict[str, list[FigureRelation]]
     total: int
     next_cursor: Cursor | None
-
-
-# What a figure's representation shows of its source: all but the full text.
-SOURCE_SHOWN = (
-    Source.id,
-    Source.title,
-    Source.publisher,
-    Source.author,
-    Source.published,
-    Source.url,
-    Source.language,
-)
-_TARGET = aliased(Figure)
-
-
-def with_related(statement: Select[Figure]) -> Select[Figure]:
-    """Load what a figure's representation shows, without the source's full text."""
-    return statement.join(Figure.measure).options(
-        contains_eager(Figure.measure),
-        selectinload(Figure.source).load_only(*SOURCE_SHOWN, raiseload=True),
-        selectinload(Figure.relations)
-        .joinedload(FigureRelation.target)
-        .load_only(Figure.id, Figure.value, Figure.qualifier, raiseload=True),
-    )
-
-
-def with_related_joined(statement: Select[Figure]) -> Select[Figure]:
-    """What with_related loads, in one query rather than three: for one figure, whose few
-    relations multiply its row a few times (a page of a list would be multiplied by all of
-    its figures' relations: it keeps with_related)."""
-    return (
-        statement.join(Figure.measure)
-        .join(Figure.source)
-        .outerjoin(Figure.relations)
-        .outerjoin(_TARGET, FigureRelation.target)
-        .options(
-            contains_eager(Figure.measure),
-            contains_eager(Figure.source).load_only(*SOURCE_SHOWN, raiseload=True),
-            contains_eager(Figure.relations)
-            .contains_eager(FigureRelation.target.of_type(_TARGET))
-            .load_only(_TARGET.id, _TARGET.value, _TARGET.qualifier, raiseload=True),
-        )
-        .order_by(*Figure.relations.property.order_by)  # the relationship's own order
-    )
 
 
 @dataclass(frozen=True)
