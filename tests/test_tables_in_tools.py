@@ -198,3 +198,32 @@ def test_more_rows_than_a_sheet_holds_are_refused_before_a_byte_is_written(
     problem = assert_problem(client.get(f"/v1/{table}?format=xlsx"), 422)
     assert "more than the 3 an Excel sheet holds" in problem["errors"][0]["detail"]
     assert client.get(f"/v1/{table}?format=csv").status_code == 200
+
+
+def test_a_long_table_is_written_through_temporary_files_with_the_same_cells(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to SMALL rows a workbook is put together in memory, with no file; past it, in
+    constant memory through temporary files. A reader finds the same cells either way."""
+    import tempfile
+
+    from app import workbooks
+    from app.schemas.reads import FigureRead
+
+    figures = [FigureRead.model_validate(f) for f in client.get("/v1/figures").json()["items"]]
+    assert len(figures) > 2
+
+    def read(chunks: list[bytes]) -> list[tuple]:
+        book = openpyxl.load_workbook(io.BytesIO(b"".join(chunks)), read_only=True)
+        return list(book.active.iter_rows(values_only=True))
+
+    def no_file() -> None:
+        raise AssertionError("a short table's workbook wrote a temporary file")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tempfile, "TemporaryFile", no_file)
+        in_memory = read(list(workbooks.workbook_chunks(FigureRead, figures)))
+    monkeypatch.setattr(workbooks, "SMALL", 2)
+    streamed = read(list(workbooks.workbook_chunks(FigureRead, iter(figures))))
+    assert streamed == in_memory
+    assert [row[0] for row in in_memory[1:]] == [f.id for f in figures]
