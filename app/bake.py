@@ -26,7 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.bake_plan import (
+    ACCEPTS,
+    CLASS_OF_TYPE,
     EVERY_PATH,
+    EXTENSIONS,
+    FILES_ALSO,
     WHEN_CHANGED,
     WITH_QUERY,
     bakeable,
@@ -37,58 +41,12 @@ from app.bake_plan import (
 )
 from app.baked_tree import Answer, BakedTree, Tally, path_file
 from app.config import Settings
+from app.forked import app_after_fork, fork_map
 from app.inprocess import get
 from app.models import Derived, Figure, Measure, Source
 from app.negotiation import OFFERS, choose
 from app.services.renders import dataset_version
 
-CHROME = (
-    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
-    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
-)
-FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-SAFARI = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# The Accept values the front answers from the files, by class: each value of a class gets the
-# answer baked for its first. "none" is a request without Accept (or with an empty one). Any
-# other Accept goes to the app.
-ACCEPTS: dict[str, tuple[str, ...]] = {
-    "none": ("",),
-    "any": ("*/*",),
-    "json": ("application/json",),
-    "jsonld": ("application/ld+json",),
-    "csv": ("text/csv",),
-    "ndjson": ("application/x-ndjson",),
-    "xlsx": (XLSX,),
-    "text": ("text/plain",),
-    "html": ("text/html",),
-    "ris": ("application/x-research-info-systems",),
-    "bibtex": ("application/x-bibtex",),
-    "csl": ("application/vnd.citationstyles.csl+json",),
-    "browser": (CHROME, FIREFOX, SAFARI),
-    "style": ("text/css,*/*;q=0.1",),
-    "image": (
-        "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
-        "image/avif,image/webp,*/*",
-    ),
-}
-CLASS_OF_TYPE = {values[0]: name for name, values in ACCEPTS.items() if "/" in values[0]}
-FILES_ALSO = ("style", "image")  # under /assets and /static: what browsers send for them
-
-EXTENSIONS = {
-    "application/json": "json",
-    "application/ld+json": "jsonld",
-    "text/csv": "csv",
-    "application/x-ndjson": "ndjson",
-    XLSX: "xlsx",
-    "text/html": "html",
-    "text/plain": "txt",
-    "application/x-research-info-systems": "ris",
-    "application/x-bibtex": "bib",
-    "application/vnd.citationstyles.csl+json": "csl.json",
-    "application/atom+xml": "atom",
-    "application/xml": "xml",
-}
 # Headers that are the front's to give, per request: not baked.
 PER_REQUEST = {
     "content-length",
@@ -111,6 +69,11 @@ NO_PUBLIC_URL = (
     "set DEPSTATS_PUBLIC_URL to the URL the front will answer on: "
     "the baked feeds, sitemaps and linked data name it"
 )
+# Bodies that name no figure: not read for the ids they mention (the docs' scripts are most
+# of the bytes baked).
+NAMES_NOTHING = ("text/css", "text/javascript", "application/javascript", "image/", "font/")
+# A crawl's round of fewer URLs than this is asked in this process alone.
+ROUND_TO_SPLIT = 64
 _LINK = re.compile(r"""(?:href|src)=["']([^"'<>]+)["']""")
 
 
@@ -136,7 +99,7 @@ class Report:
 class Baker:
     """Asks one app for every answer, and puts each in a BakedTree."""
 
-    def __init__(self, app: Any, settings: Settings, tree: BakedTree) -> None:
+    def __init__(self, app: Any, settings: Settings, tree: BakedTree, jobs: int = 1) -> None:
         if not settings.public_url:
             raise ValueError(NO_PUBLIC_URL)
         self.app = app
@@ -145,6 +108,7 @@ class Baker:
         parts = urlsplit(self.public)
         self.scheme, self.host = parts.scheme, parts.netloc.encode()
         self.tree = tree
+        self.jobs = max(1, jobs)  # processes asking the app at once (app/forked.py)
 
     def ids(self) -> dict[str, list[str]]:
         with Session(self.app.state.engine) as session:
@@ -161,7 +125,7 @@ class Baker:
         """Every URL to bake with the Accept classes each is asked in (bake_plan.routes)."""
         return routes(self.app.openapi(), ids, CLASS_OF_TYPE)
 
-    async def bake(self, incremental: bool = False) -> Report:
+    def bake(self, incremental: bool = False) -> Report:
         """Ask the app for every answer; or, if `incremental` and only corrections came since
         the last bake of this tree, for those bake_plan says may have changed."""
         started = time.perf_counter()
@@ -177,9 +141,9 @@ class Baker:
                     since = earlier["revision"]
                     changed = corrected(session, since, version - earlier["version"])
             if changed and earlier:
-                urls, answers = await self._again(tally, earlier["urls"], changed)
+                urls, answers = self._again(tally, earlier["urls"], changed)
             else:
-                urls, answers = await self._crawl(tally, self.routes(self.ids()), set())
+                urls, answers = self._crawl(tally, self.routes(self.ids()), set())
             if self.version() == version:
                 break
         else:
@@ -207,9 +171,7 @@ class Baker:
         )
         return Report(version, urls, answers, tally, seconds, whole=not changed)
 
-    async def _again(
-        self, tally: Tally, earlier: dict[str, Any], changed: set[str]
-    ) -> tuple[int, int]:
+    def _again(self, tally: Tally, earlier: dict[str, Any], changed: set[str]) -> tuple[int, int]:
         """Ask again for the URLs whose answers named a changed figure, named nothing, or
         are made of when things changed (WHEN_CHANGED); every other URL keeps its heads and
         bodies as they are. That holds for the whole lists' downloads too, whose ETag is the
@@ -234,22 +196,46 @@ class Baker:
                 tally.seen.update(record["heads"])
                 tally.named.update(record["bodies"])
                 tally.stable.update(record["stable"])  # its path URLs, for a static host
-        urls, answers = await self._crawl(tally, list(again.items()), set(earlier) - set(again))
+        urls, answers = self._crawl(tally, list(again.items()), set(earlier) - set(again))
         return len(earlier) - len(again) + urls, answers
 
-    async def _crawl(
+    def _crawl(
         self, tally: Tally, todo: list[tuple[str, tuple[str, ...]]], seen: set[str]
     ) -> tuple[int, int]:
-        """Ask for `todo`'s URLs, then for every URL their answers link that is not `seen`."""
+        """Ask for `todo`'s URLs, then for every URL their answers link that is not `seen`:
+        each round's URLs split over `jobs` processes (app/forked.py), if there are enough."""
         ids = {id_ for kind in self.ids().values() for id_ in kind}
         asked = answers = 0
         while todo:
+            todo = [(url, classes) for url, classes in todo if url not in seen]
+            todo = list({url: classes for url, classes in reversed(todo)}.items())[::-1]
+            seen.update(url for url, _ in todo)
+            jobs = self.jobs if len(todo) >= ROUND_TO_SPLIT else 1
+            parts = [todo[at::jobs] for at in range(jobs)]
             found: list[str] = []
+            for part, part_found, part_answers in fork_map(
+                lambda part: self._round(part, ids), parts, lambda: app_after_fork(self.app)
+            ):
+                tally.merge(part)
+                self.tree.changing = self.tree.changing or part.changing
+                found += part_found
+                answers += part_answers
+            asked += len(todo)
+            todo = [(url, _classes_of(url)) for url in dict.fromkeys(found) if url not in seen]
+        return asked, answers
+
+    def _round(
+        self, todo: list[tuple[str, tuple[str, ...]]], ids: set[str]
+    ) -> tuple[Tally, list[str], int]:
+        """Ask for each URL of `todo` and put its answers in the tree: what was put, the
+        URLs they link to, and how many answers."""
+        tally = Tally()
+        found: list[str] = []
+        answers = 0
+
+        async def each() -> None:
+            nonlocal answers
             for url, classes in todo:
-                if url in seen:
-                    continue
-                seen.add(url)
-                asked += 1
                 record: dict[str, Any] = {
                     "classes": list(classes),
                     "heads": [],
@@ -268,17 +254,20 @@ class Baker:
                     record["heads"].append(head)
                     if body != "-":
                         record["bodies"].append(body)
-                        bodies[body] = answer.body
+                        if not (media or "").startswith(NAMES_NOTHING):
+                            bodies[body] = answer.body
                     answers += 1
-                    found += links
+                    found.extend(links)
                 if record["heads"]:
                     record["mentions"] = sorted(mentioned([url.encode(), *bodies.values()], ids))
                     # A body that is not text (a workbook: zipped XML) names nothing that can
                     # be read: asked again whole after any correction.
                     record["opaque"] = opaque
                     tally.urls[url] = record
-            todo = [(url, _classes_of(url)) for url in dict.fromkeys(found) if url not in seen]
-        return asked, answers
+
+        asyncio.run(each())
+        tally.changing = self.tree.changing
+        return tally, found, answers
 
     async def _answers(self, url: str, classes: tuple[str, ...]) -> list[tuple[Answer, list[str]]]:
         """The answer for each Accept class, asking the app once per representation: a route
@@ -386,8 +375,11 @@ def _with_files(url: str, classes: tuple[str, ...]) -> Iterable[str]:
         yield from FILES_ALSO
 
 
-def bake(app: Any, settings: Settings, tree: BakedTree, incremental: bool = False) -> Report:
-    """Bake the app's answers into the tree, holding its lock."""
-    baker = Baker(app, settings, tree)  # refuses a missing public URL before touching the tree
+def bake(
+    app: Any, settings: Settings, tree: BakedTree, incremental: bool = False, jobs: int = 1
+) -> Report:
+    """Bake the app's answers into the tree, holding its lock; in `jobs` processes (forked
+    from this one, which must then run no other thread that could hold a lock)."""
+    baker = Baker(app, settings, tree, jobs)  # refuses a missing public URL first
     with tree.locked():
-        return asyncio.run(baker.bake(incremental))
+        return baker.bake(incremental)

@@ -25,6 +25,54 @@ from sqlalchemy.orm import Session
 
 from app.models import Revision
 
+CHROME = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+    "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"
+)
+FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+SAFARI = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The Accept values the front answers from the files, by class: each value of a class gets the
+# answer baked for its first. "none" is a request without Accept (or with an empty one). Any
+# other Accept goes to the app.
+ACCEPTS: dict[str, tuple[str, ...]] = {
+    "none": ("",),
+    "any": ("*/*",),
+    "json": ("application/json",),
+    "jsonld": ("application/ld+json",),
+    "csv": ("text/csv",),
+    "ndjson": ("application/x-ndjson",),
+    "xlsx": (XLSX,),
+    "text": ("text/plain",),
+    "html": ("text/html",),
+    "ris": ("application/x-research-info-systems",),
+    "bibtex": ("application/x-bibtex",),
+    "csl": ("application/vnd.citationstyles.csl+json",),
+    "browser": (CHROME, FIREFOX, SAFARI),
+    "style": ("text/css,*/*;q=0.1",),
+    "image": (
+        "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8",
+        "image/avif,image/webp,*/*",
+    ),
+}
+CLASS_OF_TYPE = {values[0]: name for name, values in ACCEPTS.items() if "/" in values[0]}
+FILES_ALSO = ("style", "image")  # under /assets and /static: what browsers send for them
+
+EXTENSIONS = {
+    "application/json": "json",
+    "application/ld+json": "jsonld",
+    "text/csv": "csv",
+    "application/x-ndjson": "ndjson",
+    XLSX: "xlsx",
+    "text/html": "html",
+    "text/plain": "txt",
+    "application/x-research-info-systems": "ris",
+    "application/x-bibtex": "bib",
+    "application/vnd.citationstyles.csl+json": "csl.json",
+    "application/atom+xml": "atom",
+    "application/xml": "xml",
+}
+
 EVERY_PATH = ("none", "any", "html", "browser")
 WITH_QUERY = ("none", "any", "browser")
 NOT_BAKED = ("/healthz", "/readyz", "/v1/citations", "/v1/extract")

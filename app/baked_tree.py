@@ -91,14 +91,38 @@ class Tally:
     written: int = 0  # heads whose text changed
     unchanged: int = 0
     removed: int = 0  # heads of answers no longer baked
-    bodies: int = 0  # bodies written
-    bytes: int = 0  # bytes of the bodies written, gzip included
+    new: dict[str, int] = field(default_factory=dict)  # bodies written: their bytes, gzip too
     seen: set[str] = field(default_factory=set)  # heads of this bake, relative to DIR
     touched: set[str] = field(default_factory=set)  # heads written, by any attempt of it
     stable: set[str] = field(default_factory=set)  # path URLs of this bake
     named: set[str] = field(default_factory=set)  # bodies named by them
     # Per URL: the Accept classes asked, its heads, its bodies, the ids its answers name.
     urls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changing: bool = False  # whether it told the front a bake is changing heads
+
+    @property
+    def bodies(self) -> int:
+        return len(self.new)
+
+    @property
+    def bytes(self) -> int:
+        return sum(self.new.values())
+
+    def merge(self, other: "Tally") -> None:
+        """Add what another part of the same bake (another process: app/forked.py) put."""
+        self.written += other.written
+        self.unchanged += other.unchanged
+        self.removed += other.removed
+        self.new.update(other.new)  # two processes may both have written one body
+        for mine, theirs in (
+            (self.seen, other.seen),
+            (self.touched, other.touched),
+            (self.stable, other.stable),
+            (self.named, other.named),
+        ):
+            mine.update(theirs)
+        self.urls.update(other.urls)
+        self.changing = self.changing or other.changing
 
 
 def _replace(path: Path, data: bytes) -> None:
@@ -193,13 +217,18 @@ class BakedTree:
             body = body_name(answer.body)
             tally.named.add(body)
             stored = self.root / BODIES / body
+            written = 0
+            # Its gzip first, then the body (whose presence says both are there), each looked
+            # for apart: another process of the bake may have put the same body ungzipped.
+            gz = stored.with_name(stored.name + ".gz")
+            if answer.gzipped is not None and not gz.exists():
+                _replace(gz, answer.gzipped)
+                written += len(answer.gzipped)
             if not stored.exists():
-                if answer.gzipped is not None:
-                    _replace(stored.with_name(stored.name + ".gz"), answer.gzipped)
-                    tally.bytes += len(answer.gzipped)
                 _replace(stored, answer.body)
-                tally.bodies += 1
-                tally.bytes += len(answer.body)
+                written += len(answer.body)
+            if written:
+                tally.new[body] = tally.new.get(body, 0) + written
         path, _, query = answer.url.partition("?")
         head = self.head_path(path, head_name(answer.accept, query))
         relative = str(head.relative_to(self.root))

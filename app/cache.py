@@ -151,6 +151,12 @@ class DatasetVersion:
                 cursor.close()
         return int(row[0]) if row else None
 
+    def forget(self) -> None:
+        """In a process forked from the one that opened them: leave the connections to it,
+        unclosed, and open new ones when next asked (app/forked.py)."""
+        self._seen = self._known = self._watch = self._read = None
+        self._reading = threading.Lock()
+
     def close(self) -> None:
         self._seen = self._known = None
         for name in ("_watch", "_read"):

@@ -1,7 +1,7 @@
 """What baking costs at scale: `depstats export --static` of the article's data plus N
 synthetic figures (bench/make_figures.py), then one correction and the bake that follows it.
 
-    python bench/bake_scale.py [--figures 1000]
+    python bench/bake_scale.py [--figures 1000] [--jobs N]
 
 Prints and writes bench/results/bake_scale.json: the whole bake's seconds, answers, URLs,
 files, bytes and inodes of the tree; then, after a PATCH of one synthetic figure, the
@@ -41,6 +41,7 @@ def tree_size(root: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--figures", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="as export's")
     options = parser.parse_args()
     database = make(options.figures, DEFAULT_DATABASE.with_name(f"figures-{options.figures}.db"))
     with tempfile.TemporaryDirectory() as folder:
@@ -55,7 +56,7 @@ def main() -> None:
         )  # fmt: skip
         app = create_app(settings)
         tree = Path(folder) / "tree"
-        whole = bake(app, settings, BakedTree(tree))
+        whole = bake(app, settings, BakedTree(tree), jobs=options.jobs)
         print(whole)
         size = tree_size(tree)
         print(size)
@@ -74,11 +75,12 @@ def main() -> None:
         )
         assert written.status_code == 200, written.text
         patched = time.perf_counter() - started
-        again = bake(app, settings, BakedTree(tree), incremental=True)
+        again = bake(app, settings, BakedTree(tree), incremental=True, jobs=options.jobs)
         print(again)
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "figures": options.figures,
+        "jobs": options.jobs,
         "whole": {"seconds": round(whole.seconds, 2), "answers": whole.answers,
                   "urls": whole.urls, **size},
         "patch_seconds": round(patched, 3),

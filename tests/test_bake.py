@@ -14,6 +14,7 @@ from app.baked_tree import (
     BODIES,
     GENERATION,
     HEADS,
+    INVENTORY,
     MANIFEST,
     BakedTree,
     Tally,
@@ -21,6 +22,7 @@ from app.baked_tree import (
     served,
 )
 from app.config import Settings
+from app.forked import fork_map
 from app.main import create_app
 from conftest import make_settings
 
@@ -90,13 +92,49 @@ def test_a_bake_holds_every_answer_and_a_bake_again_touches_nothing(
     assert {name: os.stat(tree / name).st_mtime_ns for name in held} == times
 
 
+def test_a_bake_in_two_processes_is_the_bake_in_one(baked: Settings, tmp_path: Path) -> None:
+    """`export --static --jobs 2`: each round of URLs split between this process and a child
+    forked from it, which writes its part of the tree and sends back what it put."""
+    split, alone = tmp_path / "split", tmp_path / "alone"
+    two = bake(create_app(baked), baked, BakedTree(split), jobs=2)  # the child asks cold
+    one = bake(create_app(baked), baked, BakedTree(alone))
+    assert (two.urls, two.answers, two.tally.written) == (one.urls, one.answers, one.answers)
+    assert (two.tally.bodies, two.tally.bytes) == (one.tally.bodies, one.tally.bytes)
+    assert heads(split) == heads(alone)
+    assert path_urls(split) == path_urls(alone)
+    bodies = {path.name for path in (split / BODIES).rglob("*")}
+    assert bodies == {path.name for path in (alone / BODIES).rglob("*")}
+    inventory = orjson.loads((split / INVENTORY).read_bytes())
+    assert inventory["urls"] == orjson.loads((alone / INVENTORY).read_bytes())["urls"]
+    assert "removals-2017" in inventory["urls"]["/v1/figures/removals-2017"]["mentions"]
+    assert (split / GENERATION).read_bytes().endswith(b" v%d" % two.version)
+
+
+def test_forked_work_comes_back_in_order_and_a_failure_is_raised() -> None:
+    parent = os.getpid()
+    marks: list[int] = []
+    results = fork_map(lambda n: (n * n, os.getpid()), [1, 2, 3], lambda: marks.append(1))
+    assert [square for square, _ in results] == [1, 4, 9]
+    pids = [pid for _, pid in results]
+    assert pids[0] == parent and len(set(pids)) == 3  # the first part here, each other forked
+    assert marks == []  # after_fork ran in the children only
+
+    def fails(n: int) -> int:
+        if n == 2:
+            raise ValueError("no such figure")
+        return n
+
+    with pytest.raises(RuntimeError, match="no such figure"):
+        fork_map(fails, [1, 2], lambda: None)
+
+
 def test_after_a_correction_an_incremental_bake_is_a_whole_one(
     baked: Settings, tmp_path: Path, writer: dict[str, str]
 ) -> None:
     app = create_app(baked)
     client = TestClient(app)
     tree, whole = tmp_path / "tree", tmp_path / "whole"
-    bake(app, baked, BakedTree(tree))
+    bake(app, baked, BakedTree(tree), jobs=2)  # its inventory as two processes put it
     before = heads(tree)
     etag = client.get("/v1/figures/removals-since-2002").headers["etag"]
     corrected = client.patch(

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.bake import ACCEPTS
+from app.bake_plan import ACCEPTS
 from app.baked_tree import HEADS, read_head
 from helpers import database_url, free_port, start_server, stop_server
 
@@ -76,7 +76,10 @@ def stack(
     }
     tree = folder / "tree"
     baked = subprocess.run(
-        [str(DEPSTATS), "export", "--static", str(tree)], env=env, capture_output=True, text=True
+        [str(DEPSTATS), "export", "--static", "--jobs", "2", str(tree)],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert baked.returncode == 0, baked.stderr
     app, app_url = start_server(url, env=env)

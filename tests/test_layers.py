@@ -21,7 +21,7 @@ LAYERS = {
     "services": ["services", "tables", "migrate"],
     "http": ["deps", "guards", "auth", "middleware", "cache", "openapi", "problems", "responses",
              "figure_lists", "pages", "feeds", "routers", "docs", "main", "server", "logs",
-             "ratelimit", "bake", "bake_plan", "baked_tree", "inprocess", "scopes"],
+             "ratelimit", "bake", "bake_plan", "baked_tree", "inprocess", "forked", "scopes"],
     "cli": ["cli"],
 }  # fmt: skip
 ORDER = list(LAYERS)

@@ -19,6 +19,7 @@ import typer
 from sqlalchemy import Engine, text
 
 from app import bake as baking
+from app.bake_plan import ACCEPTS
 from app.baked_tree import BakedTree
 from app.cli.common import failure, prepare, settings_or_exit
 from app.config import Settings
@@ -40,30 +41,30 @@ def _close(app: Any) -> None:
     app.state.engine.dispose()
 
 
-def bake_once(settings: Settings, directory: Path) -> baking.Report:
+def bake_once(settings: Settings, directory: Path, jobs: int = 1) -> baking.Report:
     app = _app(settings)
     try:
-        return baking.bake(app, settings, BakedTree(directory))
+        return baking.bake(app, settings, BakedTree(directory), jobs=jobs)
     finally:
         _close(app)
 
 
-def export_static(directory: Path) -> None:
+def export_static(directory: Path, jobs: int = 1) -> None:
     settings = settings_or_exit()
     if not settings.public_url:
         raise failure(baking.NO_PUBLIC_URL)
     prepare(settings)  # as `depstats serve` does: a new database gets the data folder
     try:
-        report = bake_once(settings, directory)
+        report = bake_once(settings, directory, jobs)
     except ValueError as exc:
         raise failure(str(exc)) from None
     typer.echo(f"{directory}: {report}")
 
 
 def accept_map() -> str:
-    """The nginx map from Accept values to the classes the bake answers (app/bake.ACCEPTS)."""
+    """The nginx map from Accept values to the classes the bake answers (app/bake_plan.ACCEPTS)."""
     lines = []
-    for name, values in baking.ACCEPTS.items():
+    for name, values in ACCEPTS.items():
         for value in values:
             lines.append(f'        "{value}" {name};')
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 """`depstats check`, `load` and `export`: the curated data folder and the dataset as files."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -77,11 +78,19 @@ def export(
             "or a static host; only what changed is written again.",
         ),
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            min=1,
+            help="With --static: processes asking the app at once (default: one per CPU).",
+        ),
+    ] = os.cpu_count() or 1,
 ) -> None:
     """Write the whole dataset as a Frictionless Data Package: a CSV per table and
     datapackage.json, for offline use; or, with --static, the read API as files."""
     if static:
-        baking.export_static(directory)
+        baking.export_static(directory, jobs)
         return
     settings = settings_or_exit()
     engine = create_db_engine(settings)
