@@ -69,11 +69,11 @@ NO_PUBLIC_URL = (
     "set DEPSTATS_PUBLIC_URL to the URL the front will answer on: "
     "the baked feeds, sitemaps and linked data name it"
 )
-# Bodies that name no figure: not read for the ids they mention (the docs' scripts are most
-# of the bytes baked).
-NAMES_NOTHING = ("text/css", "text/javascript", "application/javascript", "image/", "font/")
-# A crawl's round of fewer URLs than this is asked in this process alone.
-ROUND_TO_SPLIT = 64
+# Files that name no figure: not read for the ids they mention (the docs' scripts are most of
+# the bytes baked).
+FILES = ("/assets/", "/static/")
+# A process is forked for each PART URLs of a crawl's round, at most: fewer are asked here.
+PART = 32
 _LINK = re.compile(r"""(?:href|src)=["']([^"'<>]+)["']""")
 
 
@@ -210,7 +210,7 @@ class Baker:
             todo = [(url, classes) for url, classes in todo if url not in seen]
             todo = list({url: classes for url, classes in reversed(todo)}.items())[::-1]
             seen.update(url for url, _ in todo)
-            jobs = self.jobs if len(todo) >= ROUND_TO_SPLIT else 1
+            jobs = max(1, min(self.jobs, len(todo) // PART))
             parts = [todo[at::jobs] for at in range(jobs)]
             found: list[str] = []
             for part, part_found, part_answers in fork_map(
@@ -254,7 +254,7 @@ class Baker:
                     record["heads"].append(head)
                     if body != "-":
                         record["bodies"].append(body)
-                        if not (media or "").startswith(NAMES_NOTHING):
+                        if not url.startswith(FILES):
                             bodies[body] = answer.body
                     answers += 1
                     found.extend(links)
@@ -371,7 +371,7 @@ def _classes_of(url: str) -> tuple[str, ...]:
 
 def _with_files(url: str, classes: tuple[str, ...]) -> Iterable[str]:
     yield from classes
-    if url.startswith(("/assets/", "/static/")):
+    if url.startswith(FILES):
         yield from FILES_ALSO
 
 

@@ -91,7 +91,7 @@ class Tally:
     written: int = 0  # heads whose text changed
     unchanged: int = 0
     removed: int = 0  # heads of answers no longer baked
-    new: dict[str, int] = field(default_factory=dict)  # bodies written: their bytes, gzip too
+    new: dict[str, int] = field(default_factory=dict)  # files of bodies written: their bytes
     seen: set[str] = field(default_factory=set)  # heads of this bake, relative to DIR
     touched: set[str] = field(default_factory=set)  # heads written, by any attempt of it
     stable: set[str] = field(default_factory=set)  # path URLs of this bake
@@ -102,7 +102,7 @@ class Tally:
 
     @property
     def bodies(self) -> int:
-        return len(self.new)
+        return len({name.removesuffix(".gz") for name in self.new})
 
     @property
     def bytes(self) -> int:
@@ -113,7 +113,7 @@ class Tally:
         self.written += other.written
         self.unchanged += other.unchanged
         self.removed += other.removed
-        self.new.update(other.new)  # two processes may both have written one body
+        self.new.update(other.new)  # two processes may both have written one file
         for mine, theirs in (
             (self.seen, other.seen),
             (self.touched, other.touched),
@@ -217,18 +217,15 @@ class BakedTree:
             body = body_name(answer.body)
             tally.named.add(body)
             stored = self.root / BODIES / body
-            written = 0
-            # Its gzip first, then the body (whose presence says both are there), each looked
-            # for apart: another process of the bake may have put the same body ungzipped.
+            # Its gzip first, then the body, each looked for apart: another process of the
+            # bake may have put the same body ungzipped.
             gz = stored.with_name(stored.name + ".gz")
             if answer.gzipped is not None and not gz.exists():
                 _replace(gz, answer.gzipped)
-                written += len(answer.gzipped)
+                tally.new[body + ".gz"] = len(answer.gzipped)
             if not stored.exists():
                 _replace(stored, answer.body)
-                written += len(answer.body)
-            if written:
-                tally.new[body] = tally.new.get(body, 0) + written
+                tally.new[body] = len(answer.body)
         path, _, query = answer.url.partition("?")
         head = self.head_path(path, head_name(answer.accept, query))
         relative = str(head.relative_to(self.root))

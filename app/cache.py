@@ -107,6 +107,7 @@ class DatasetVersion:
         self._seen: int | None = None  # data_version at the last read
         self._known: int | None = None
         self._reading = threading.Lock()
+        self._inherited: list[Any] = []  # a forked child's: its parent's connections
 
     def _connection(self) -> Any:
         connection = self.engine.raw_connection()
@@ -152,8 +153,10 @@ class DatasetVersion:
         return int(row[0]) if row else None
 
     def forget(self) -> None:
-        """In a process forked from the one that opened them: leave the connections to it,
-        unclosed, and open new ones when next asked (app/forked.py)."""
+        """In a process forked from the one that opened them: leave the connections to it
+        (kept referenced, so that they are never closed here) and open new ones when next
+        asked (app/forked.py)."""
+        self._inherited = [self._watch, self._read]
         self._seen = self._known = self._watch = self._read = None
         self._reading = threading.Lock()
 

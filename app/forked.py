@@ -4,13 +4,17 @@ its routes and caches warm) and none of its threads; what it returns comes back 
 through a pipe. Fork, not spawn: a spawned child would import and build the app again, which
 costs more than baking the article's data."""
 
+import ctypes
 import multiprocessing
+import os
+import signal
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 Part = TypeVar("Part")
 Result = TypeVar("Result")
 
@@ -51,10 +55,21 @@ def fork_map(
                 child.join()
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity: a container's share, not the host's)."""
+    return len(os.sched_getaffinity(0)) or 1
+
+
+def die_with_parent(how: signal.Signals = signal.SIGKILL) -> None:
+    """In a child: be sent `how` when the parent dies, so that none outlives it."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, how)
+
+
 def _child(
     work: Callable[[Any], Any], part: Any, after_fork: Callable[[], None], sending: Connection
 ) -> None:
     try:
+        die_with_parent()  # a baker killed takes its children (and their hold on the lock)
         after_fork()
         result = (True, work(part))
     except BaseException:  # told to the parent, which raises

@@ -41,7 +41,7 @@ def tree_size(root: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--figures", type=int, default=1000)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="as export's")
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     options = parser.parse_args()
     database = make(options.figures, DEFAULT_DATABASE.with_name(f"figures-{options.figures}.db"))
     with tempfile.TemporaryDirectory() as folder:

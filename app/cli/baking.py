@@ -1,7 +1,6 @@
 """`depstats export --static DIR`, `depstats front DIR`, and `depstats serve --bake DIR`'s
 baker: the read API as files (app/bake.py), and nginx serving them (deploy/nginx/)."""
 
-import ctypes
 import grp
 import os
 import pwd
@@ -24,6 +23,7 @@ from app.baked_tree import BakedTree
 from app.cli.common import failure, prepare, settings_or_exit
 from app.config import Settings
 from app.db import create_db_engine
+from app.forked import die_with_parent
 
 NGINX_DIR = Path(__file__).resolve().parents[2] / "deploy" / "nginx"
 MODULES = Path("/usr/lib/nginx/modules")
@@ -148,10 +148,7 @@ def _nginx_child() -> None:
     """In the child before nginx starts: its signals unblocked, and SIGTERM when its parent
     (`depstats front`) dies."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, PASSED_ON)
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+    die_with_parent(signal.SIGTERM)
 
 
 class Watcher:

@@ -1,6 +1,5 @@
 """`depstats check`, `load` and `export`: the curated data folder and the dataset as files."""
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ from app.cli import baking
 from app.cli.common import DataOption, failure, load_folder, settings_or_exit
 from app.curation import DataError, read_dataset
 from app.db import create_db_engine
+from app.forked import usable_cpus
 from app.tables import TABLES, all_rows, datapackage, source_rows
 from app.tabular import csv_lines
 
@@ -85,7 +85,7 @@ def export(
             min=1,
             help="With --static: processes asking the app at once (default: one per CPU).",
         ),
-    ] = os.cpu_count() or 1,
+    ] = usable_cpus(),
 ) -> None:
     """Write the whole dataset as a Frictionless Data Package: a CSV per table and
     datapackage.json, for offline use; or, with --static, the read API as files."""
