@@ -1,5 +1,6 @@
 """Bake the read API into files: every public GET answer of one dataset version, asked of the
-app itself (in this process, through ASGI), so that what nginx serves from the files is what
+app itself (in this process and in children forked from it, through ASGI: app/forked.py),
+so that what nginx serves from the files is what
 the app would have said, byte for byte (a whole list's download, whose ETag is the dataset's
 version, is served with the version of the last bake: baked_tree.served). The files are laid
 out by app/baked_tree.py; nginx serves them with deploy/nginx/ (`depstats front`).
