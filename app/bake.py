@@ -208,8 +208,11 @@ class Baker:
         ids = {id_ for kind in self.ids().values() for id_ in kind}
         asked = answers = 0
         while todo:
-            todo = [(url, classes) for url, classes in todo if url not in seen]
-            todo = list({url: classes for url, classes in reversed(todo)}.items())[::-1]
+            firsts: dict[str, tuple[str, ...]] = {}
+            for url, classes in todo:
+                if url not in seen:
+                    firsts.setdefault(url, classes)
+            todo = list(firsts.items())
             seen.update(url for url, _ in todo)
             jobs = max(1, min(self.jobs, len(todo) // PART))
             parts = [todo[at::jobs] for at in range(jobs)]
