@@ -151,10 +151,10 @@ LIST_MEDIA_TYPES = {
 def list_format(request: Request, requested: str | None) -> str:
     """`?format=` if given, else the list type the Accept header prefers; 406 if none. A
     browser (HTML first) is sent to the page that lists the same (ToPage)."""
+    if requested:
+        return requested  # whatever the Accept: no offers noted, one answer for every one
     offers = [media.split(";")[0] for media in LIST_MEDIA_TYPES.values()]
     chosen = negotiate(request.scope, request.headers.get("accept"), [*offers, "text/html"])
-    if requested:
-        return requested
     if chosen == "text/html":
         raise ToPage(_list_page(request))
     if chosen is None:
