@@ -3,14 +3,16 @@ synthetic figures (bench/make_figures.py), then one correction and the bake that
 
     python bench/bake_scale.py [--figures 1000] [--jobs N]
 
-Prints and writes bench/results/bake_scale.json: the whole bake's seconds, answers, URLs,
-files, bytes and inodes of the tree; then, after a PATCH of one synthetic figure, the
-incremental bake's seconds and what it asked again (serve --bake's baker does the same).
+Prints and writes bench/results/bake_scale_N.json: the whole bake's seconds, answers, URLs,
+files, bytes and inodes of the tree (written as soon as they are known); then, after a PATCH
+of one of the article's figures, the incremental bake's seconds and what it asked again
+(serve --bake's baker does the same); the CPU seconds and largest memory of it all.
 """
 
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,25 @@ def tree_size(root: Path) -> dict:
     return {"files": files, "folders": folders, "inodes_at_most": files + folders, "bytes": size}
 
 
+def _usage() -> dict:
+    """CPU seconds and the largest resident memory, of this process and of its children
+    (the bake's forked processes, each as large as this one when it forked)."""
+    mine, theirs = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return {
+        "cpu_seconds": round(mine.ru_utime + mine.ru_stime + theirs.ru_utime + theirs.ru_stime),
+        "max_rss_mb": {"baker": mine.ru_maxrss // 1024, "a_child": theirs.ru_maxrss // 1024},
+    }
+
+
+def _write(result: dict) -> None:
+    out = ROOT / "bench" / "results" / f"bake_scale_{result['figures']}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--figures", type=int, default=1000)
@@ -60,6 +81,15 @@ def main() -> None:
         print(whole)
         size = tree_size(tree)
         print(size)
+        result = {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "figures": options.figures,
+            "jobs": options.jobs,
+            "whole": {"seconds": round(whole.seconds, 2), "answers": whole.answers,
+                      "urls": whole.urls, **size},
+            **_usage(),
+        }  # fmt: skip
+        _write(result)  # the whole bake's figures stand even if the correction's do not come
         from fastapi.testclient import TestClient
 
         client = TestClient(app)
@@ -77,21 +107,13 @@ def main() -> None:
         patched = time.perf_counter() - started
         again = bake(app, settings, BakedTree(tree), incremental=True, jobs=options.jobs)
         print(again)
-    result = {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "figures": options.figures,
-        "jobs": options.jobs,
-        "whole": {"seconds": round(whole.seconds, 2), "answers": whole.answers,
-                  "urls": whole.urls, **size},
-        "patch_seconds": round(patched, 3),
-        "after_patch": {"seconds": round(again.seconds, 2), "answers": again.answers,
-                        "urls": again.urls, "whole": again.whole,
-                        "heads_written": again.tally.written},
-    }  # fmt: skip
-    out = ROOT / "bench" / "results" / f"bake_scale_{options.figures}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+        result["patch_seconds"] = round(patched, 3)
+        result["after_patch"] = {
+            "seconds": round(again.seconds, 2), "answers": again.answers, "urls": again.urls,
+            "whole": again.whole, "heads_written": again.tally.written,
+        }  # fmt: skip
+        result.update(_usage())
+        _write(result)  # before the tree is removed: at 100,000 figures that takes long
 
 
 if __name__ == "__main__":
