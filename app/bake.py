@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,17 +30,18 @@ from app.bake_plan import (
     ACCEPTS,
     CLASS_OF_TYPE,
     EVERY_PATH,
-    EXTENSIONS,
+    FILES,
     FILES_ALSO,
-    WHEN_CHANGED,
     WITH_QUERY,
     bakeable,
     corrected,
+    due,
     mentioned,
     newest_revision,
+    path_url,
     routes,
 )
-from app.baked_tree import Answer, BakedTree, Tally, path_file
+from app.baked_tree import Answer, BakedTree, Tally
 from app.config import Settings
 from app.forked import app_after_fork, fork_map
 from app.inprocess import get
@@ -70,9 +71,6 @@ NO_PUBLIC_URL = (
     "set DEPSTATS_PUBLIC_URL to the URL the front will answer on: "
     "the baked feeds, sitemaps and linked data name it"
 )
-# Files that name no figure: not read for the ids they mention (the docs' scripts are most of
-# the bytes baked).
-FILES = ("/assets/", "/static/")
 # A process is forked for each PART URLs of a crawl's round, at most: fewer are asked here.
 PART = 32
 _LINK = re.compile(r"""(?:href|src)=["']([^"'<>]+)["']""")
@@ -86,15 +84,20 @@ class Report:
     tally: Tally
     seconds: float
     whole: bool = True
+    deferred: int = 0  # URLs left to the app until `later` (bake_plan.DEFER_SECONDS)
+    later: "Report | None" = None
 
     def __str__(self) -> str:
         t = self.tally
         what = "" if self.whole else " (corrections: what names them, asked again)"
-        return (
+        text = (
             f"baked version {self.version}{what}: {self.answers} answers of {self.urls} URLs in "
             f"{self.seconds:.2f} s; {t.written} heads written, {t.unchanged} unchanged, "
             f"{t.removed} removed; {t.bodies} new bodies ({t.bytes} bytes)"
         )
+        if self.deferred:
+            text += f"; {self.deferred} URLs left to the app until baked again"
+        return text + (f"; then {self.later}" if self.later else "")
 
 
 class Baker:
@@ -126,9 +129,10 @@ class Baker:
         """Every URL to bake with the Accept classes each is asked in (bake_plan.routes)."""
         return routes(self.app.openapi(), ids, CLASS_OF_TYPE)
 
-    def bake(self, incremental: bool = False) -> Report:
+    def bake(self, incremental: bool = False, defer: bool = True) -> Report:
         """Ask the app for every answer; or, if `incremental` and only corrections came since
-        the last bake of this tree, for those bake_plan says may have changed."""
+        the last bake of this tree, for those bake_plan says may have changed: if `defer`,
+        the long ones then go to the app until a bake that does not defer (bake_plan.due)."""
         started = time.perf_counter()
         touched: set[str] = set()  # heads written by every attempt, removed if not put again
         for _ in range(3):
@@ -141,8 +145,11 @@ class Baker:
                 if earlier and _continues(earlier, self.public):
                     since = earlier["revision"]
                     changed = corrected(session, since, version - earlier["version"])
-            if changed and earlier:
-                urls, answers = self._again(tally, earlier["urls"], changed)
+                    if not changed and not _left(earlier):
+                        changed = None  # nothing to go on: baked whole
+            deferred = 0
+            if changed is not None and earlier:
+                urls, answers, deferred = self._again(tally, earlier["urls"], changed, defer)
             else:
                 urls, answers = self._crawl(tally, self.routes(self.ids()), set())
             if self.version() == version:
@@ -155,7 +162,7 @@ class Baker:
             "public_url": self.public,
             "urls": tally.urls,
         }
-        self.tree.finish(tally, record, not changed, version, earlier)
+        self.tree.finish(tally, record, changed is None, version, earlier)
         seconds = time.perf_counter() - started
         self.tree.publish(
             {
@@ -163,42 +170,43 @@ class Baker:
                 "public_url": self.public,
                 "baked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "seconds": round(seconds, 3),
-                "whole": not changed,
+                "whole": changed is None,
                 "urls": urls,
                 "answers": answers,
+                "left_to_the_app": deferred,
                 "bodies": len(tally.named),
                 "accept": ACCEPTS,
             }
         )
-        return Report(version, urls, answers, tally, seconds, whole=not changed)
+        return Report(version, urls, answers, tally, seconds, changed is None, deferred)
 
-    def _again(self, tally: Tally, earlier: dict[str, Any], changed: set[str]) -> tuple[int, int]:
-        """Ask again for the URLs whose answers named a changed figure, named nothing, or
-        are made of when things changed (WHEN_CHANGED); every other URL keeps its heads and
-        bodies as they are. That holds for the whole lists' downloads too, whose ETag is the
-        dataset's version and a hash of the query (`figure_lists.stream_figures`): the front
-        serves them with the version of the tree (baked_tree.served). A workbook names nothing
-        that can be read: it stands by what the other answers at its path name (a list's CSV
-        names every figure its workbook holds)."""
-        by_path: dict[str, set[str]] = {}
+    def _again(
+        self, tally: Tally, earlier: dict[str, Any], changed: set[str], defer: bool
+    ) -> tuple[int, int, int]:
+        """Ask again for the URLs bake_plan.due says are due now; take the heads of those it
+        leaves to the app off the tree first; every other URL keeps its heads and bodies as
+        they are. That holds for the whole lists' downloads too, whose ETag is the dataset's
+        version and a hash of the query (`figure_lists.stream_figures`): the front serves
+        them with the version of the tree (baked_tree.served)."""
+        again, later = due(earlier, changed, defer)
+        dropped: list[str] = []
+        left: set[str] = set()
         for url, record in earlier.items():
-            if not record.get("opaque", True):
-                by_path.setdefault(url.partition("?")[0], set()).update(record["mentions"])
-        again = {}
-        for url, record in earlier.items():
-            named = set(record["mentions"])
-            if record.get("opaque", True):
-                named = by_path.get(url.partition("?")[0], set())
-            if not named or url.startswith(WHEN_CHANGED) or changed & named:
-                again[url] = tuple(record["classes"])
-        for url, record in earlier.items():
-            if url not in again:
+            if url in later:
+                tally.urls[url] = {**record, "heads": [], "bodies": [], "stable": []}
+                tally.urls[url]["deferred"] = True
+                dropped += record["heads"]
+                left.update(record["stable"])
+            elif url not in again:
                 tally.urls[url] = record
                 tally.seen.update(record["heads"])
                 tally.named.update(record["bodies"])
                 tally.stable.update(record["stable"])  # its path URLs, for a static host
+        # A path URL another answer also has (`?format=json` and no query) stays.
+        left -= {stable for url in again for stable in earlier[url]["stable"]}
+        self.tree.drop(dropped, left - tally.stable, tally)
         urls, answers = self._crawl(tally, list(again.items()), set(earlier) - set(again))
-        return len(earlier) - len(again) + urls, answers
+        return len(earlier) - len(again) + urls, answers, len(later)
 
     def _crawl(
         self, tally: Tally, todo: list[tuple[str, tuple[str, ...]]], seen: set[str]
@@ -240,6 +248,7 @@ class Baker:
         async def each() -> None:
             nonlocal answers
             for url, classes in todo:
+                started = time.perf_counter()
                 record: dict[str, Any] = {
                     "classes": list(classes),
                     "heads": [],
@@ -249,7 +258,7 @@ class Baker:
                 bodies = {}
                 opaque = False
                 for answer, links in await self._answers(url, classes):
-                    stable = self._stable(answer)
+                    stable = path_url(answer)
                     head, body = self.tree.put(answer, tally, stable)
                     if stable and body != "-":
                         record["stable"].append(stable)
@@ -267,6 +276,7 @@ class Baker:
                     # A body that is not text (a workbook: zipped XML) names nothing that can
                     # be read: asked again whole after any correction.
                     record["opaque"] = opaque
+                    record["seconds"] = round(time.perf_counter() - started, 4)
                     tally.urls[url] = record
 
         asyncio.run(each())
@@ -337,23 +347,6 @@ class Baker:
                 links.append(local)
         return links
 
-    def _stable(self, answer: Answer) -> str | None:
-        """The path URL of an answer asked without Accept, and with no query but a format
-        or a style: see baked_tree.path_file."""
-        if answer.accept != "none" or answer.status != 200:
-            return None
-        path, _, query = answer.url.partition("?")
-        pairs = dict(parse_qsl(query))
-        if not set(pairs) <= {"format", "style"} or (query and "." in path.rsplit("/", 1)[-1]):
-            return None
-        media = dict(answer.headers).get("content-type", "").split(";")[0].strip()
-        extension = EXTENSIONS.get(media)
-        if extension is None:
-            return path_file(path, "bin") if "." in path.rsplit("/", 1)[-1] else None
-        if style := pairs.get("style"):
-            extension = f"{style}.{extension}"
-        return path_file(path, extension)
-
 
 def _continues(earlier: dict[str, Any], public: str) -> bool:
     """Whether a bake may start from the tree's inventory: one of this public URL, that
@@ -363,6 +356,11 @@ def _continues(earlier: dict[str, Any], public: str) -> bool:
         and "version" in earlier
         and all("stable" in record for record in earlier["urls"].values())
     )
+
+
+def _left(earlier: dict[str, Any]) -> bool:
+    """Whether the bake before left URLs to the app (bake_plan.due)."""
+    return any(record.get("deferred") for record in earlier["urls"].values())
 
 
 def _textual(media: str) -> bool:
@@ -383,7 +381,12 @@ def bake(
     app: Any, settings: Settings, tree: BakedTree, incremental: bool = False, jobs: int = 1
 ) -> Report:
     """Bake the app's answers into the tree, holding its lock; in `jobs` processes (forked
-    from this one, which must then run no other thread that could hold a lock)."""
+    from this one, which must then run no other thread that could hold a lock). After
+    corrections, what is left to the app is baked next, unless the dataset changed again (the
+    next bake, after the next write, takes it up)."""
     baker = Baker(app, settings, tree, jobs)  # refuses a missing public URL first
     with tree.locked():
-        return baker.bake(incremental)
+        report = baker.bake(incremental)
+        if report.deferred and baker.version() == report.version:
+            report.later = baker.bake(incremental=True, defer=False)
+        return report

@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.baked_tree import Answer, path_file
 from app.models import Revision
 
 CHROME = (
@@ -56,7 +57,10 @@ ACCEPTS: dict[str, tuple[str, ...]] = {
     ),
 }
 CLASS_OF_TYPE = {values[0]: name for name, values in ACCEPTS.items() if "/" in values[0]}
-FILES_ALSO = ("style", "image")  # under /assets and /static: what browsers send for them
+# The code's own files: what browsers send for them (FILES_ALSO) is asked too; they name no
+# figure (their bodies are not read for ids) and no correction changes them.
+FILES = ("/assets/", "/static/")
+FILES_ALSO = ("style", "image")
 
 EXTENSIONS = {
     "application/json": "json",
@@ -111,6 +115,11 @@ _WORD = re.compile(rb"[a-z0-9]+(?:-[a-z0-9]+)*")
 WHEN_CHANGED = ("/feeds/", "/sitemaps/", "/sitemap.xml")
 # What a correction may not change and stay a correction: where the figure is listed and how.
 PLACE = ("id", "measure", "source", "period", "as_of", "stated", "status")
+# After corrections, an URL due again whose answers took this long to bake, or longer, is left
+# to the app (its heads removed first: the front passes it on), and baked again once the rest
+# is: the whole lists' downloads, a source's pages with all its figures, and the like. What a
+# correction changes is then visible as soon as the short answers are baked.
+DEFER_SECONDS = 0.05
 
 
 def bakeable(url: str) -> bool:
@@ -235,3 +244,53 @@ def corrected(session: Session, since: int, versions: int) -> set[str] | None:
             return None
         figures.add(revision.resource_id)
     return figures
+
+
+def due(
+    earlier: dict[str, dict[str, Any]], changed: set[str], defer: bool
+) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """After corrections of `changed` alone: the URLs of the last bake (`earlier`, by URL)
+    to ask again now, with their Accept classes, and, if `defer`, those to leave to the app
+    until then (DEFER_SECONDS). Due are those whose answers named a changed figure, named
+    nothing, or are made of when things changed (WHEN_CHANGED), and those left to the app by
+    the bake before; never the code's own files. A workbook names nothing that can be read:
+    it stands by what the other answers at its path name (a list's CSV names every figure
+    its workbook holds)."""
+    by_path: dict[str, set[str]] = {}
+    for url, record in earlier.items():
+        if not record.get("opaque", True):
+            by_path.setdefault(url.partition("?")[0], set()).update(record["mentions"])
+    now: dict[str, tuple[str, ...]] = {}
+    later: set[str] = set()
+    for url, record in earlier.items():
+        named = set(record["mentions"])
+        if record.get("opaque", True):
+            named = by_path.get(url.partition("?")[0], set())
+        if url.startswith(FILES):
+            continue
+        left = record.get("deferred", False)
+        if not (left or not named or url.startswith(WHEN_CHANGED) or changed & named):
+            continue
+        if defer and (left or record.get("seconds", 0.0) >= DEFER_SECONDS):
+            later.add(url)
+        else:
+            now[url] = tuple(record["classes"])
+    return now, later
+
+
+def path_url(answer: Answer) -> str | None:
+    """The path URL of an answer asked without Accept, and with no query but a format or a
+    style: see baked_tree.path_file."""
+    if answer.accept != "none" or answer.status != 200:
+        return None
+    path, _, query = answer.url.partition("?")
+    pairs = dict(parse_qsl(query))
+    if not set(pairs) <= {"format", "style"} or (query and "." in path.rsplit("/", 1)[-1]):
+        return None
+    media = dict(answer.headers).get("content-type", "").split(";")[0].strip()
+    extension = EXTENSIONS.get(media)
+    if extension is None:
+        return path_file(path, "bin") if "." in path.rsplit("/", 1)[-1] else None
+    if style := pairs.get("style"):
+        extension = f"{style}.{extension}"
+    return path_file(path, extension)

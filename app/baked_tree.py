@@ -164,6 +164,10 @@ class BakedTree:
         self.root = root
         self.changing = False
         self.version = 0  # of the dataset this bake asks: the baker sets it
+        # Whether a front may keep heads from a generation of this tree. Before its first
+        # .generation there is none: a worker reads every head from disk (baked.lua), so a
+        # bake need not wait for the workers to see a change of it.
+        self.watched = False
 
     def _changing(self) -> None:
         """Before the first head of a bake changes: tell nginx's workers to read heads from
@@ -175,18 +179,21 @@ class BakedTree:
             self.changing = True
             try:
                 last = _version_of((self.root / GENERATION).read_bytes())
+                self.watched = True
             except FileNotFoundError:
-                last = None
+                last, self.watched = None, False
             version = self.version if last is None else min(last, self.version)
             _replace(self.root / GENERATION, f"baking {time.time_ns()} v{version}".encode())
-            time.sleep(2 * TICK)
+            if self.watched:
+                time.sleep(2 * TICK)
 
     def _changed(self, version: int) -> None:
         """After the last head of a bake changed: a new generation, with the version baked,
         seen by every worker before the bake is over."""
         if self.changing:
             _replace(self.root / GENERATION, f"{time.time_ns()} v{version}".encode())
-            time.sleep(2 * TICK)
+            if self.watched:
+                time.sleep(2 * TICK)
             self.changing = False
 
     @contextlib.contextmanager
@@ -250,6 +257,19 @@ class BakedTree:
             tally.touched.add(relative)
             _replace(head, text)
             tally.written += 1
+
+    def drop(self, heads: list[str], stable: set[str], tally: Tally) -> None:
+        """Take heads and path URLs off the tree before a bake changes any other: a front
+        passes what they answered to the app, until a later bake puts them back."""
+        for relative in heads:
+            self._changing()
+            with contextlib.suppress(FileNotFoundError):
+                (self.root / relative).unlink()
+                tally.removed += 1
+        for path in stable:
+            for suffix in ("", ".gz"):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.root / (path + suffix)).unlink()
 
     def _put_stable(self, stable: str, body: str, gzipped: bool) -> None:
         stored = self.root / BODIES / body

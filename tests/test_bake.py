@@ -9,7 +9,8 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from app.bake import bake
+from app import bake_plan
+from app.bake import Baker, bake
 from app.baked_tree import (
     BODIES,
     GENERATION,
@@ -105,7 +106,11 @@ def test_a_bake_in_two_processes_is_the_bake_in_one(baked: Settings, tmp_path: P
     bodies = {path.name for path in (split / BODIES).rglob("*")}
     assert bodies == {path.name for path in (alone / BODIES).rglob("*")}
     inventory = orjson.loads((split / INVENTORY).read_bytes())
-    assert inventory["urls"] == orjson.loads((alone / INVENTORY).read_bytes())["urls"]
+    records = orjson.loads((alone / INVENTORY).read_bytes())["urls"]
+    assert inventory["urls"].keys() == records.keys()
+    for url, record in inventory["urls"].items():  # but how long each took to ask
+        assert record.pop("seconds") >= 0 and records[url].pop("seconds") >= 0
+        assert record == records[url]
     assert "removals-2017" in inventory["urls"]["/v1/figures/removals-2017"]["mentions"]
     assert (split / GENERATION).read_bytes().endswith(b" v%d" % two.version)
 
@@ -183,6 +188,52 @@ def test_after_a_correction_an_incremental_bake_is_a_whole_one(
     assert bake(app, baked, BakedTree(tree), incremental=True).whole
     bake(app, baked, BakedTree(whole))
     assert heads(tree) == heads(whole)  # a whole bake writes every head with its version
+
+
+def test_after_a_correction_the_long_answers_go_to_the_app_until_baked_again(
+    baked: Settings, tmp_path: Path, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bake_plan.DEFER_SECONDS, here 0 (every answer due again is "long"): a correction's bake
+    first takes what may have changed off the tree (the front passes it to the app) and
+    changes nothing else; then the bake that does not defer puts it back, as a whole bake
+    would have."""
+    monkeypatch.setattr(bake_plan, "DEFER_SECONDS", 0.0)
+    app = create_app(baked)
+    client = TestClient(app)
+    tree, whole = tmp_path / "tree", tmp_path / "whole"
+    bake(app, baked, BakedTree(tree))
+    before, files = heads(tree), path_urls(tree)
+    figure = "/v1/figures/removals-since-2002"
+    corrected = client.patch(
+        figure,
+        headers={**writer, "If-Match": client.get(figure).headers["etag"]},
+        json={"note": "Checked again.", "reason": "a test of the bake"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    baker = Baker(app, baked, BakedTree(tree))
+    with baker.tree.locked():
+        first = baker.bake(incremental=True)
+    assert not first.whole and first.answers == 0 and first.deferred > 0
+    now = heads(tree)
+    assert set(now) < set(before) and all(now[name] == before[name] for name in now)
+    for gone in ("v1/figures/removals-since-2002/~json", "v1/figures/~json", "~none"):
+        assert f".heads/{gone}" not in now
+    assert "v1/figures/removals-since-2002/index.json" in files
+    assert "v1/figures/removals-since-2002/index.json" not in path_urls(tree)
+    kept = {name for name in now if name.startswith(".heads/v1/figures/")}
+    assert kept and not [name for name in kept if "/removals-since-2002/" in name]
+    records = orjson.loads((tree / INVENTORY).read_bytes())["urls"]
+    assert records[figure]["deferred"] and not records[figure]["heads"]
+    # The next bake leaves them to the app too, then asks for them.
+    second = bake(app, baked, BakedTree(tree), incremental=True)
+    assert second.deferred == first.deferred and second.answers == 0
+    assert second.later is not None and second.later.answers > 0 and not second.later.deferred
+    assert not any(
+        r.get("deferred") for r in orjson.loads((tree / INVENTORY).read_bytes())["urls"].values()
+    )
+    bake(app, baked, BakedTree(whole))
+    assert served_heads(tree) == served_heads(whole)
+    assert path_urls(tree) == path_urls(whole)
 
 
 def test_while_a_bake_runs_the_version_named_is_never_above_the_bakes(tmp_path: Path) -> None:
