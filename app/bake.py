@@ -18,7 +18,7 @@ import gzip
 import html
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -26,6 +26,7 @@ from urllib.parse import urljoin, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bake_inventory import Inventory
 from app.bake_plan import (
     ACCEPTS,
     CLASS_OF_TYPE,
@@ -33,10 +34,12 @@ from app.bake_plan import (
     FILES,
     FILES_ALSO,
     WITH_QUERY,
+    always_due,
     bakeable,
     corrected,
     due,
     mentioned,
+    names_of,
     newest_revision,
     path_url,
     routes,
@@ -135,34 +138,39 @@ class Baker:
         the long ones then go to the app until a bake that does not defer (bake_plan.due)."""
         started = time.perf_counter()
         touched: set[str] = set()  # heads written by every attempt, removed if not put again
-        for _ in range(3):
-            version = self.tree.version = self.version()
-            tally = Tally(touched=touched)
-            with Session(self.app.state.engine) as session:
-                revision = newest_revision(session)
-                earlier = self.tree.inventory() if incremental else None
+        inventory = Inventory(self.tree.root)
+        try:
+            for _ in range(3):
+                version = self.tree.version = self.version()
+                tally = Tally(touched=touched)
+                facts = inventory.facts() if incremental else {}
                 changed = None
-                if earlier and _continues(earlier, self.public):
-                    since = earlier["revision"]
-                    changed = corrected(session, since, version - earlier["version"])
-                    if not changed and not _left(earlier):
-                        changed = None  # nothing to go on: baked whole
-            deferred = 0
-            if changed is not None and earlier:
-                urls, answers, deferred = self._again(tally, earlier["urls"], changed, defer)
+                with Session(self.app.state.engine) as session:
+                    revision = newest_revision(session)
+                    if facts.get("public_url") == self.public and "version" in facts:
+                        since, moved = facts["revision"], version - facts["version"]
+                        changed = corrected(session, since, moved)
+                        if not changed and not inventory.left():
+                            changed = None  # nothing to go on: baked whole
+                deferred = 0
+                if changed is not None:
+                    urls, answers, deferred = self._again(tally, inventory, changed, defer)
+                else:
+                    urls, answers = self._crawl(tally, self.routes(self.ids()), set())
+                if self.version() == version:
+                    break
             else:
-                urls, answers = self._crawl(tally, self.routes(self.ids()), set())
-            if self.version() == version:
-                break
-        else:
-            raise RuntimeError("the dataset kept changing while it was baked; bake again")
-        record = {
-            "version": version,
-            "revision": revision,
-            "public_url": self.public,
-            "urls": tally.urls,
-        }
-        self.tree.finish(tally, record, changed is None, version, earlier)
+                raise RuntimeError("the dataset kept changing while it was baked; bake again")
+            whole = changed is None
+            unnamed = self.tree.clear(tally, whole, inventory)
+            names = names_of(tally.urls, (lambda _: {}) if whole else inventory.named_at)
+            always = {url: always_due(url, r, names[url]) for url, r in tally.urls.items()}
+            facts = {"version": version, "revision": revision, "public_url": self.public}
+            inventory.write(tally.urls, names, always, facts, unnamed, whole)
+            urls = urls if whole else inventory.count()
+        finally:
+            inventory.close()
+        self.tree.settle(version)
         seconds = time.perf_counter() - started
         self.tree.publish(
             {
@@ -170,49 +178,49 @@ class Baker:
                 "public_url": self.public,
                 "baked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "seconds": round(seconds, 3),
-                "whole": changed is None,
+                "whole": whole,
                 "urls": urls,
                 "answers": answers,
                 "left_to_the_app": deferred,
-                "bodies": len(tally.named),
+                "bodies_named_by_what_was_asked": len(tally.named),
                 "accept": ACCEPTS,
             }
         )
-        return Report(version, urls, answers, tally, seconds, changed is None, deferred)
+        return Report(version, urls, answers, tally, seconds, whole, deferred)
 
     def _again(
-        self, tally: Tally, earlier: dict[str, Any], changed: set[str], defer: bool
+        self, tally: Tally, inventory: Inventory, changed: set[str], defer: bool
     ) -> tuple[int, int, int]:
         """Ask again for the URLs bake_plan.due says are due now; take the heads of those it
-        leaves to the app off the tree first; every other URL keeps its heads and bodies as
-        they are. That holds for the whole lists' downloads too, whose ETag is the dataset's
-        version and a hash of the query (`figure_lists.stream_figures`): the front serves
-        them with the version of the tree (baked_tree.served)."""
-        again, later = due(earlier, changed, defer)
+        leaves to the app off the tree first; every other URL keeps its heads, bodies and
+        record as they are. That holds for the whole lists' downloads too, whose ETag is the
+        dataset's version and a hash of the query (`figure_lists.stream_figures`): the front
+        serves them with the version of the tree (baked_tree.served)."""
+        records = inventory.naming(changed)
+        again, later = due(records, defer)
         dropped: list[str] = []
         left: set[str] = set()
-        for url, record in earlier.items():
-            if url in later:
-                tally.urls[url] = {**record, "heads": [], "bodies": [], "stable": []}
-                tally.urls[url]["deferred"] = True
-                dropped += record["heads"]
-                left.update(record["stable"])
-            elif url not in again:
-                tally.urls[url] = record
-                tally.seen.update(record["heads"])
-                tally.named.update(record["bodies"])
-                tally.stable.update(record["stable"])  # its path URLs, for a static host
+        for url in later:
+            tally.urls[url] = {**records[url], "heads": [], "bodies": [], "stable": []}
+            tally.urls[url]["deferred"] = True
+            dropped += records[url]["heads"]
+            left.update(records[url]["stable"])
         # A path URL another answer also has (`?format=json` and no query) stays.
-        left -= {stable for url in again for stable in earlier[url]["stable"]}
-        self.tree.drop(dropped, left - tally.stable, tally)
-        urls, answers = self._crawl(tally, list(again.items()), set(earlier) - set(again))
-        return len(earlier) - len(again) + urls, answers, len(later)
+        left -= {stable for url in again for stable in records[url]["stable"]}
+        self.tree.drop(dropped, left - inventory.held("stable", left, besides=later), tally)
+        urls, answers = self._crawl(tally, list(again.items()), set(later), inventory.known)
+        return urls, answers, len(later)
 
     def _crawl(
-        self, tally: Tally, todo: list[tuple[str, tuple[str, ...]]], seen: set[str]
+        self,
+        tally: Tally,
+        todo: list[tuple[str, tuple[str, ...]]],
+        seen: set[str],
+        known: Callable[[list[str]], set[str]] = lambda urls: set(),
     ) -> tuple[int, int]:
-        """Ask for `todo`'s URLs, then for every URL their answers link that is not `seen`:
-        each round's URLs split over `jobs` processes (app/forked.py), if there are enough."""
+        """Ask for `todo`'s URLs, then for every URL their answers link that is neither `seen`
+        nor `known` (to the inventory, after corrections): each round's URLs split over `jobs`
+        processes (app/forked.py), if there are enough."""
         ids = {id_ for kind in self.ids().values() for id_ in kind}
         asked = answers = 0
         while todo:
@@ -233,7 +241,9 @@ class Baker:
                 found += part_found
                 answers += part_answers
             asked += len(todo)
-            todo = [(url, _classes_of(url)) for url in dict.fromkeys(found) if url not in seen]
+            found = [url for url in dict.fromkeys(found) if url not in seen]
+            baked = known(found)
+            todo = [(url, _classes_of(url)) for url in found if url not in baked]
         return asked, answers
 
     def _round(
@@ -346,21 +356,6 @@ class Baker:
             if bakeable(local):
                 links.append(local)
         return links
-
-
-def _continues(earlier: dict[str, Any], public: str) -> bool:
-    """Whether a bake may start from the tree's inventory: one of this public URL, that
-    notes each URL's path URLs (an older one did not: a bake from it removed them)."""
-    return (
-        earlier.get("public_url") == public
-        and "version" in earlier
-        and all("stable" in record for record in earlier["urls"].values())
-    )
-
-
-def _left(earlier: dict[str, Any]) -> bool:
-    """Whether the bake before left URLs to the app (bake_plan.due)."""
-    return any(record.get("deferred") for record in earlier["urls"].values())
 
 
 def _textual(media: str) -> bool:

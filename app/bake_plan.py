@@ -16,7 +16,7 @@ bake to a whole one, head for head.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -246,32 +246,47 @@ def corrected(session: Session, since: int, versions: int) -> set[str] | None:
     return figures
 
 
-def due(
-    earlier: dict[str, dict[str, Any]], changed: set[str], defer: bool
-) -> tuple[dict[str, tuple[str, ...]], set[str]]:
-    """After corrections of `changed` alone: the URLs of the last bake (`earlier`, by URL)
-    to ask again now, with their Accept classes, and, if `defer`, those to leave to the app
-    until then (DEFER_SECONDS). Due are those whose answers named a changed figure, named
-    nothing, or are made of when things changed (WHEN_CHANGED), and those left to the app by
-    the bake before; never the code's own files. A workbook names nothing that can be read:
-    it stands by what the other answers at its path name (a list's CSV names every figure
-    its workbook holds)."""
+def names_of(
+    records: dict[str, dict[str, Any]], named_at: Callable[[set[str]], dict[str, set[str]]]
+) -> dict[str, set[str]]:
+    """By URL, the ids a correction of which may change its answers: those they name; for a
+    workbook, which names nothing that can be read, those the other answers at its path name
+    (a list's CSV names every figure its workbook holds), here or in `named_at` (the
+    inventory); none for the code's own files, which no correction changes."""
     by_path: dict[str, set[str]] = {}
-    for url, record in earlier.items():
+    for url, record in records.items():
         if not record.get("opaque", True):
             by_path.setdefault(url.partition("?")[0], set()).update(record["mentions"])
-    now: dict[str, tuple[str, ...]] = {}
-    later: set[str] = set()
-    for url, record in earlier.items():
+    opaque = {url.partition("?")[0] for url, r in records.items() if r.get("opaque", True)}
+    for path, ids in named_at(opaque - set(by_path)).items():
+        by_path.setdefault(path, set()).update(ids)
+    names = {}
+    for url, record in records.items():
         named = set(record["mentions"])
         if record.get("opaque", True):
             named = by_path.get(url.partition("?")[0], set())
-        if url.startswith(FILES):
-            continue
-        left = record.get("deferred", False)
-        if not (left or not named or url.startswith(WHEN_CHANGED) or changed & named):
-            continue
-        if defer and (left or record.get("seconds", 0.0) >= DEFER_SECONDS):
+        names[url] = set() if url.startswith(FILES) else named
+    return names
+
+
+def always_due(url: str, record: dict[str, Any], named: set[str]) -> bool:
+    """Whether an URL is due again after any correction: its answers name nothing (the home
+    page), are made of when things changed (WHEN_CHANGED), or were left to the app."""
+    if url.startswith(FILES):
+        return False
+    return bool(record.get("deferred")) or not named or url.startswith(WHEN_CHANGED)
+
+
+def due(
+    records: dict[str, dict[str, Any]], defer: bool
+) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """Of the records of the URLs due again after corrections (bake_plan.names_of, always_due):
+    those to ask again now, with their Accept classes, and, if `defer`, those to leave to the
+    app until then (DEFER_SECONDS; and those left to it by the bake before)."""
+    now: dict[str, tuple[str, ...]] = {}
+    later: set[str] = set()
+    for url, record in records.items():
+        if defer and (record.get("deferred") or record.get("seconds", 0.0) >= DEFER_SECONDS):
             later.add(url)
         else:
             now[url] = tuple(record["classes"])

@@ -12,6 +12,8 @@ seeing half of one.
         query strings nor Accept;
     DIR/manifest.json
         the dataset version baked, when, and what: counts, bytes, the accept classes;
+    DIR/.inventory.db
+        what the next bake starts from (app/bake_inventory.py);
     DIR/.generation
         "baking" while heads change, then a new generation and the dataset's version (see
         TICK and served).
@@ -35,12 +37,13 @@ from typing import Any
 
 import orjson
 
+from app.bake_inventory import OLD as OLD_INVENTORY
+from app.bake_inventory import Inventory
+
 HEADS = ".heads"
 BODIES = ".bodies"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
-# The heads and bodies of the last bake, one per line: what the next bake compares with.
-INVENTORY = ".inventory"
 GRACE_SECONDS = 30.0
 # "baking <ns> v<n>" while heads change, then a new generation and the version baked
 # ("<ns> v<n>"):
@@ -288,68 +291,62 @@ class BakedTree:
             with contextlib.suppress(FileNotFoundError):
                 path.with_name(path.name + ".gz").unlink()
 
-    def inventory(self) -> dict[str, Any] | None:
-        """What the last bake left for the next (see finish), if any."""
-        try:
-            found: dict[str, Any] = orjson.loads((self.root / INVENTORY).read_bytes())
-            return found
-        except FileNotFoundError:
-            return None
-
-    def finish(
-        self,
-        tally: Tally,
-        record: dict[str, Any],
-        whole: bool,
-        version: int,
-        earlier: dict[str, Any] | None = None,
-    ) -> None:
+    def clear(self, tally: Tally, whole: bool, inventory: Inventory) -> dict[str, float]:
         """After every answer is put: remove the heads of answers no longer baked (on a whole
-        bake, every head on disk this bake did not put: those of a bake that failed or was
-        stopped too), the bodies no head has named for GRACE_SECONDS and a bake; then write
-        the inventory and the new generation. `earlier` is the inventory, if the bake has
-        read it already."""
-        inventory = self.root / INVENTORY
-        earlier = earlier or self.inventory() or {"heads": [], "bodies": {}}
-        heads = set(earlier["heads"]) | tally.touched
+        bake, every head on disk it did not put: a failed bake's too; else those the records
+        of the URLs asked again held), the path URLs no record holds any more, and the
+        bodies none has held for GRACE_SECONDS and a bake. Returns the bodies none holds,
+        with since when, for the inventory."""
+        asked = set(tally.urls)
+        unnamed_before = inventory.unnamed()
         if whole:
-            heads |= {
+            heads = {
                 str(path.relative_to(self.root))
                 for path in (self.root / HEADS).rglob("~*")
                 if not path.name.endswith(".new")
             }
-        for relative in heads - tally.seen:
+            stable, bodies = inventory.held("stable", ()), inventory.held("bodies", ())
+            with contextlib.suppress(FileNotFoundError):  # the JSON inventory of a bake before
+                old = orjson.loads((self.root / OLD_INVENTORY).read_bytes())
+                stable |= set(old["stable"])
+                bodies |= set(old["bodies"])
+                unnamed_before.update(old.get("unnamed", {}))
+            held: set[str] = set()
+        else:
+            records = inventory.records(asked).values()
+            heads = {head for record in records for head in record["heads"]}
+            stable = {path for record in records for path in record["stable"]}
+            bodies = {body for record in records for body in record["bodies"]}
+            held = inventory.held("stable", stable - tally.stable, besides=asked)
+            held |= inventory.held("bodies", bodies - tally.named, besides=asked)
+        for relative in (heads | tally.touched) - tally.seen:
             self._changing()
             with contextlib.suppress(FileNotFoundError):
                 (self.root / relative).unlink()
                 tally.removed += 1
-        for stable in set(earlier.get("stable", [])) - tally.stable:
+        for path in stable - tally.stable - held:
             for suffix in ("", ".gz"):
                 with contextlib.suppress(FileNotFoundError):
-                    (self.root / (stable + suffix)).unlink()
+                    (self.root / (path + suffix)).unlink()
         now = time.time()
         # A body no head names any more is kept GRACE_SECONDS from the bake that found it
         # unnamed, and removed by the first bake after that: a reader (or an nginx worker) that
         # read a head naming it just before has long since opened it.
         unnamed: dict[str, float] = {}
-        for body in set(earlier["bodies"]) | set(earlier.get("unnamed", {})):
-            if body in tally.named:
-                continue
-            since = earlier.get("unnamed", {}).get(body, now)
+        for body in (bodies | set(unnamed_before)) - tally.named - held:
+            since = unnamed_before.get(body, now)
             if now - since < GRACE_SECONDS:
                 unnamed[body] = since
                 continue
             for suffix in ("", ".gz"):
                 with contextlib.suppress(FileNotFoundError):
                     (self.root / BODIES / (body + suffix)).unlink()
-        kept = {
-            "heads": sorted(tally.seen),
-            "bodies": sorted(tally.named),
-            "unnamed": unnamed,
-            "stable": sorted(tally.stable),
-            **record,
-        }
-        _replace(inventory, orjson.dumps(kept))
+        return unnamed
+
+    def settle(self, version: int) -> None:
+        """Once the inventory is written: the new generation, with the version baked."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / OLD_INVENTORY).unlink()  # what it held is in the new inventory
         try:
             generation = (self.root / GENERATION).read_bytes()
         except FileNotFoundError:

@@ -6,7 +6,8 @@ synthetic figures (bench/make_figures.py), then one correction and the bake that
 Prints and writes bench/results/bake_scale_N.json: the whole bake's seconds, answers, URLs,
 files, bytes and inodes of the tree (written as soon as they are known); then, after a PATCH
 of one of the article's figures, the incremental bake's seconds and what it asked again
-(serve --bake's baker does the same); the CPU seconds and largest memory of it all.
+(serve --bake's baker does the same: first all but the long answers, which the app answers
+meanwhile, then those); the CPU seconds and largest memory of it all.
 """
 
 import argparse
@@ -108,9 +109,14 @@ def main() -> None:
         again = bake(app, settings, BakedTree(tree), incremental=True, jobs=options.jobs)
         print(again)
         result["patch_seconds"] = round(patched, 3)
+        later = again.later
         result["after_patch"] = {
             "seconds": round(again.seconds, 2), "answers": again.answers, "urls": again.urls,
             "whole": again.whole, "heads_written": again.tally.written,
+            # the long answers, left to the app meanwhile, then baked again (bake_plan.due)
+            "left_to_the_app": again.deferred,
+            "then_seconds": round(later.seconds, 2) if later else None,
+            "then_answers": later.answers if later else None,
         }  # fmt: skip
         result.update(_usage())
         _write(result)  # before the tree is removed: at 100,000 figures that takes long

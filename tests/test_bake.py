@@ -3,6 +3,8 @@ only what changed, and that after a correction an incremental bake is a whole on
 head. The front's own tests (nginx) are in test_front.py."""
 
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import orjson
@@ -11,11 +13,12 @@ from fastapi.testclient import TestClient
 
 from app import bake_plan
 from app.bake import Baker, bake
+from app.bake_inventory import NAME as INVENTORY
+from app.bake_inventory import OLD
 from app.baked_tree import (
     BODIES,
     GENERATION,
     HEADS,
-    INVENTORY,
     MANIFEST,
     BakedTree,
     Tally,
@@ -53,6 +56,12 @@ def path_urls(tree: Path) -> dict[str, bytes]:
         and not any(part.startswith(".") for part in path.relative_to(tree).parts)
         and path.name != MANIFEST
     }
+
+
+def records(tree: Path) -> dict[str, dict]:
+    """The inventory's record of every URL baked."""
+    with closing(sqlite3.connect(tree / INVENTORY)) as db:
+        return {url: orjson.loads(r) for url, r in db.execute("SELECT url, record FROM urls")}
 
 
 def served_heads(tree: Path) -> dict[str, bytes]:
@@ -105,13 +114,12 @@ def test_a_bake_in_two_processes_is_the_bake_in_one(baked: Settings, tmp_path: P
     assert path_urls(split) == path_urls(alone)
     bodies = {path.name for path in (split / BODIES).rglob("*")}
     assert bodies == {path.name for path in (alone / BODIES).rglob("*")}
-    inventory = orjson.loads((split / INVENTORY).read_bytes())
-    records = orjson.loads((alone / INVENTORY).read_bytes())["urls"]
-    assert inventory["urls"].keys() == records.keys()
-    for url, record in inventory["urls"].items():  # but how long each took to ask
-        assert record.pop("seconds") >= 0 and records[url].pop("seconds") >= 0
-        assert record == records[url]
-    assert "removals-2017" in inventory["urls"]["/v1/figures/removals-2017"]["mentions"]
+    inventory, expected = records(split), records(alone)
+    assert inventory.keys() == expected.keys()
+    for url, record in inventory.items():  # but how long each took to ask
+        assert record.pop("seconds") >= 0 and expected[url].pop("seconds") >= 0
+        assert record == expected[url]
+    assert "removals-2017" in inventory["/v1/figures/removals-2017"]["mentions"]
     assert (split / GENERATION).read_bytes().endswith(b" v%d" % two.version)
 
 
@@ -222,18 +230,35 @@ def test_after_a_correction_the_long_answers_go_to_the_app_until_baked_again(
     assert "v1/figures/removals-since-2002/index.json" not in path_urls(tree)
     kept = {name for name in now if name.startswith(".heads/v1/figures/")}
     assert kept and not [name for name in kept if "/removals-since-2002/" in name]
-    records = orjson.loads((tree / INVENTORY).read_bytes())["urls"]
-    assert records[figure]["deferred"] and not records[figure]["heads"]
+    assert records(tree)[figure]["deferred"] and not records(tree)[figure]["heads"]
     # The next bake leaves them to the app too, then asks for them.
     second = bake(app, baked, BakedTree(tree), incremental=True)
     assert second.deferred == first.deferred and second.answers == 0
     assert second.later is not None and second.later.answers > 0 and not second.later.deferred
-    assert not any(
-        r.get("deferred") for r in orjson.loads((tree / INVENTORY).read_bytes())["urls"].values()
-    )
+    assert not any(record.get("deferred") for record in records(tree).values())
     bake(app, baked, BakedTree(whole))
     assert served_heads(tree) == served_heads(whole)
     assert path_urls(tree) == path_urls(whole)
+
+
+def test_a_tree_with_the_json_inventory_of_earlier_bakes_is_baked_whole_and_cleared(
+    baked: Settings, tmp_path: Path
+) -> None:
+    """Bakes before this one left one JSON file (OLD): the next bake is whole, and removes
+    the path URLs and the bodies that file held and this bake does not."""
+    app = create_app(baked)
+    tree = tmp_path / "tree"
+    bake(app, baked, BakedTree(tree))
+    (tree / INVENTORY).unlink()
+    gone, body = tree / "v1" / "gone" / "index.json", tree / BODIES / "ab" / "ab00"
+    for path in (gone, body):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"{}")
+    held = {"stable": ["v1/gone/index.json"], "bodies": ["ab/ab00"], "unnamed": {"ab/ab00": 0}}
+    (tree / OLD).write_bytes(orjson.dumps({**held, "heads": [], "urls": {}, "version": 1}))
+    assert bake(app, baked, BakedTree(tree), incremental=True).whole
+    assert not gone.exists() and not body.exists() and not (tree / OLD).exists()
+    assert records(tree) and (tree / ".heads" / "~none").exists()
 
 
 def test_while_a_bake_runs_the_version_named_is_never_above_the_bakes(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ LAYERS = {
     "services": ["services", "tables", "migrate"],
     "http": ["deps", "guards", "auth", "middleware", "cache", "openapi", "problems", "responses",
              "figure_lists", "pages", "feeds", "routers", "docs", "main", "server", "logs",
-             "ratelimit", "bake", "bake_plan", "baked_tree", "inprocess", "forked", "scopes"],
+             "ratelimit", "bake", "bake_plan", "baked_tree", "bake_inventory", "inprocess",
+             "forked", "scopes"],
     "cli": ["cli"],
 }  # fmt: skip
 ORDER = list(LAYERS)

@@ -1,0 +1,180 @@
+"""What a bake leaves for the next (app/bake.py): for every URL baked, its record (the Accept
+classes asked, its heads, bodies and path URLs, the ids its answers name, how long they took),
+with the ids, bodies and path URLs indexed, in one SQLite file of the tree. A bake after
+corrections reads the records of the URLs that name what changed (and of those due after any),
+asks which bodies and path URLs other URLs still hold, and writes the records it asked again:
+its work follows what changed, not the size of the tree. A whole bake writes every record anew.
+"""
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+NAME = ".inventory.db"
+OLD = ".inventory"  # the JSON file bakes wrote before this one: a bake from it is whole
+_CHUNK = 500  # values bound in one `IN (...)`, below SQLite's limit on variables
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS urls (
+    url TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    opaque INTEGER NOT NULL,
+    always INTEGER NOT NULL,
+    deferred INTEGER NOT NULL,
+    record BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS urls_path ON urls (path);
+CREATE INDEX IF NOT EXISTS urls_always ON urls (always) WHERE always;
+CREATE INDEX IF NOT EXISTS urls_deferred ON urls (deferred) WHERE deferred;
+CREATE TABLE IF NOT EXISTS names (id TEXT NOT NULL, url TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS names_id ON names (id);
+CREATE INDEX IF NOT EXISTS names_url ON names (url);
+CREATE TABLE IF NOT EXISTS bodies (item TEXT NOT NULL, url TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS bodies_item ON bodies (item);
+CREATE INDEX IF NOT EXISTS bodies_url ON bodies (url);
+CREATE TABLE IF NOT EXISTS stable (item TEXT NOT NULL, url TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS stable_item ON stable (item);
+CREATE INDEX IF NOT EXISTS stable_url ON stable (url);
+CREATE TABLE IF NOT EXISTS unnamed (body TEXT PRIMARY KEY, since REAL NOT NULL);
+"""
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    values = list(values)
+    for at in range(0, len(values), _CHUNK):
+        yield values[at : at + _CHUNK]
+
+
+class Inventory:
+    """The inventory of the tree at `root`; opened (made, if new) by the baker holding the
+    tree's lock, and closed by it."""
+
+    def __init__(self, root: Path) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(root / NAME, isolation_level=None)
+        # The tree's files are not flushed to disk either: a crash loses the last bake's
+        # records whole (a transaction is all or nothing), and the next bake is whole.
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _where_in(self, query: str, values: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows of `query` (this module's own SQL, ending in `IN`) for `values`, a chunk
+        of them at a time."""
+        for chunk in _chunks(values):
+            marks = ",".join("?" * len(chunk))
+            yield from self.db.execute(f"{query} ({marks})", chunk)
+
+    def facts(self) -> dict[str, Any]:
+        """The version, revision and public URL of the last bake ({} before the first)."""
+        rows = self.db.execute("SELECT name, value FROM facts")
+        return {name: orjson.loads(value) for name, value in rows}
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM urls").fetchone()[0])
+
+    def known(self, urls: list[str]) -> set[str]:
+        """Which of `urls` have a record."""
+        return {url for (url,) in self._where_in("SELECT url FROM urls WHERE url IN", urls)}
+
+    def left(self) -> bool:
+        """Whether the last bake left URLs to the app (bake_plan.due)."""
+        return self.db.execute("SELECT 1 FROM urls WHERE deferred LIMIT 1").fetchone() is not None
+
+    def records(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
+        rows = self._where_in("SELECT url, record FROM urls WHERE url IN", urls)
+        return {url: orjson.loads(record) for url, record in rows}
+
+    def naming(self, ids: set[str]) -> dict[str, dict[str, Any]]:
+        """The records of the URLs whose answers name any of `ids`, and of those due again
+        after any correction (bake_plan.always_due)."""
+        urls = {url for (url,) in self.db.execute("SELECT url FROM urls WHERE always")}
+        urls.update(url for (url,) in self._where_in("SELECT url FROM names WHERE id IN", ids))
+        return self.records(urls)
+
+    def named_at(self, paths: Iterable[str]) -> dict[str, set[str]]:
+        """By path: the ids the answers of its URLs that can be read (not opaque) name."""
+        found: dict[str, set[str]] = {}
+        query = (
+            "SELECT u.path, n.id FROM urls u JOIN names n ON n.url = u.url "
+            "WHERE NOT u.opaque AND u.path IN"
+        )
+        for path, id_ in self._where_in(query, paths):
+            found.setdefault(path, set()).add(id_)
+        return found
+
+    def held(self, table: str, items: Iterable[str], besides: Iterable[str] = ()) -> set[str]:
+        """Which of `items` (bodies, or path URLs: `table`) a record holds, other than those
+        of the URLs `besides`; with no items, every item any record holds."""
+        query = {"bodies": "SELECT item, url FROM bodies", "stable": "SELECT item, url FROM stable"}
+        besides = set(besides)
+        items = list(items)
+        if items:
+            rows = self._where_in(f"{query[table]} WHERE item IN", items)
+        else:
+            rows = self.db.execute(query[table])
+        return {item for item, url in rows if url not in besides}
+
+    def unnamed(self) -> dict[str, float]:
+        """The bodies no record held any more, since when (baked_tree.GRACE_SECONDS)."""
+        return dict(self.db.execute("SELECT body, since FROM unnamed"))
+
+    def write(
+        self,
+        records: dict[str, dict[str, Any]],
+        names: dict[str, set[str]],
+        always: dict[str, bool],
+        facts: dict[str, Any],
+        unnamed: dict[str, float],
+        whole: bool,
+    ) -> None:
+        """In one transaction: the records of `records`' URLs (on a whole bake, of every URL,
+        the others dropped), with the ids each names, whether each is due after any
+        correction, the bake's facts and the bodies no record holds."""
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            for table in ("urls", "names", "bodies", "stable"):
+                if whole:
+                    db.execute(f"DELETE FROM {table}")  # noqa: S608
+                else:
+                    list(self._where_in(f"DELETE FROM {table} WHERE url IN", records))  # noqa: S608
+            db.executemany(
+                "INSERT INTO urls VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        url,
+                        url.partition("?")[0],
+                        bool(record.get("opaque", True)),
+                        always[url],
+                        bool(record.get("deferred")),
+                        orjson.dumps(record),
+                    )
+                    for url, record in records.items()
+                ),
+            )
+            db.executemany(
+                "INSERT INTO names VALUES (?, ?)",
+                ((id_, url) for url, ids in names.items() for id_ in ids),
+            )
+            for table in ("bodies", "stable"):
+                db.executemany(
+                    f"INSERT INTO {table} VALUES (?, ?)",  # noqa: S608
+                    ((item, url) for url, record in records.items() for item in record[table]),
+                )
+            db.execute("DELETE FROM unnamed")
+            db.executemany("INSERT INTO unnamed VALUES (?, ?)", unnamed.items())
+            db.executemany(
+                "INSERT OR REPLACE INTO facts VALUES (?, ?)",
+                ((name, orjson.dumps(value)) for name, value in facts.items()),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
