@@ -26,6 +26,7 @@ from urllib.parse import urljoin, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.bake_inventory import OLD as OLD_INVENTORY
 from app.bake_inventory import Inventory
 from app.bake_plan import (
     ACCEPTS,
@@ -33,6 +34,7 @@ from app.bake_plan import (
     EVERY_PATH,
     FILES,
     FILES_ALSO,
+    NOTHING,
     WITH_QUERY,
     always_due,
     bakeable,
@@ -138,12 +140,15 @@ class Baker:
         the long ones then go to the app until a bake that does not defer (bake_plan.due)."""
         started = time.perf_counter()
         touched: set[str] = set()  # heads written by every attempt, removed if not put again
+        self.tree.begin()
         inventory = Inventory(self.tree.root)
         try:
             for _ in range(3):
                 version = self.tree.version = self.version()
                 tally = Tally(touched=touched)
-                facts = inventory.facts() if incremental else {}
+                # After a JSON inventory (of bakes before this one), whole.
+                fresh = incremental and not (self.tree.root / OLD_INVENTORY).exists()
+                facts = inventory.facts() if fresh else {}
                 changed = None
                 with Session(self.app.state.engine) as session:
                     revision = newest_revision(session)
@@ -163,7 +168,7 @@ class Baker:
                 raise RuntimeError("the dataset kept changing while it was baked; bake again")
             whole = changed is None
             unnamed = self.tree.clear(tally, whole, inventory)
-            names = names_of(tally.urls, (lambda _: {}) if whole else inventory.named_at)
+            names = names_of(tally.urls, (lambda *_: {}) if whole else inventory.named_at)
             always = {url: always_due(url, r, names[url]) for url, r in tally.urls.items()}
             facts = {"version": version, "revision": revision, "public_url": self.public}
             inventory.write(tally.urls, names, always, facts, unnamed, whole)
@@ -207,8 +212,10 @@ class Baker:
             left.update(records[url]["stable"])
         # A path URL another answer also has (`?format=json` and no query) stays.
         left -= {stable for url in again for stable in records[url]["stable"]}
-        self.tree.drop(dropped, left - inventory.held("stable", left, besides=later), tally)
+        self.tree.drop(dropped, left - inventory.held("stable", left, later), tally)
         urls, answers = self._crawl(tally, list(again.items()), set(later), inventory.known)
+        for url, classes in again.items():  # no answer now (an error): the app's to give
+            tally.urls.setdefault(url, {**NOTHING, "classes": list(classes)})
         return urls, answers, len(later)
 
     def _crawl(

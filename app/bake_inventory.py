@@ -16,6 +16,7 @@ import orjson
 NAME = ".inventory.db"
 OLD = ".inventory"  # the JSON file bakes wrote before this one: a bake from it is whole
 _CHUNK = 500  # values bound in one `IN (...)`, below SQLite's limit on variables
+_LEFT = "SELECT url FROM urls WHERE deferred"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS urls (
@@ -31,7 +32,7 @@ CREATE INDEX IF NOT EXISTS urls_always ON urls (always) WHERE always;
 CREATE INDEX IF NOT EXISTS urls_deferred ON urls (deferred) WHERE deferred;
 CREATE TABLE IF NOT EXISTS names (id TEXT NOT NULL, url TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS names_id ON names (id);
-CREATE INDEX IF NOT EXISTS names_url ON names (url);
+CREATE INDEX IF NOT EXISTS names_url ON names (url, id);
 CREATE TABLE IF NOT EXISTS bodies (item TEXT NOT NULL, url TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS bodies_item ON bodies (item);
 CREATE INDEX IF NOT EXISTS bodies_url ON bodies (url);
@@ -55,8 +56,9 @@ class Inventory:
     def __init__(self, root: Path) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(root / NAME, isolation_level=None)
-        # The tree's files are not flushed to disk either: a crash loses the last bake's
-        # records whole (a transaction is all or nothing), and the next bake is whole.
+        # The tree's files are not flushed to disk either. A bake's records are written in one
+        # transaction: after a crash the next bake starts from the last bake's that ended
+        # (the corrections since are as many or more).
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
@@ -85,7 +87,7 @@ class Inventory:
 
     def left(self) -> bool:
         """Whether the last bake left URLs to the app (bake_plan.due)."""
-        return self.db.execute("SELECT 1 FROM urls WHERE deferred LIMIT 1").fetchone() is not None
+        return self.db.execute(f"{_LEFT} LIMIT 1").fetchone() is not None
 
     def records(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
         rows = self._where_in("SELECT url, record FROM urls WHERE url IN", urls)
@@ -93,33 +95,40 @@ class Inventory:
 
     def naming(self, ids: set[str]) -> dict[str, dict[str, Any]]:
         """The records of the URLs whose answers name any of `ids`, and of those due again
-        after any correction (bake_plan.always_due)."""
+        after any correction (bake_plan.always_due); with no ids, of those the last bake
+        left to the app."""
+        if not ids:
+            return self.records(url for (url,) in self.db.execute(_LEFT))
         urls = {url for (url,) in self.db.execute("SELECT url FROM urls WHERE always")}
         urls.update(url for (url,) in self._where_in("SELECT url FROM names WHERE id IN", ids))
         return self.records(urls)
 
-    def named_at(self, paths: Iterable[str]) -> dict[str, set[str]]:
-        """By path: the ids the answers of its URLs that can be read (not opaque) name."""
+    def named_at(self, paths: Iterable[str], besides: Iterable[str]) -> dict[str, set[str]]:
+        """By path: the ids the answers of its URLs that can be read (not opaque) name, but
+        for the URLs `besides`."""
+        besides = set(besides)
         found: dict[str, set[str]] = {}
         query = (
-            "SELECT u.path, n.id FROM urls u JOIN names n ON n.url = u.url "
+            "SELECT u.url, u.path, n.id FROM urls u JOIN names n ON n.url = u.url "
             "WHERE NOT u.opaque AND u.path IN"
         )
-        for path, id_ in self._where_in(query, paths):
-            found.setdefault(path, set()).add(id_)
+        for url, path, id_ in self._where_in(query, paths):
+            if url not in besides:
+                found.setdefault(path, set()).add(id_)
         return found
 
-    def held(self, table: str, items: Iterable[str], besides: Iterable[str] = ()) -> set[str]:
+    def held(self, table: str, items: Iterable[str], besides: Iterable[str]) -> set[str]:
         """Which of `items` (bodies, or path URLs: `table`) a record holds, other than those
-        of the URLs `besides`; with no items, every item any record holds."""
+        of the URLs `besides`."""
         query = {"bodies": "SELECT item, url FROM bodies", "stable": "SELECT item, url FROM stable"}
         besides = set(besides)
-        items = list(items)
-        if items:
-            rows = self._where_in(f"{query[table]} WHERE item IN", items)
-        else:
-            rows = self.db.execute(query[table])
+        rows = self._where_in(f"{query[table]} WHERE item IN", items)
         return {item for item, url in rows if url not in besides}
+
+    def every(self, table: str) -> set[str]:
+        """Every body, or path URL (`table`), a record holds: for a whole bake."""
+        query = {"bodies": "SELECT item FROM bodies", "stable": "SELECT item FROM stable"}
+        return {item for (item,) in self.db.execute(query[table])}
 
     def unnamed(self) -> dict[str, float]:
         """The bodies no record held any more, since when (baked_tree.GRACE_SECONDS)."""
@@ -143,7 +152,7 @@ class Inventory:
             for table in ("urls", "names", "bodies", "stable"):
                 if whole:
                     db.execute(f"DELETE FROM {table}")  # noqa: S608
-                else:
+                elif table != "names":
                     list(self._where_in(f"DELETE FROM {table} WHERE url IN", records))  # noqa: S608
             db.executemany(
                 "INSERT INTO urls VALUES (?, ?, ?, ?, ?, ?)",
@@ -159,9 +168,19 @@ class Inventory:
                     for url, record in records.items()
                 ),
             )
+            # Only the ids that changed: a list at scale names thousands, the same after a
+            # correction as before.
+            before: dict[str, set[str]] = {}
+            if not whole:
+                for url, id_ in self._where_in("SELECT url, id FROM names WHERE url IN", names):
+                    before.setdefault(url, set()).add(id_)
+            db.executemany(
+                "DELETE FROM names WHERE url = ? AND id = ?",
+                ((url, id_) for url, ids in before.items() for id_ in ids - names[url]),
+            )
             db.executemany(
                 "INSERT INTO names VALUES (?, ?)",
-                ((id_, url) for url, ids in names.items() for id_ in ids),
+                ((id_, url) for url, ids in names.items() for id_ in ids - before.get(url, set())),
             )
             for table in ("bodies", "stable"):
                 db.executemany(

@@ -120,6 +120,16 @@ PLACE = ("id", "measure", "source", "period", "as_of", "stated", "status")
 # is: the whole lists' downloads, a source's pages with all its figures, and the like. What a
 # correction changes is then visible as soon as the short answers are baked.
 DEFER_SECONDS = 0.05
+# The record of an URL asked again after corrections that gave no answer to bake (an error):
+# it names nothing, so the app answers it until the next correction asks again.
+NOTHING: dict[str, Any] = {
+    "heads": [],
+    "bodies": [],
+    "stable": [],
+    "mentions": [],
+    "opaque": False,
+    "seconds": 0.0,
+}
 
 
 def bakeable(url: str) -> bool:
@@ -247,18 +257,19 @@ def corrected(session: Session, since: int, versions: int) -> set[str] | None:
 
 
 def names_of(
-    records: dict[str, dict[str, Any]], named_at: Callable[[set[str]], dict[str, set[str]]]
+    records: dict[str, dict[str, Any]],
+    named_at: Callable[[set[str], Iterable[str]], dict[str, set[str]]],
 ) -> dict[str, set[str]]:
     """By URL, the ids a correction of which may change its answers: those they name; for a
     workbook, which names nothing that can be read, those the other answers at its path name
-    (a list's CSV names every figure its workbook holds), here or in `named_at` (the
-    inventory); none for the code's own files, which no correction changes."""
+    (a list's CSV names every figure its workbook holds), here and, for the URLs not here, in
+    `named_at` (the inventory); none for the code's own files, which no correction changes."""
     by_path: dict[str, set[str]] = {}
     for url, record in records.items():
         if not record.get("opaque", True):
             by_path.setdefault(url.partition("?")[0], set()).update(record["mentions"])
     opaque = {url.partition("?")[0] for url, r in records.items() if r.get("opaque", True)}
-    for path, ids in named_at(opaque - set(by_path)).items():
+    for path, ids in named_at(opaque, records).items():
         by_path.setdefault(path, set()).update(ids)
     names = {}
     for url, record in records.items():

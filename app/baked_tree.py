@@ -182,9 +182,8 @@ class BakedTree:
             self.changing = True
             try:
                 last = _version_of((self.root / GENERATION).read_bytes())
-                self.watched = True
             except FileNotFoundError:
-                last, self.watched = None, False
+                last = None
             version = self.version if last is None else min(last, self.version)
             _replace(self.root / GENERATION, f"baking {time.time_ns()} v{version}".encode())
             if self.watched:
@@ -198,6 +197,10 @@ class BakedTree:
             if self.watched:
                 time.sleep(2 * TICK)
             self.changing = False
+
+    def begin(self) -> None:
+        """Before a bake (and before it forks): whether a front may keep heads of this tree."""
+        self.watched = (self.root / GENERATION).exists()
 
     @contextlib.contextmanager
     def locked(self, wait: bool = True) -> Iterator[bool]:
@@ -305,7 +308,7 @@ class BakedTree:
                 for path in (self.root / HEADS).rglob("~*")
                 if not path.name.endswith(".new")
             }
-            stable, bodies = inventory.held("stable", ()), inventory.held("bodies", ())
+            stable, bodies = inventory.every("stable"), inventory.every("bodies")
             with contextlib.suppress(FileNotFoundError):  # the JSON inventory of a bake before
                 old = orjson.loads((self.root / OLD_INVENTORY).read_bytes())
                 stable |= set(old["stable"])

@@ -241,6 +241,71 @@ def test_after_a_correction_the_long_answers_go_to_the_app_until_baked_again(
     assert path_urls(tree) == path_urls(whole)
 
 
+def correct(client: TestClient, writer: dict[str, str], figure: str, note: str) -> None:
+    etag = client.get(figure).headers["etag"]
+    corrected = client.patch(
+        figure, headers={**writer, "If-Match": etag}, json={"note": note, "reason": "a test"}
+    )
+    assert corrected.status_code == 200, corrected.text
+
+
+def test_a_long_answer_is_left_to_the_app_alone_and_a_failed_one_is_not_kept(
+    baked: Settings, tmp_path: Path, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only /v1/figures is long (its record says 1 s): after a correction it alone is taken
+    off the tree, but for its path URL, which `?format=json` also has; everything else due
+    is baked at once. And a URL due again that the app does not answer then loses its heads
+    (the front passes it to the app) rather than keep the answer from before."""
+    app = create_app(baked)
+    client = TestClient(app)
+    tree, whole = tmp_path / "tree", tmp_path / "whole"
+    bake(app, baked, BakedTree(tree))
+    with closing(sqlite3.connect(tree / INVENTORY)) as db, db:
+        for url, record in db.execute("SELECT url, record FROM urls").fetchall():
+            seconds = 1.0 if url == "/v1/figures" else 0.0
+            db.execute(
+                "UPDATE urls SET record = ? WHERE url = ?",
+                (orjson.dumps({**orjson.loads(record), "seconds": seconds}), url),
+            )
+    correct(client, writer, "/v1/figures/removals-since-2002", "Checked again.")
+    baker = Baker(app, baked, BakedTree(tree))
+    with baker.tree.locked():
+        first = baker.bake(incremental=True)
+    assert first.deferred == 1 and first.answers > 0
+    bake(app, baked, BakedTree(whole))
+    now, expected = heads(tree), heads(whole)
+    listed = [name for name in expected if name.startswith(".heads/v1/figures/~")]
+    assert listed and not [name for name in listed if name.count("~") == 1 and name in now]
+    assert [name for name in listed if name.count("~") == 2 and name in now]  # its queries
+    assert "v1/figures/index.json" in path_urls(tree)  # `?format=json` has it, asked again
+    figure = ".heads/v1/figures/removals-since-2002/~json"
+    assert now[figure] == expected[figure]
+    assert records(tree)["/v1/figures"]["deferred"]
+    later = bake(app, baked, BakedTree(tree), incremental=True).later
+    assert later is not None and later.urls == first.urls
+    assert served_heads(tree) == served_heads(whole)
+    # The app answers nothing to the bake for the figure: its heads go, its record names
+    # nothing (asked again after any correction), and the next bake puts them back.
+    correct(client, writer, "/v1/figures/removals-since-2002", "Checked a third time.")
+    asking = Baker._ask
+
+    async def failing(self: Baker, url: str, accept: str) -> tuple[None, list[str]]:
+        if url == "/v1/figures/removals-since-2002":
+            return None, []
+        return await asking(self, url, accept)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Baker, "_ask", failing)
+        bake(app, baked, BakedTree(tree), incremental=True)
+    assert figure not in heads(tree)
+    assert records(tree)["/v1/figures/removals-since-2002"]["heads"] == []
+    correct(client, writer, "/v1/figures/removals-2017", "Checked again.")
+    bake(app, baked, BakedTree(tree), incremental=True)
+    bake(app, baked, BakedTree(whole))
+    assert served_heads(tree) == served_heads(whole)
+    assert path_urls(tree) == path_urls(whole)
+
+
 def test_a_tree_with_the_json_inventory_of_earlier_bakes_is_baked_whole_and_cleared(
     baked: Settings, tmp_path: Path
 ) -> None:
