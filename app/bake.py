@@ -89,7 +89,7 @@ class Report:
     tally: Tally
     seconds: float
     whole: bool = True
-    deferred: int = 0  # URLs left to the app until `later` (bake_plan.DEFER_SECONDS)
+    deferred: int = 0  # URLs left to the app until `later` (bake_plan.due)
     later: "Report | None" = None
 
     def __str__(self) -> str:
@@ -202,7 +202,7 @@ class Baker:
         dataset's version and a hash of the query (`figure_lists.stream_figures`): the front
         serves them with the version of the tree (baked_tree.served)."""
         records = inventory.naming(changed)
-        again, later = due(records, defer)
+        again, later = due(records, self.settings.bake_defer_seconds if defer else None)
         dropped: list[str] = []
         left: set[str] = set()
         for url in later:

@@ -115,11 +115,6 @@ _WORD = re.compile(rb"[a-z0-9]+(?:-[a-z0-9]+)*")
 WHEN_CHANGED = ("/feeds/", "/sitemaps/", "/sitemap.xml")
 # What a correction may not change and stay a correction: where the figure is listed and how.
 PLACE = ("id", "measure", "source", "period", "as_of", "stated", "status")
-# After corrections, an URL due again whose answers took this long to bake, or longer, is left
-# to the app (its heads removed first: the front passes it on), and baked again once the rest
-# is: the whole lists' downloads, a source's pages with all its figures, and the like. What a
-# correction changes is then visible as soon as the short answers are baked.
-DEFER_SECONDS = 0.05
 # The record of an URL asked again after corrections that gave no answer to bake (an error):
 # it names nothing, so the app answers it until the next correction asks again.
 NOTHING: dict[str, Any] = {
@@ -289,15 +284,20 @@ def always_due(url: str, record: dict[str, Any], named: set[str]) -> bool:
 
 
 def due(
-    records: dict[str, dict[str, Any]], defer: bool
+    records: dict[str, dict[str, Any]], defer: float | None
 ) -> tuple[dict[str, tuple[str, ...]], set[str]]:
     """Of the records of the URLs due again after corrections (bake_plan.names_of, always_due):
-    those to ask again now, with their Accept classes, and, if `defer`, those to leave to the
-    app until then (DEFER_SECONDS; and those left to it by the bake before)."""
+    those to ask again now, with their Accept classes, and, unless `defer` is None, those to
+    leave to the app until the others are baked: those whose answers took `defer` seconds or
+    more to bake (Settings.bake_defer_seconds: the whole lists' downloads, a source's pages
+    with all its figures), and those left to it by the bake before. The front passes their
+    URLs to the app meanwhile: what a correction changes is visible as soon as the short
+    answers are baked."""
     now: dict[str, tuple[str, ...]] = {}
     later: set[str] = set()
     for url, record in records.items():
-        if defer and (record.get("deferred") or record.get("seconds", 0.0) >= DEFER_SECONDS):
+        long = defer is not None and record.get("seconds", 0.0) >= defer
+        if defer is not None and (record.get("deferred") or long):
             later.add(url)
         else:
             now[url] = tuple(record["classes"])

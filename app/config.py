@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         "request's Host header, which a client can forge.",
         pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
     )
+    bake_defer_seconds: Annotated[float, Field(ge=0)] = Field(
+        default=0.05,
+        description="serve --bake: after a correction, an URL due again whose answers took "
+        "this long to bake last time, or longer, goes to the app until the rest is baked; "
+        "0 leaves every one to the app meanwhile.",
+    )
     db_pool_size: Annotated[int, Field(ge=1)] = Field(
         default=5,
         description="PostgreSQL: connections each API process keeps open. With N "

@@ -11,7 +11,6 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from app import bake_plan
 from app.bake import Baker, bake
 from app.bake_inventory import NAME as INVENTORY
 from app.bake_inventory import OLD
@@ -199,13 +198,13 @@ def test_after_a_correction_an_incremental_bake_is_a_whole_one(
 
 
 def test_after_a_correction_the_long_answers_go_to_the_app_until_baked_again(
-    baked: Settings, tmp_path: Path, writer: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    baked: Settings, tmp_path: Path, writer: dict[str, str]
 ) -> None:
-    """bake_plan.DEFER_SECONDS, here 0 (every answer due again is "long"): a correction's bake
-    first takes what may have changed off the tree (the front passes it to the app) and
+    """DEPSTATS_BAKE_DEFER_SECONDS, here 0 (every answer due again is "long"): a correction's
+    bake first takes what may have changed off the tree (the front passes it to the app) and
     changes nothing else; then the bake that does not defer puts it back, as a whole bake
     would have."""
-    monkeypatch.setattr(bake_plan, "DEFER_SECONDS", 0.0)
+    baked = baked.model_copy(update={"bake_defer_seconds": 0.0})
     app = create_app(baked)
     client = TestClient(app)
     tree, whole = tmp_path / "tree", tmp_path / "whole"
