@@ -168,8 +168,9 @@ class Baker:
                 raise RuntimeError("the dataset kept changing while it was baked; bake again")
             whole = changed is None
             unnamed = self.tree.clear(tally, whole, inventory)
-            names = names_of(tally.urls, (lambda *_: {}) if whole else inventory.named_at)
-            always = {url: always_due(url, r, names[url]) for url, r in tally.urls.items()}
+            names = names_of(tally.urls)
+            elsewhere = (lambda *_: set()) if whole else inventory.named_at
+            always = always_due(tally.urls, names, elsewhere)
             facts = {"version": version, "revision": revision, "public_url": self.public}
             inventory.write(tally.urls, names, always, facts, unnamed, whole)
             urls = urls if whole else inventory.count()

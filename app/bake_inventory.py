@@ -17,6 +17,11 @@ NAME = ".inventory.db"
 OLD = ".inventory"  # the JSON file bakes wrote before this one: a bake from it is whole
 _CHUNK = 500  # values bound in one `IN (...)`, below SQLite's limit on variables
 _LEFT = "SELECT url FROM urls WHERE deferred"
+_OPAQUE_AT = "SELECT url FROM urls WHERE opaque AND path IN"
+_NAMING_AT = (
+    "SELECT u.url, u.path FROM urls u WHERE NOT u.opaque "
+    "AND EXISTS (SELECT 1 FROM names n WHERE n.url = u.url) AND u.path IN"
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS urls (
@@ -94,28 +99,22 @@ class Inventory:
         return {url: orjson.loads(record) for url, record in rows}
 
     def naming(self, ids: set[str]) -> dict[str, dict[str, Any]]:
-        """The records of the URLs whose answers name any of `ids`, and of those due again
-        after any correction (bake_plan.always_due); with no ids, of those the last bake
-        left to the app."""
+        """The records of the URLs whose answers name any of `ids` (a workbook: when another
+        answer at its path does), and of those due again after any correction
+        (bake_plan.always_due); with no ids, of those the last bake left to the app."""
         if not ids:
             return self.records(url for (url,) in self.db.execute(_LEFT))
-        urls = {url for (url,) in self.db.execute("SELECT url FROM urls WHERE always")}
-        urls.update(url for (url,) in self._where_in("SELECT url FROM names WHERE id IN", ids))
+        urls = {url for (url,) in self._where_in("SELECT url FROM names WHERE id IN", ids)}
+        paths = {url.partition("?")[0] for url in urls}
+        urls.update(url for (url,) in self._where_in(_OPAQUE_AT, paths))
+        urls.update(url for (url,) in self.db.execute("SELECT url FROM urls WHERE always"))
         return self.records(urls)
 
-    def named_at(self, paths: Iterable[str], besides: Iterable[str]) -> dict[str, set[str]]:
-        """By path: the ids the answers of its URLs that can be read (not opaque) name, but
-        for the URLs `besides`."""
+    def named_at(self, paths: Iterable[str], besides: Iterable[str]) -> set[str]:
+        """Which of `paths` have an URL, not one of `besides`, whose answers can be read (not
+        opaque) and name an id."""
         besides = set(besides)
-        found: dict[str, set[str]] = {}
-        query = (
-            "SELECT u.url, u.path, n.id FROM urls u JOIN names n ON n.url = u.url "
-            "WHERE NOT u.opaque AND u.path IN"
-        )
-        for url, path, id_ in self._where_in(query, paths):
-            if url not in besides:
-                found.setdefault(path, set()).add(id_)
-        return found
+        return {path for url, path in self._where_in(_NAMING_AT, paths) if url not in besides}
 
     def held(self, table: str, items: Iterable[str], besides: Iterable[str]) -> set[str]:
         """Which of `items` (bodies, or path URLs: `table`) a record holds, other than those

@@ -251,36 +251,42 @@ def corrected(session: Session, since: int, versions: int) -> set[str] | None:
     return figures
 
 
-def names_of(
+def names_of(records: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+    """By URL, the ids its answers name, a correction of which may change them: none for the
+    code's own files, which no correction changes, nor for a workbook, whose body cannot be
+    read: it stands by what the other answers at its path name (a list's CSV names every
+    figure its workbook holds; the inventory finds it by its path, Inventory.naming)."""
+    return {
+        url: set() if url.startswith(FILES) or _opaque(record) else set(record["mentions"])
+        for url, record in records.items()
+    }
+
+
+def always_due(
     records: dict[str, dict[str, Any]],
-    named_at: Callable[[set[str], Iterable[str]], dict[str, set[str]]],
-) -> dict[str, set[str]]:
-    """By URL, the ids a correction of which may change its answers: those they name; for a
-    workbook, which names nothing that can be read, those the other answers at its path name
-    (a list's CSV names every figure its workbook holds), here and, for the URLs not here, in
-    `named_at` (the inventory); none for the code's own files, which no correction changes."""
-    by_path: dict[str, set[str]] = {}
+    names: dict[str, set[str]],
+    named_elsewhere: Callable[[set[str], Iterable[str]], set[str]],
+) -> dict[str, bool]:
+    """By URL, whether it is due again after any correction: its answers name nothing (the
+    home page; a workbook, when no other answer at its path names anything, here or, but for
+    these URLs, in `named_elsewhere`), are made of when things changed (WHEN_CHANGED), or
+    were left to the app; never the code's own files."""
+    named_paths = {url.partition("?")[0] for url, ids in names.items() if ids}
+    opaque = {url.partition("?")[0] for url, record in records.items() if _opaque(record)}
+    named_paths |= named_elsewhere(opaque - named_paths, records)
+    always = {}
     for url, record in records.items():
-        if not record.get("opaque", True):
-            by_path.setdefault(url.partition("?")[0], set()).update(record["mentions"])
-    opaque = {url.partition("?")[0] for url, r in records.items() if r.get("opaque", True)}
-    for path, ids in named_at(opaque, records).items():
-        by_path.setdefault(path, set()).update(ids)
-    names = {}
-    for url, record in records.items():
-        named = set(record["mentions"])
-        if record.get("opaque", True):
-            named = by_path.get(url.partition("?")[0], set())
-        names[url] = set() if url.startswith(FILES) else named
-    return names
+        path = url.partition("?")[0]
+        named = path in named_paths if _opaque(record) else bool(names[url])
+        left = bool(record.get("deferred"))
+        always[url] = not url.startswith(FILES) and (
+            left or not named or url.startswith(WHEN_CHANGED)
+        )
+    return always
 
 
-def always_due(url: str, record: dict[str, Any], named: set[str]) -> bool:
-    """Whether an URL is due again after any correction: its answers name nothing (the home
-    page), are made of when things changed (WHEN_CHANGED), or were left to the app."""
-    if url.startswith(FILES):
-        return False
-    return bool(record.get("deferred")) or not named or url.startswith(WHEN_CHANGED)
+def _opaque(record: dict[str, Any]) -> bool:
+    return bool(record.get("opaque", True))
 
 
 def due(
