@@ -1,6 +1,7 @@
 """Which answers a bake asks the app for: the URLs of every route and id (`routes`), and the
 links their answers hold that the bake answers (`bakeable`); after corrections alone, only
-those that name what changed and those that name nothing (the home page, the feeds...).
+those that name what changed and those that name nothing (the home page, the feeds...), the
+long ones of them left to the app until the others are baked (`due`).
 
 A correction changes a figure's words and numbers; it moves no figure between lists, pages or
 measures and changes no count, so an answer that does not name the figure, and names some
