@@ -172,8 +172,10 @@ class Baker:
             elsewhere = (lambda *_: set()) if whole else inventory.named_at
             always = always_due(tally.urls, names, elsewhere)
             facts = {"version": version, "revision": revision, "public_url": self.public}
-            inventory.write(tally.urls, names, always, facts, unnamed, whole)
-            urls = urls if whole else inventory.count()
+            # What was left to the app names what it named: its ids stay as they are.
+            names = {url: ids for url, ids in names.items() if not tally.urls[url].get("deferred")}
+            stored = inventory.write(tally.urls, names, always, facts, unnamed, whole)
+            urls = urls if whole else stored
         finally:
             inventory.close()
         self.tree.settle(version)

@@ -83,9 +83,6 @@ class Inventory:
         rows = self.db.execute("SELECT name, value FROM facts")
         return {name: orjson.loads(value) for name, value in rows}
 
-    def count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM urls").fetchone()[0])
-
     def known(self, urls: list[str]) -> set[str]:
         """Which of `urls` have a record."""
         return {url for (url,) in self._where_in("SELECT url FROM urls WHERE url IN", urls)}
@@ -141,13 +138,18 @@ class Inventory:
         facts: dict[str, Any],
         unnamed: dict[str, float],
         whole: bool,
-    ) -> None:
+    ) -> int:
         """In one transaction: the records of `records`' URLs (on a whole bake, of every URL,
-        the others dropped), with the ids each names, whether each is due after any
-        correction, the bake's facts and the bodies no record holds."""
+        the others dropped), with the ids those of `names` name (the others' stay), whether
+        each is due after any correction, the bake's facts and the bodies no record holds.
+        Returns how many URLs have a record."""
         db = self.db
         db.execute("BEGIN")
         try:
+            total = len(records)
+            if not whole:  # counted as they come: a count of every record grows with the tree
+                before_urls = self.facts().get("urls")
+                total += before_urls - len(self.known(list(records))) if before_urls else 0
             for table in ("urls", "names", "bodies", "stable"):
                 if whole:
                     db.execute(f"DELETE FROM {table}")  # noqa: S608
@@ -188,11 +190,14 @@ class Inventory:
                 )
             db.execute("DELETE FROM unnamed")
             db.executemany("INSERT INTO unnamed VALUES (?, ?)", unnamed.items())
+            if not whole and not before_urls:  # an inventory that did not count them
+                total = int(db.execute("SELECT count(*) FROM urls").fetchone()[0])
             db.executemany(
                 "INSERT OR REPLACE INTO facts VALUES (?, ?)",
-                ((name, orjson.dumps(value)) for name, value in facts.items()),
+                ((name, orjson.dumps(value)) for name, value in {**facts, "urls": total}.items()),
             )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        return total
