@@ -311,8 +311,8 @@ class BakedTree:
             stable, bodies = inventory.every("stable"), inventory.every("bodies")
             with contextlib.suppress(FileNotFoundError):  # the JSON inventory of a bake before
                 old = orjson.loads((self.root / OLD_INVENTORY).read_bytes())
-                stable |= set(old["stable"])
-                bodies |= set(old["bodies"])
+                stable |= set(old.get("stable", []))
+                bodies |= set(old.get("bodies", []))
                 unnamed_before.update(old.get("unnamed", {}))
             held: set[str] = set()
         else:
