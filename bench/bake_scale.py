@@ -1,16 +1,20 @@
 """What baking costs at scale: `depstats export --static` of the article's data plus N
 synthetic figures (bench/make_figures.py), then one correction and the bake that follows it.
 
-    python bench/bake_scale.py [--figures 1000] [--jobs N]
+    python bench/bake_scale.py [--figures 1000] [--jobs N] [--keep DIR]
 
 Prints and writes bench/results/bake_scale_N.json: the whole bake's seconds, answers, URLs,
 files, bytes and inodes of the tree (written as soon as they are known); then, after a PATCH
 of one of the article's figures, the incremental bake's seconds and what it asked again
 (serve --bake's baker does the same: first all but the long answers, which the app answers
 meanwhile, then those); the CPU seconds and largest memory of it all.
+
+With `--keep DIR` the database's copy and the tree stay in DIR; run again with the same DIR,
+the whole bake is not done again: only a correction and its bake, on the tree as it is.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -53,8 +57,12 @@ def _usage() -> dict:
     }
 
 
+def _out(figures: int) -> Path:
+    return ROOT / "bench" / "results" / f"bake_scale_{figures}.json"
+
+
 def _write(result: dict) -> None:
-    out = ROOT / "bench" / "results" / f"bake_scale_{result['figures']}.json"
+    out = _out(result["figures"])
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2), flush=True)
@@ -64,33 +72,43 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--figures", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--keep", type=Path, help="keep the database and the tree in this folder")
     options = parser.parse_args()
     database = make(options.figures, DEFAULT_DATABASE.with_name(f"figures-{options.figures}.db"))
-    with tempfile.TemporaryDirectory() as folder:
+    if options.keep:
+        options.keep.mkdir(parents=True, exist_ok=True)
+    with (
+        contextlib.nullcontext(str(options.keep)) if options.keep else tempfile.TemporaryDirectory()
+    ) as folder:
         copy = Path(folder) / "figures.db"
-        subprocess.run(["sqlite3", str(database), f".backup {copy}"], check=True)
+        tree = Path(folder) / "tree"
+        kept = (tree / ".generation").exists()
+        if not kept:
+            subprocess.run(["sqlite3", str(database), f".backup {copy}"], check=True)
         settings = Settings(database_url=f"sqlite:///{copy}", public_url="http://depstats.test")
         env = {**os.environ, "DEPSTATS_DATABASE_URL": settings.database_url}
         made = subprocess.run(
-            [str(Path(sys.executable).parent / "depstats"), "token", "create", "--name", "b",
+            [str(Path(sys.executable).parent / "depstats"), "token", "create", "--name", f"bench-{time.time()}",
              "--scope", "write"],
             env=env, capture_output=True, text=True, check=True,
         )  # fmt: skip
         app = create_app(settings)
-        tree = Path(folder) / "tree"
-        whole = bake(app, settings, BakedTree(tree), jobs=options.jobs)
-        print(whole)
-        size = tree_size(tree)
-        print(size)
         result = {
             "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "figures": options.figures,
             "jobs": options.jobs,
-            "whole": {"seconds": round(whole.seconds, 2), "answers": whole.answers,
-                      "urls": whole.urls, **size},
-            **_usage(),
-        }  # fmt: skip
-        _write(result)  # the whole bake's figures stand even if the correction's do not come
+        }
+        if kept:  # the whole bake's figures are those of the run that made the tree
+            result = {**json.loads(_out(options.figures).read_text()), **result}
+        else:
+            whole = bake(app, settings, BakedTree(tree), jobs=options.jobs)
+            print(whole)
+            size = tree_size(tree)
+            print(size)
+            result["whole"] = {"seconds": round(whole.seconds, 2), "answers": whole.answers,
+                               "urls": whole.urls, **size}  # fmt: skip
+            result.update(_usage())
+            _write(result)  # the whole bake's figures stand even if the correction's do not
         from fastapi.testclient import TestClient
 
         client = TestClient(app)
@@ -102,7 +120,7 @@ def main() -> None:
         written = client.patch(
             f"/v1/figures/{target}",
             headers={"authorization": f"Bearer {made.stdout.strip()}", "if-match": etag},
-            json={"note": "Checked again.", "reason": "bench/bake_scale.py"},
+            json={"note": f"Checked again at {time.time()}.", "reason": "bench/bake_scale.py"},
         )
         assert written.status_code == 200, written.text
         patched = time.perf_counter() - started
@@ -118,7 +136,7 @@ def main() -> None:
             "then_seconds": round(later.seconds, 2) if later else None,
             "then_answers": later.answers if later else None,
         }  # fmt: skip
-        result.update(_usage())
+        result.update({"after_patch_usage": _usage()} if kept else _usage())
         _write(result)  # before the tree is removed: at 100,000 figures that takes long
 
 
