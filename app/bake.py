@@ -355,7 +355,8 @@ class Baker:
         if media.startswith(("text/", "application/json", "application/xml", "application/atom")):
             text = answer.body.decode("utf-8", "replace")
             found += [html.unescape(link) for link in _LINK.findall(text)]
-            found += re.findall(re.escape(self.public) + r"""/[^\s"'<>\\]*""", text)
+            prose = re.findall(re.escape(self.public) + r"""/[^\s"'<>\\]*""", text)
+            found += [link.rstrip(".,;:!?)") for link in prose]  # not the sentence's full stop
         links = []
         for link in found:
             absolute = urljoin(f"{self.public}{url}", link)

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import citations
 from app.baked_tree import Answer, path_file
 from app.models import Revision
 
@@ -184,19 +185,27 @@ def _enum(document: dict[str, Any], schema: dict[str, Any]) -> list[str]:
 
 def _queries(document: dict[str, Any], operation: dict[str, Any]) -> list[str]:
     """`format=`, `style=` and both, for every value each takes but its default (the same
-    representation as leaving it out, at another URL, which goes to the app)."""
-    taken = {
-        parameter["name"]: [
-            value
-            for value in _enum(document, parameter["schema"])
-            if value != parameter["schema"].get("default")
-        ]
+    representation as leaving it out, at another URL, which goes to the app); not
+    `format=html` with a style that has no HTML form, which the app refuses (a 422)."""
+    parameters = {
+        parameter["name"]: parameter["schema"]
         for parameter in operation.get("parameters", [])
         if parameter["in"] == "query" and parameter["name"] in ("format", "style")
     }
+    taken = {
+        name: [value for value in _enum(document, schema) if value != schema.get("default")]
+        for name, schema in parameters.items()
+    }
     formats = [f"format={value}" for value in taken.get("format", [])]
     styles = [f"style={value}" for value in taken.get("style", [])]
-    return formats + styles + [f"{style}&{format_}" for style in styles for format_ in formats]
+    pairs = [f"{style}&{format_}" for style in styles for format_ in formats]
+    default = parameters.get("style", {}).get("default")
+    return [
+        query
+        for query in formats + styles + pairs
+        if "format=html" not in query
+        or dict(parse_qsl(query)).get("style", default) in citations.PROSE
+    ]
 
 
 def _fill(

@@ -88,8 +88,8 @@ def main() -> None:
         settings = Settings(database_url=f"sqlite:///{copy}", public_url="http://depstats.test")
         env = {**os.environ, "DEPSTATS_DATABASE_URL": settings.database_url}
         made = subprocess.run(
-            [str(Path(sys.executable).parent / "depstats"), "token", "create", "--name", f"bench-{time.time()}",
-             "--scope", "write"],
+            [str(Path(sys.executable).parent / "depstats"), "token", "create",
+             "--name", f"bench-{time.time()}", "--scope", "write"],
             env=env, capture_output=True, text=True, check=True,
         )  # fmt: skip
         app = create_app(settings)

@@ -101,6 +101,28 @@ def test_a_bake_holds_every_answer_and_a_bake_again_touches_nothing(
     assert {name: os.stat(tree / name).st_mtime_ns for name in held} == times
 
 
+def test_a_bake_asks_for_nothing_the_app_refuses(
+    baked: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each URL it asks costs an answer: none is a 404 or a 422 (a URL at the end of a
+    sentence of a citation, without its full stop; `format=html` only with the prose
+    styles), but in the code's own files, whose text it reads for links as it can."""
+    refused: list[tuple[str, int]] = []
+    ask = Baker._ask
+
+    async def asking(self: Baker, url: str, accept: str) -> tuple:
+        answer, offers = await ask(self, url, accept)
+        if answer is None:
+            refused.append((url, accept))
+        return answer, offers
+
+    monkeypatch.setattr(Baker, "_ask", asking)
+    report = bake(create_app(baked), baked, BakedTree(tmp_path / "tree"))
+    assert report.urls > 200
+    assert [(url, accept) for url, accept in refused if not url.startswith("/static/")] == []
+    assert "/v1/figures/removals-2017/citation?style=apa&format=html" in records(tmp_path / "tree")
+
+
 def test_a_bake_in_two_processes_is_the_bake_in_one(baked: Settings, tmp_path: Path) -> None:
     """`export --static --jobs 2`: each round of URLs split between this process and a child
     forked from it, which writes its part of the tree and sends back what it put."""
