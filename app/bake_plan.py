@@ -223,6 +223,23 @@ def _fill(
     return [template]
 
 
+def textual(media: str) -> bool:
+    """Whether a body of this media type can be read for the ids it names."""
+    return media.startswith(("text/", "application/", "image/svg")) and "spreadsheet" not in media
+
+
+def classes_of(url: str) -> tuple[str, ...]:
+    """The Accept classes a URL is asked in."""
+    return WITH_QUERY if "?" in url else EVERY_PATH
+
+
+def with_files(url: str, classes: tuple[str, ...]) -> Iterable[str]:
+    """The classes, and for the code's own files the classes only they have."""
+    yield from classes
+    if url.startswith(FILES):
+        yield from FILES_ALSO
+
+
 def mentioned(bodies: Iterable[bytes], ids: set[str]) -> set[str]:
     """The ids of `ids` that the bodies name."""
     words: set[bytes] = set()
