@@ -199,7 +199,9 @@ def _queries(document: dict[str, Any], operation: dict[str, Any]) -> list[str]:
     formats = [f"format={value}" for value in taken.get("format", [])]
     styles = [f"style={value}" for value in taken.get("style", [])]
     pairs = [f"{style}&{format_}" for style in styles for format_ in formats]
-    default = parameters.get("style", {}).get("default")
+    if "style" not in parameters:
+        return formats
+    default = parameters["style"].get("default")
     return [
         query
         for query in formats + styles + pairs

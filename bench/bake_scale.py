@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from make_figures import DEFAULT_DATABASE, make  # noqa: E402
 
 from app.bake import bake  # noqa: E402
-from app.baked_tree import BakedTree  # noqa: E402
+from app.baked_tree import MANIFEST, BakedTree  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.main import create_app  # noqa: E402
 
@@ -82,7 +82,7 @@ def main() -> None:
     ) as folder:
         copy = Path(folder) / "figures.db"
         tree = Path(folder) / "tree"
-        kept = (tree / ".generation").exists()
+        kept = (tree / MANIFEST).exists()  # a whole bake's last file
         if not kept:
             subprocess.run(["sqlite3", str(database), f".backup {copy}"], check=True)
         settings = Settings(database_url=f"sqlite:///{copy}", public_url="http://depstats.test")
@@ -93,14 +93,12 @@ def main() -> None:
             env=env, capture_output=True, text=True, check=True,
         )  # fmt: skip
         app = create_app(settings)
-        result = {
-            "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "figures": options.figures,
-            "jobs": options.jobs,
-        }
+        now = time.strftime("%Y-%m-%d %H:%M:%S %Z")
         if kept:  # the whole bake's figures are those of the run that made the tree
-            result = {**json.loads(_out(options.figures).read_text()), **result}
+            result = json.loads(_out(options.figures).read_text())
+            result.update({"after_patch_date": now, "after_patch_jobs": options.jobs})
         else:
+            result = {"date": now, "figures": options.figures, "jobs": options.jobs}
             whole = bake(app, settings, BakedTree(tree), jobs=options.jobs)
             print(whole)
             size = tree_size(tree)

@@ -24,6 +24,7 @@ from app.baked_tree import (
     read_head,
     served,
 )
+from app.citations import PROSE, Style
 from app.config import Settings
 from app.forked import fork_map
 from app.main import create_app
@@ -124,7 +125,12 @@ def test_a_bake_asks_for_nothing_the_app_refuses(
     report = bake(create_app(baked), baked, BakedTree(tmp_path / "tree"))
     assert report.urls > 200
     assert [(url, accept) for url, accept in refused if not url.startswith("/static/")] == []
-    assert "/v1/figures/removals-2017/citation?style=apa&format=html" in records(tmp_path / "tree")
+    baked_urls = records(tmp_path / "tree")
+    for path in ("/v1/figures/removals-2017", "/v1/sources/khmer-times-2018-02-us-deportees"):
+        for style in Style:  # every style, and in HTML every style that has that form
+            assert f"{path}/citation?style={style}" in baked_urls or style == Style.TEXT
+            html = f"{path}/citation?style={style}&format=html"
+            assert (html in baked_urls) == (style in PROSE)
 
 
 def test_a_bake_in_two_processes_is_the_bake_in_one(baked: Settings, tmp_path: Path) -> None:
