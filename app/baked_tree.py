@@ -25,10 +25,13 @@ unnamed.
 """
 
 import contextlib
+import errno
 import fcntl
+import filecmp
 import hashlib
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,10 +48,8 @@ BODIES = ".bodies"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
 GRACE_SECONDS = 30.0
-# "baking <ns> v<n>" while heads change, then a new generation and the version baked
-# ("<ns> v<n>"):
-# nginx's workers keep heads in memory between bakes and look at this file every TICK
-# (deploy/nginx/baked.lua).
+# "baking <ns> v<n>" while heads change, then "<ns> v<n>": nginx's workers keep heads in
+# memory between bakes and look at this file every TICK (deploy/nginx/baked.lua).
 GENERATION = ".generation"
 TICK = 0.05
 # The ETag of a whole list's download: the dataset's version and a hash of the query
@@ -138,13 +139,26 @@ def _replace(path: Path, data: bytes) -> None:
 
 
 def _link(target: Path, path: Path) -> None:
-    """A hard link to `target` at `path`, renamed into place."""
+    """A hard link to `target` at `path`, renamed into place; a copy if `target` has all the
+    links the file system allows (65,000 on ext4: at 100,000 figures, the `[]` of a history)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     spare = path.with_name(f".{path.name}.{os.getpid()}.new")
     with contextlib.suppress(FileNotFoundError):
         spare.unlink()
-    os.link(target, spare)
+    try:
+        os.link(target, spare)
+    except OSError as exc:
+        if exc.errno != errno.EMLINK:
+            raise
+        shutil.copyfile(target, spare)
     os.replace(spare, path)
+
+
+def _remove(path: Path) -> None:
+    """A file and its gzip, where they are."""
+    for suffix in ("", ".gz"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()
 
 
 def path_file(url_path: str, extension: str) -> str:
@@ -273,9 +287,7 @@ class BakedTree:
                 (self.root / relative).unlink()
                 tally.removed += 1
         for path in stable:
-            for suffix in ("", ".gz"):
-                with contextlib.suppress(FileNotFoundError):
-                    (self.root / (path + suffix)).unlink()
+            _remove(self.root / path)
 
     def _put_stable(self, stable: str, body: str, gzipped: bool) -> None:
         stored = self.root / BODIES / body
@@ -284,11 +296,9 @@ class BakedTree:
         for suffix in suffixes:
             target = stored.with_name(stored.name + suffix)
             place = path.with_name(path.name + suffix)
-            try:
-                if os.path.samefile(target, place):
-                    continue
-            except FileNotFoundError:
-                pass
+            with contextlib.suppress(FileNotFoundError):
+                if os.path.samefile(target, place) or filecmp.cmp(target, place, shallow=False):
+                    continue  # the body, or a copy of it (_link)
             _link(target, place)
         if not gzipped:
             with contextlib.suppress(FileNotFoundError):
@@ -328,9 +338,7 @@ class BakedTree:
                 (self.root / relative).unlink()
                 tally.removed += 1
         for path in stable - tally.stable - held:
-            for suffix in ("", ".gz"):
-                with contextlib.suppress(FileNotFoundError):
-                    (self.root / (path + suffix)).unlink()
+            _remove(self.root / path)
         now = time.time()
         # A body no head names any more is kept GRACE_SECONDS from the bake that found it
         # unnamed, and removed by the first bake after that: a reader (or an nginx worker) that
@@ -341,9 +349,7 @@ class BakedTree:
             if now - since < GRACE_SECONDS:
                 unnamed[body] = since
                 continue
-            for suffix in ("", ".gz"):
-                with contextlib.suppress(FileNotFoundError):
-                    (self.root / BODIES / (body + suffix)).unlink()
+            _remove(self.root / BODIES / body)
         return unnamed
 
     def settle(self, version: int) -> None:
@@ -363,12 +369,6 @@ class BakedTree:
     def publish(self, manifest: dict[str, object]) -> None:
         """Write the manifest: last, once the bake is over (tests wait for its version)."""
         _replace(self.root / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-
-    def manifest(self) -> dict[str, object] | None:
-        try:
-            return orjson.loads((self.root / MANIFEST).read_bytes())
-        except FileNotFoundError:
-            return None
 
 
 def served(head: bytes, version: int) -> bytes:

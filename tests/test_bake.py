@@ -2,6 +2,8 @@
 only what changed, and that after a correction an incremental bake is a whole one, head for
 head. The front's own tests (nginx) are in test_front.py."""
 
+import errno
+import gzip
 import os
 import sqlite3
 from contextlib import closing
@@ -21,6 +23,7 @@ from app.baked_tree import (
     MANIFEST,
     BakedTree,
     Tally,
+    body_name,
     read_head,
     served,
 )
@@ -56,6 +59,14 @@ def path_urls(tree: Path) -> dict[str, bytes]:
         and not any(part.startswith(".") for part in path.relative_to(tree).parts)
         and path.name != MANIFEST
     }
+
+
+def path_body(tree: Path, path: str) -> Path:
+    """The body (or its gzip) a path URL's file holds, by its name: what it holds."""
+    data = (tree / path).read_bytes()
+    if path.endswith(".gz"):
+        return tree / BODIES / (body_name(gzip.decompress(data)) + ".gz")
+    return tree / BODIES / body_name(data)
 
 
 def records(tree: Path) -> dict[str, dict]:
@@ -131,6 +142,37 @@ def test_a_bake_asks_for_nothing_the_app_refuses(
             assert f"{path}/citation?style={style}" in baked_urls or style == Style.TEXT
             html = f"{path}/citation?style={style}&format=html"
             assert (html in baked_urls) == (style in PROSE)
+
+
+def test_a_body_at_more_path_urls_than_it_can_have_links_is_copied(
+    baked: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ext4 gives a file 65,000 links: at 100,000 figures, the `[]` of every history had them
+    all. Past them a path URL gets a copy of the body, and a bake again leaves it as it is.
+    Here half the bodies (by their names) have no link left."""
+    link = os.link
+    linked: list[Path] = []
+
+    def full(target: Path, place: Path) -> None:
+        if Path(target).name[0] in "01234567":
+            raise OSError(errno.EMLINK, "Too many links")
+        linked.append(Path(place))
+        link(target, place)
+
+    monkeypatch.setattr(os, "link", full)
+    app, tree = create_app(baked), tmp_path / "tree"
+    bake(app, baked, BakedTree(tree))
+    kept = path_urls(tree)
+    links = {path: os.stat(tree / path).st_nlink for path in kept}
+    assert 1 in links.values() and len(linked) > 100  # copies, and links as before
+    for path, count in links.items():  # each the bytes of the body its head names
+        assert (count == 1) == (path_body(tree, path).name[0] in "01234567")
+        assert (tree / path).read_bytes() == path_body(tree, path).read_bytes()
+    times = {path: os.stat(tree / path).st_mtime_ns for path in kept}
+    linked.clear()
+    again = bake(app, baked, BakedTree(tree))
+    assert (again.tally.written, linked) == (0, [])
+    assert {path: os.stat(tree / path).st_mtime_ns for path in path_urls(tree)} == times
 
 
 def test_a_bake_in_two_processes_is_the_bake_in_one(baked: Settings, tmp_path: Path) -> None:
