@@ -2,6 +2,9 @@
 list and revoke; db upgrade, render and copy. Each command lives in a module of this package
 by what it works on; this module names them."""
 
+import atexit
+import gc
+
 import typer
 
 from app.cli import admin, baking, data, extraction, serving
@@ -32,4 +35,10 @@ db_cli.command("copy")(admin.db_copy)
 
 
 def main() -> None:
+    # At exit, Python's last collections walk every object the app made, cycle by cycle: a
+    # quarter of a second, a tenth of `export --static` on the article's data. Registered
+    # first, this runs after every other exit handler, and the objects are then freed without
+    # those walks; what holds a file or a database (the engine, the bake's inventory) is closed
+    # by the command itself.
+    atexit.register(gc.freeze)
     cli()
