@@ -145,6 +145,8 @@ class Baker:
         try:
             for _ in range(3):
                 version = self.tree.version = self.version()
+                if incremental:  # heads will change: the front's workers see it meanwhile
+                    self.tree.announce()
                 tally = Tally(touched=touched)
                 # After a JSON inventory (of bakes before this one), whole.
                 fresh = incremental and not (self.tree.root / OLD_INVENTORY).exists()

@@ -49,7 +49,8 @@ LOCK = ".lock"
 MANIFEST = "manifest.json"
 GRACE_SECONDS = 30.0
 # "baking <ns> v<n>" while heads change, then "<ns> v<n>": nginx's workers keep heads in
-# memory between bakes and look at this file every TICK (deploy/nginx/baked.lua).
+# memory between bakes and look at this file every TICK, and while baking with every request
+# (deploy/nginx/baked.lua).
 GENERATION = ".generation"
 TICK = 0.05
 # The ETag of a whole list's download: the dataset's version and a hash of the query
@@ -185,13 +186,14 @@ class BakedTree:
         # .generation there is none: a worker reads every head from disk (baked.lua), so a
         # bake need not wait for the workers to see a change of it.
         self.watched = False
+        self.announced = 0.0  # when "baking" was written (monotonic: the same in a fork)
+        self.waited = False  # whether this process waited two ticks since
 
-    def _changing(self) -> None:
-        """Before the first head of a bake changes: tell nginx's workers to read heads from
-        disk, and give each of them two ticks to see it. The version it names is the lower
-        of the last bake's and this one's (so a dataset made anew, whose version starts
-        again, has no head served with a tag of the old one) and what the workers that
-        start during the bake serve the whole lists' downloads with (see served())."""
+    def announce(self) -> None:
+        """Tell nginx's workers that heads will change (they then read them from disk), with
+        the lower of the last bake's version and this one's (a dataset made anew starts again),
+        which they serve the whole lists' downloads with meanwhile (served()). A bake after
+        corrections says it first: the workers' ticks pass while it asks the app."""
         if not self.changing:
             self.changing = True
             try:
@@ -200,17 +202,21 @@ class BakedTree:
                 last = None
             version = self.version if last is None else min(last, self.version)
             _replace(self.root / GENERATION, f"baking {time.time_ns()} v{version}".encode())
-            if self.watched:
-                time.sleep(2 * TICK)
+            self.announced = time.monotonic()
+
+    def _changing(self) -> None:
+        """Before a head changes: announce it, and wait until every worker has seen it."""
+        self.announce()
+        if self.watched and not self.waited:
+            time.sleep(max(0.0, self.announced + 2 * TICK - time.monotonic()))
+            self.waited = True
 
     def _changed(self, version: int) -> None:
-        """After the last head of a bake changed: a new generation, with the version baked,
-        seen by every worker before the bake is over."""
+        """After the last head changed: a new generation, with the version baked. A worker
+        reading heads from disk reads it with each (baked.lua): the next request sees it."""
         if self.changing:
             _replace(self.root / GENERATION, f"{time.time_ns()} v{version}".encode())
-            if self.watched:
-                time.sleep(2 * TICK)
-            self.changing = False
+            self.changing = self.waited = False
 
     def begin(self) -> None:
         """Before a bake (and before it forks): whether a front may keep heads of this tree."""
@@ -383,18 +389,3 @@ def served(head: bytes, version: int) -> bytes:
         return match[1] + str(baked).encode() + match[3]
 
     return _VERSION_TAG.sub(newer, head)
-
-
-def read_head(path: Path) -> tuple[int, str, list[tuple[str, str]], str, str]:
-    """A head file as (status, body, headers, url, accept class): for tests and tools."""
-    lines = path.read_text("latin-1").splitlines()
-    status, body = lines[0].split(" ", 1)
-    headers = []
-    url = accept = ""
-    for line in lines[1:]:
-        if line.startswith("# "):
-            url, accept = line[2:].rsplit(" ", 1)
-        else:
-            name, _, value = line.partition(": ")
-            headers.append((name, value))
-    return int(status), body, headers, url, accept

@@ -171,3 +171,18 @@ def rerender(engine: Any) -> None:
     from app.migrate import refresh_renders
 
     refresh_renders(engine, force=True)
+
+
+def read_head(path: Path) -> tuple[int, str, list[tuple[str, str]], str, str]:
+    """A baked head file (app/baked_tree.py) as (status, body, headers, url, accept class)."""
+    lines = path.read_text("latin-1").splitlines()
+    status, body = lines[0].split(" ", 1)
+    headers = []
+    url = accept = ""
+    for line in lines[1:]:
+        if line.startswith("# "):
+            url, accept = line[2:].rsplit(" ", 1)
+        else:
+            name, _, value = line.partition(": ")
+            headers.append((name, value))
+    return int(status), body, headers, url, accept

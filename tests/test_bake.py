@@ -8,6 +8,7 @@ import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -21,10 +22,10 @@ from app.baked_tree import (
     GENERATION,
     HEADS,
     MANIFEST,
+    TICK,
     BakedTree,
     Tally,
     body_name,
-    read_head,
     served,
 )
 from app.citations import PROSE, Style
@@ -32,6 +33,7 @@ from app.config import Settings
 from app.forked import fork_map
 from app.main import create_app
 from conftest import make_settings
+from helpers import read_head
 
 PUBLIC = "http://depstats.test"
 
@@ -229,8 +231,16 @@ def test_after_a_correction_an_incremental_bake_is_a_whole_one(
         json={"note": "Checked again.", "reason": "a test of the bake"},
     )
     assert corrected.status_code == 200, corrected.text
+    crawl = Baker._crawl
+
+    def announced_first(self: Baker, *args: Any) -> tuple[int, int]:
+        # The front's workers are told before the app is asked: their two ticks pass meanwhile.
+        assert (tree / GENERATION).read_bytes().startswith(b"baking ")
+        return crawl(self, *args)
+
     with monkeypatch.context() as patched:  # the ids this app's bake found stand: not read
         patched.setattr(Baker, "ids", lambda self: pytest.fail("every id read again"))
+        patched.setattr(Baker, "_crawl", announced_first)
         report = bake(app, baked, BakedTree(tree), incremental=True)
     assert not report.whole and report.urls == len(records(tree))  # counted as they come
     assert report.answers < len(before) / 2  # asked again: what names it, and what names none
@@ -419,6 +429,36 @@ def test_while_a_bake_runs_the_version_named_is_never_above_the_bakes(tmp_path: 
     # A figure's tag is never taken for a version's, whatever its id.
     figure = b'200 -\netag: W/"v1.r2.0123456789abcdef"\n'
     assert served(figure, 9) == figure
+
+
+def test_a_bake_waits_two_ticks_from_its_announcement_and_none_after_its_last_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nginx's workers see .generation every TICK (deploy/nginx/baked.lua): before a head
+    changes, two ticks must have passed since "baking" was written; a bake after corrections
+    writes it before it asks the app, so that they pass meanwhile. The generation that ends
+    a bake needs no wait: a worker that is reading heads from disk reads it with each."""
+    slept: list[float] = []
+    monkeypatch.setattr("app.baked_tree.time.sleep", slept.append)
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / GENERATION).write_bytes(b"1700000000000000000 v3")
+    tree = BakedTree(tmp_path / "tree")
+    tree.begin()
+    tree.version = 4
+    tree.announce()
+    assert (tmp_path / "tree" / GENERATION).read_bytes().startswith(b"baking ")
+    tree.announced -= 2 * TICK  # as if the app had been asked meanwhile
+    tree.put_text(".heads/v1/~json", b"200 -\n", Tally())
+    tree.put_text(".heads/v1/~csv", b"200 -\n", Tally())
+    assert slept == [0.0]
+    tree.settle(4)
+    assert (tmp_path / "tree" / GENERATION).read_bytes().endswith(b" v4")
+    assert not (tmp_path / "tree" / GENERATION).read_bytes().startswith(b"baking")
+    assert slept == [0.0]
+    # Unannounced, the first head to change waits the two ticks whole.
+    tree.version = 5
+    tree.put_text(".heads/v1/~json", b"200 x\n", Tally())
+    assert len(slept) == 2 and slept[1] == pytest.approx(2 * TICK, abs=0.02)
 
 
 def test_one_baker_at_a_time(tmp_path: Path) -> None:

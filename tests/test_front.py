@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from app.bake_plan import ACCEPTS
-from app.baked_tree import HEADS, read_head
-from helpers import database_url, free_port, start_server, stop_server
+from app.baked_tree import GENERATION, HEADS, TICK
+from helpers import database_url, free_port, read_head, start_server, stop_server
 
 pytestmark = pytest.mark.front
 
@@ -162,6 +162,33 @@ def test_every_baked_answer_is_the_apps_header_by_header(stack) -> None:
     print(f"{walked} requests to each, {len(found)} differences")
     assert found == [], f"{len(found)} differences in {walked} requests:\n" + "\n".join(found[:40])
     assert walked > 5000
+
+
+def test_the_generation_that_ends_a_bake_is_served_from_the_next_request(stack) -> None:
+    """While a bake runs, each worker reads .generation again with every request: the
+    version of the generation that ends it (which a whole list's download is tagged with)
+    is served at once, not a tick later; the baker does not wait for it."""
+    _, front_url, tree, _ = stack
+    csv = "/v1/measures/refugee-admissions/figures?format=csv"
+    generation = tree / GENERATION
+    before = generation.read_bytes()
+
+    def put(text: str) -> None:  # as the baker does: renamed into place
+        (tree / ".generation.new").write_text(text)
+        os.replace(tree / ".generation.new", generation)
+
+    try:
+        with httpx.Client(base_url=front_url) as client:
+            tag = client.get(csv).headers["etag"]
+            baked, rest = re.fullmatch(r'W/"v(\d+)(\.[0-9a-f]{16}")', tag).groups()
+            for later in range(int(baked) + 1, int(baked) + 6):
+                put(f"baking {time.time_ns()} v{later - 1}")
+                time.sleep(2 * TICK)
+                put(f"{time.time_ns()} v{later}")
+                assert client.get(csv).headers["etag"] == f'W/"v{later}{rest}'
+    finally:
+        put(before.decode())
+        time.sleep(2 * TICK)
 
 
 def test_what_is_not_baked_goes_to_the_app_which_still_sees_each_client(stack) -> None:

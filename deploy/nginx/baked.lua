@@ -21,10 +21,10 @@
 -- baker writes DIR/.generation: "baking <ns> v<n>" while it changes the tree, then a new
 -- generation and the dataset's version baked ("<ns> v<n>"; see current()).
 -- Every TICK seconds each worker reads it: while a bake runs, heads are read from disk on
--- every request (each head is renamed into place whole, so a reader sees the old or the new);
--- when the generation changes, what was kept is dropped. The baker waits two ticks after each
--- change of .generation, so that every worker has seen it before a head changes, and before
--- the bake is said to be over.
+-- every request (each head is renamed into place whole, so a reader sees the old or the new),
+-- and so is .generation; when the generation changes, what was kept is dropped. The baker
+-- waits two ticks after it writes "baking" before a head changes, so that every worker has
+-- seen it by then; the generation that ends the bake is seen by the next request.
 
 local lrucache = require("resty.lrucache")
 
@@ -169,6 +169,9 @@ local function read(key)
 end
 
 local function lookup(key)
+    if baking then
+        look() -- the bake may be over: its version is served from the next request on
+    end
     local entry = not baking and kept:get(key)
     if not entry then
         entry = read(key)
