@@ -1,6 +1,6 @@
 """What a bake leaves for the next (app/bake.py): for every URL baked, its record (the Accept
-classes asked, its heads, bodies and path URLs, the ids its answers name, how long they took),
-with the ids, bodies and path URLs indexed, in one SQLite file of the tree. A bake after
+classes asked, its heads, bodies and path URLs, how long they took) and the ids its answers
+name, with the ids, bodies and path URLs indexed, in one SQLite file of the tree. A bake after
 corrections reads the records of the URLs that name what changed (and of those due after any),
 asks which bodies and path URLs other URLs still hold, and writes the records it asked again:
 its work follows what changed, not the size of the tree. A whole bake writes every record anew.
@@ -164,7 +164,8 @@ class Inventory:
                         bool(record.get("opaque", True)),
                         always[url],
                         bool(record.get("deferred")),
-                        orjson.dumps(record),
+                        # The ids it names are in `names`: a whole list names every figure.
+                        orjson.dumps({k: v for k, v in record.items() if k != "mentions"}),
                     )
                     for url, record in records.items()
                 ),

@@ -284,9 +284,11 @@ def names_of(records: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
     """By URL, the ids its answers name, a correction of which may change them: none for the
     code's own files, which no correction changes, nor for a workbook, whose body cannot be
     read: it stands by what the other answers at its path name (a list's CSV names every
-    figure its workbook holds; the inventory finds it by its path, Inventory.naming)."""
+    figure its workbook holds; the inventory finds it by its path, Inventory.naming). A
+    record read back from the inventory names none here: its ids are in the inventory's
+    `names`, and stay there for an URL left to the app."""
     return {
-        url: set() if url.startswith(FILES) or _opaque(record) else set(record["mentions"])
+        url: set() if url.startswith(FILES) or _opaque(record) else set(record.get("mentions", ()))
         for url, record in records.items()
     }
 
