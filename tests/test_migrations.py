@@ -32,6 +32,20 @@ def test_an_empty_database_upgraded_to_head_matches_the_models(fresh_url: str) -
     engine.dispose()
 
 
+def test_a_database_at_head_is_prepared_without_alembic(fresh_url: str) -> None:
+    """upgrade() reads no migration when the database is at migrate.HEAD, which must be
+    Alembic's head: a new migration updates it (else this fails)."""
+    settings = make_settings(fresh_url)
+    assert migrate.head_revision(settings) == migrate.HEAD
+    engine = create_db_engine(settings)
+    migrate.upgrade(engine, settings)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(command, "upgrade", lambda *args: pytest.fail("Alembic was asked"))
+        migrate.upgrade(engine, settings)
+    assert migrate.current_revision(engine) == migrate.HEAD
+    engine.dispose()
+
+
 def test_the_schema_can_be_downgraded_and_upgraded_again(fresh_url: str) -> None:
     settings = make_settings(fresh_url)
     engine = create_db_engine(settings)
