@@ -793,8 +793,10 @@ def front_only(options: argparse.Namespace) -> None:
             f"{result['p99_ms']:8.2f} {result.get('ratio_to_plain_nginx', ''):>8} "
             f"{result.get('worker_us_per_request', ''):>7}"
         )
-    seconds = float(results["export"]["says"].split(" in ")[1].split(" s;")[0])
-    checks.append(("the export of the article's data under 2 s (the bake itself)", seconds < 2))
+    seconds = results["export"]["seconds_with_start"]
+    checks.append(
+        ("the export of the article's data under 2 s (the command, start to end)", seconds < 2)
+    )
     run = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "duration": options.duration,
