@@ -284,9 +284,9 @@ def names_of(records: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
     """By URL, the ids its answers name, a correction of which may change them: none for the
     code's own files, which no correction changes, nor for a workbook, whose body cannot be
     read: it stands by what the other answers at its path name (a list's CSV names every
-    figure its workbook holds; the inventory finds it by its path, Inventory.naming). A
-    record read back from the inventory names none here: its ids are in the inventory's
-    `names`, and stay there for an URL left to the app."""
+    figure its workbook holds; the inventory finds it by its path, Inventory.naming). An URL
+    left to the app names none here: its record comes from the inventory, whose `names` keep
+    its ids as they were."""
     return {
         url: set() if url.startswith(FILES) or _opaque(record) else set(record.get("mentions", ()))
         for url, record in records.items()
@@ -300,11 +300,13 @@ def always_due(
 ) -> dict[str, bool]:
     """By URL, whether it is due again after any correction: its answers name nothing (the
     home page; a workbook, when no other answer at its path names anything, here or, but for
-    these URLs, in `named_elsewhere`), are made of when things changed (WHEN_CHANGED), or
-    were left to the app; never the code's own files."""
+    these URLs as asked now, in `named_elsewhere`: the inventory, which keeps what the URLs
+    left to the app named), are made of when things changed (WHEN_CHANGED), or were left to
+    the app; never the code's own files."""
     named_paths = {url.partition("?")[0] for url, ids in names.items() if ids}
     opaque = {url.partition("?")[0] for url, record in records.items() if _opaque(record)}
-    named_paths |= named_elsewhere(opaque - named_paths, records)
+    asked = [url for url, record in records.items() if not record.get("deferred")]
+    named_paths |= named_elsewhere(opaque - named_paths, asked)
     always = {}
     for url, record in records.items():
         path = url.partition("?")[0]

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from app.bake import Baker, bake
 from app.bake_inventory import NAME as INVENTORY
-from app.bake_inventory import OLD
+from app.bake_inventory import OLD, Inventory
+from app.bake_plan import always_due, names_of
 from app.baked_tree import (
     BODIES,
     GENERATION,
@@ -398,6 +399,33 @@ def test_a_long_answer_is_left_to_the_app_alone_and_a_failed_one_is_not_kept(
     bake(app, baked, BakedTree(whole))
     assert served_heads(tree) == served_heads(whole)
     assert path_urls(tree) == path_urls(whole)
+
+
+def test_a_workbook_beside_a_list_left_to_the_app_is_not_asked_after_every_correction(
+    tmp_path: Path,
+) -> None:
+    """A workbook's body cannot be read for ids: it is asked again when another answer at its
+    path names a corrected figure. When that answer was left to the app, what it named is in
+    the inventory, not in the record the bake carries for it."""
+    listed = {"classes": ["none"], "heads": [], "bodies": [], "stable": [], "opaque": False}
+    inventory = Inventory(tmp_path)
+    try:
+        inventory.write(
+            {"/v1/figures": {**listed, "mentions": ["removals-2017"]}},
+            {"/v1/figures": {"removals-2017"}},
+            {"/v1/figures": False},
+            {"version": 1},
+            {},
+            whole=True,
+        )
+        carried = {
+            "/v1/figures": {**inventory.records(["/v1/figures"])["/v1/figures"], "deferred": True},
+            "/v1/figures?format=xlsx": {**listed, "opaque": True, "mentions": []},
+        }
+        always = always_due(carried, names_of(carried), inventory.named_at)
+    finally:
+        inventory.close()
+    assert always == {"/v1/figures": True, "/v1/figures?format=xlsx": False}
 
 
 def test_a_tree_with_the_json_inventory_of_earlier_bakes_is_baked_whole_and_cleared(

@@ -36,9 +36,9 @@ db_cli.command("copy")(admin.db_copy)
 
 def main() -> None:
     # At exit, Python's last collections walk every object the app made, cycle by cycle: a
-    # quarter of a second, a tenth of `export --static` on the article's data. Registered
-    # first, this runs after every other exit handler, and the objects are then freed without
-    # those walks; what holds a file or a database (the engine, the bake's inventory) is closed
-    # by the command itself.
+    # quarter of a second, a tenth of `export --static` on the article's data. Frozen, the
+    # objects are freed without those walks. The exit handlers registered on import (logging,
+    # multiprocessing, weakref.finalize) run after this one and close what they hold
+    # themselves; the commands close their engines and the bake's inventory.
     atexit.register(gc.freeze)
     cli()
